@@ -1,0 +1,48 @@
+/* frame: the bytes of one Kafka record. Big-endian, versioned:
+ *
+ *   0      version (1)
+ *   1      type    (1, 2, 3: handshake message; 4: data; 5: close)
+ *   2..17  session id (16 random bytes chosen by the initiator)
+ *   18..25 nonce, u64 (data and close only: the explicit Noise nonce)
+ *   ...    body: the Noise handshake message, or the ciphertext (with its 16-byte tag)
+ *
+ * Parsing is strict and allocation-free; the body points into the caller's buffer. */
+#ifndef KCHAT_FRAME_H
+#define KCHAT_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FRAME_VERSION 1
+#define FRAME_SESSION_LEN 16
+#define FRAME_HS_HEADER_LEN 18
+#define FRAME_DATA_HEADER_LEN 26
+
+typedef enum {
+    FRAME_HS1 = 1,
+    FRAME_HS2 = 2,
+    FRAME_HS3 = 3,
+    FRAME_DATA = 4,
+    FRAME_CLOSE = 5,
+} frame_type;
+
+typedef struct frame {
+    uint8_t version;
+    uint8_t type;
+    uint8_t session[FRAME_SESSION_LEN];
+    uint64_t nonce; /* data and close only */
+    const uint8_t *header; /* the header bytes: associated data for data and close */
+    size_t header_len;
+    const uint8_t *body;
+    size_t body_len;
+} frame;
+
+/* 0 on success, -1 when malformed (unknown version or type, too short, body over the Noise limit,
+ * handshake bodies of impossible size, data bodies shorter than a tag). */
+int frame_parse(const uint8_t *buf, size_t len, frame *out);
+/* Writes the header for type into out (FRAME_*_HEADER_LEN bytes); returns its length. */
+size_t frame_write_header(uint8_t *out, frame_type type, const uint8_t session[FRAME_SESSION_LEN],
+                          uint64_t nonce);
+size_t frame_header_len(frame_type type);
+
+#endif

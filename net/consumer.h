@@ -1,0 +1,46 @@
+/* consumer: reads one single-partition topic (partition 0) by assignment, no rebalances. With a
+ * group id, offsets are stored only when the caller says a record is processed
+ * (net_consumer_done) and committed in the background and on close: at-least-once. Without a
+ * group id nothing is committed (a raw reader, as tests and tools use). */
+#ifndef KCHAT_NET_CONSUMER_H
+#define KCHAT_NET_CONSUMER_H
+
+#include "net/net_config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct net_consumer net_consumer;
+
+typedef enum {
+    NET_START_STORED,    /* committed offset of the group, else the beginning */
+    NET_START_BEGINNING, /* the earliest offset */
+    NET_START_END,       /* only records written from now on */
+} net_start;
+
+typedef struct net_record {
+    int64_t offset;
+    const uint8_t *data; /* valid until net_record_release */
+    size_t len;
+    void *handle_;       /* private */
+} net_record;
+
+net_consumer *net_consumer_new(const net_config *cfg, const char *topic, const char *group_id,
+                               net_start start, char *err, size_t errlen);
+/* 1: *rec filled; 0: nothing within timeout_ms; -1: error (err filled; transient errors such as
+ * a broker being down are reported once and retried by librdkafka, not returned as -1). */
+int net_consumer_poll(net_consumer *c, int timeout_ms, net_record *rec, char *err, size_t errlen);
+void net_record_release(net_record *rec);
+/* Marks every record up to and including offset as processed (stores offset+1). */
+int net_consumer_done(net_consumer *c, int64_t offset);
+/* Commits what is stored now, synchronously. */
+int net_consumer_commit(net_consumer *c);
+/* High watermark (the offset the next record will get); -1 on error. */
+int64_t net_consumer_end_offset(net_consumer *c, int timeout_ms);
+/* A file descriptor that becomes readable when records may be waiting (drain with
+ * net_drain_fd, then net_consumer_poll with timeout 0 until it returns 0). */
+int net_consumer_fd(net_consumer *c);
+/* Commits stored offsets and closes. */
+void net_consumer_close(net_consumer *c);
+
+#endif

@@ -1,0 +1,34 @@
+/* tui: the full-screen terminal UI (ncursesw + GNU readline). Renders ui_events and hands typed
+ * lines and commands back through hooks; knows nothing of Kafka or crypto.
+ *
+ * Threads: tui_run runs on the calling (UI) thread, which alone owns curses and readline. It
+ * waits with poll() on stdin, on hooks->wake_fd (made readable by the session thread after it
+ * queues an event) and on a self-pipe for SIGWINCH; it then drains events with next_event(). */
+#ifndef KCHAT_TUI_H
+#define KCHAT_TUI_H
+
+#include "ui/ui_event.h"
+
+#include <stdbool.h>
+
+typedef struct ui_hooks {
+    int wake_fd;
+    /* Pops the next queued event (ownership passes to the UI); false when none is queued. */
+    bool (*next_event)(void *ctx, ui_event **out);
+    /* A message line the user typed (UTF-8, no newline). */
+    void (*submit_line)(void *ctx, const char *line);
+    /* A request for the session: "quit" or "rekey". After "quit" the UI keeps draining events
+     * until UI_EV_DONE. */
+    void (*command)(void *ctx, const char *name);
+    void *ctx;
+    const char *role;     /* "bob" (listen) or "alice" (connect) */
+    const char *own_id;   /* our identifier */
+    const char *log_path; /* optional file that also receives log lines; NULL: none */
+} ui_hooks;
+
+/* Runs until the session reports UI_EV_DONE; returns its code. Restores the terminal. */
+int tui_run(const ui_hooks *hooks);
+/* 0 when stdin and stdout are terminals; else -1 with a one-line hint in err. */
+int tui_check_terminal(char *err, size_t errlen);
+
+#endif

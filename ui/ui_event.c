@@ -1,0 +1,43 @@
+#include "ui/ui_event.h"
+
+#include <stdlib.h>
+
+const char *ui_event_name(ui_event_type t)
+{
+    static const char *names[] = {
+        [UI_EV_INVITATION] = "invitation", [UI_EV_HANDSHAKE] = "handshake",
+        [UI_EV_ESTABLISHED] = "established", [UI_EV_MESSAGE] = "message",
+        [UI_EV_SENT] = "sent",             [UI_EV_ECHO] = "echo",
+        [UI_EV_DELIVERED] = "delivered",   [UI_EV_REJECTED] = "rejected",
+        [UI_EV_GAP] = "gap",               [UI_EV_ERROR] = "error",
+        [UI_EV_STATE] = "state",           [UI_EV_PEER_LEFT] = "peer-left",
+        [UI_EV_REKEY] = "rekey",           [UI_EV_LOG] = "log",
+        [UI_EV_STATS] = "stats",           [UI_EV_DONE] = "done",
+    };
+    return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "unknown";
+}
+
+const char *ui_state_name(ui_state s)
+{
+    static const char *names[] = {
+        [UI_STATE_CONNECTING] = "connecting", [UI_STATE_WAITING] = "waiting",
+        [UI_STATE_HANDSHAKING] = "handshaking", [UI_STATE_SECURE] = "secure",
+        [UI_STATE_BROKEN] = "broken",         [UI_STATE_CLOSED] = "closed",
+    };
+    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown";
+}
+
+void ui_event_free(ui_event *ev)
+{
+    if (!ev)
+        return;
+    free(ev->text);
+    free(ev->peer);
+    free(ev->suite);
+    free(ev->reason);
+    free(ev->invitation);
+    free(ev->a2b);
+    free(ev->b2a);
+    free(ev->id);
+    free(ev);
+}

@@ -1,0 +1,66 @@
+/* ui_event: what the session tells a front end (the TUI or batch mode), as plain data.
+ * Knows nothing of Kafka or crypto: strings and numbers only. Every string is owned by the
+ * event (malloc'ed, freed by ui_event_free). Batch-mode event names are a public interface
+ * (see man/kchat.1, BATCH MODE); ui_event_name() gives them. */
+#ifndef KCHAT_UI_EVENT_H
+#define KCHAT_UI_EVENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum {
+    UI_EV_INVITATION,  /* invitation, a2b, b2a, id                        (batch: invitation) */
+    UI_EV_HANDSHAKE,   /* step 1..3, out (true: we sent it), ms since start (batch: handshake) */
+    UI_EV_ESTABLISHED, /* peer (identifier), suite, ms                      (batch: established) */
+    UI_EV_MESSAGE,     /* seq, text: a message from the peer               (batch: message) */
+    UI_EV_SENT,        /* seq, text: our message was accepted by Kafka      (batch: sent) */
+    UI_EV_ECHO,        /* seq, text, ms (round trip): echo of our seq       (batch: echo) */
+    UI_EV_DELIVERED,   /* seq: the peer acknowledged our seq                (batch: delivered) */
+    UI_EV_REJECTED,    /* reason, offset: a record that was not accepted    (batch: rejected) */
+    UI_EV_GAP,         /* from, to: peer messages missing after the grace   (batch: gap) */
+    UI_EV_ERROR,       /* text: something failed                            (batch: error) */
+    UI_EV_STATE,       /* state (ui_state), text: detail                    (batch: state) */
+    UI_EV_PEER_LEFT,   /* peer: the peer closed the channel                 (batch: peer-left) */
+    UI_EV_REKEY,       /* seq: new key epoch, out: our sending direction     (batch: rekey) */
+    UI_EV_LOG,         /* text: a library or diagnostic log line            (batch: log, stderr) */
+    UI_EV_STATS,       /* counters below are filled in                      (batch: stats) */
+    UI_EV_DONE,        /* the session ended; code is the exit status        (batch: none) */
+} ui_event_type;
+
+typedef enum {
+    UI_STATE_CONNECTING, /* connecting to Kafka */
+    UI_STATE_WAITING,    /* waiting for the peer */
+    UI_STATE_HANDSHAKING,
+    UI_STATE_SECURE,
+    UI_STATE_BROKEN,     /* broker unreachable or channel failed; retrying */
+    UI_STATE_CLOSED,
+} ui_state;
+
+typedef struct ui_stats {
+    uint64_t sent, delivered, echoed, received, rejected, gaps;
+    double last_rtt_ms;
+} ui_stats;
+
+typedef struct ui_event {
+    ui_event_type type;
+    ui_state state;
+    int step;     /* handshake step 1..3 */
+    bool out;     /* handshake direction or rekey direction */
+    int code;     /* exit status for UI_EV_DONE */
+    uint64_t seq; /* message sequence number */
+    uint64_t from, to;
+    int64_t offset; /* Kafka offset of a rejected record, -1 if unknown */
+    double ms;      /* handshake time, round trip, ... */
+    char *text;     /* message text, error text, log line, state detail */
+    char *peer;     /* peer identifier */
+    char *suite;    /* Noise protocol name */
+    char *reason;   /* rejection reason: tampered|replayed|malformed|untrusted|unknown-session */
+    char *invitation, *a2b, *b2a, *id;
+    ui_stats stats;
+} ui_event;
+
+const char *ui_event_name(ui_event_type t);
+const char *ui_state_name(ui_state s);
+void ui_event_free(ui_event *ev);
+
+#endif
