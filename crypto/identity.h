@@ -38,6 +38,14 @@ const uint8_t *identity_secret(const identity *id); /* 32 bytes, sodium_malloc'e
 const char *identity_id(const identity *id);        /* IDENTITY_ID_LEN chars, NUL-terminated */
 void identity_free(identity *id);
 
+/* Additions (backward compatible):
+ * identity_from_secret: an identity holding a copy of a 32-byte X25519 secret key.
+ * identity_parse: parses identity file text from memory (what identity_load does after reading
+ * the file; messages call the text "<input>"). passphrase as for identity_load. */
+identity *identity_from_secret(const uint8_t secret[32]);
+identity *identity_parse(const char *text, size_t len, const char *passphrase, char *err,
+                         size_t errlen);
+
 /* The identifier of any public key. */
 void identity_id_of(const uint8_t pub[32], char out[IDENTITY_ID_LEN + 1]);
 /* 0 when s is a well-formed identifier (exact length and alphabet). */

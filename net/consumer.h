@@ -22,7 +22,7 @@ typedef struct net_record {
     int64_t offset;
     const uint8_t *data; /* valid until net_record_release */
     size_t len;
-    void *handle_;       /* private */
+    void *handle_; /* private */
 } net_record;
 
 net_consumer *net_consumer_new(const net_config *cfg, const char *topic, const char *group_id,

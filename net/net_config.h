@@ -13,10 +13,10 @@ typedef struct net_config {
     const char *brokers;      /* "host:port[,host:port]" */
     const char *const *props; /* "name=value" strings from -X, applied in order */
     size_t nprops;
-    net_log_fn log;           /* may be NULL: logs are dropped */
-    net_log_fn on_error;      /* may be NULL: client-level errors (all brokers down, auth,
-                                 "broker up again" with level 6), one line each */
-    void *log_ctx;            /* ctx for both callbacks */
+    net_log_fn log;      /* may be NULL: logs are dropped */
+    net_log_fn on_error; /* may be NULL: client-level errors (all brokers down, auth,
+                            "broker up again" with level 6), one line each */
+    void *log_ctx;       /* ctx for both callbacks */
 } net_config;
 
 /* Checks every property by applying it to a scratch configuration. On failure writes one line

@@ -5,14 +5,22 @@
 const char *ui_event_name(ui_event_type t)
 {
     static const char *names[] = {
-        [UI_EV_INVITATION] = "invitation", [UI_EV_HANDSHAKE] = "handshake",
-        [UI_EV_ESTABLISHED] = "established", [UI_EV_MESSAGE] = "message",
-        [UI_EV_SENT] = "sent",             [UI_EV_ECHO] = "echo",
-        [UI_EV_DELIVERED] = "delivered",   [UI_EV_REJECTED] = "rejected",
-        [UI_EV_GAP] = "gap",               [UI_EV_ERROR] = "error",
-        [UI_EV_STATE] = "state",           [UI_EV_PEER_LEFT] = "peer-left",
-        [UI_EV_REKEY] = "rekey",           [UI_EV_LOG] = "log",
-        [UI_EV_STATS] = "stats",           [UI_EV_DONE] = "done",
+        [UI_EV_INVITATION] = "invitation",
+        [UI_EV_HANDSHAKE] = "handshake",
+        [UI_EV_ESTABLISHED] = "established",
+        [UI_EV_MESSAGE] = "message",
+        [UI_EV_SENT] = "sent",
+        [UI_EV_ECHO] = "echo",
+        [UI_EV_DELIVERED] = "delivered",
+        [UI_EV_REJECTED] = "rejected",
+        [UI_EV_GAP] = "gap",
+        [UI_EV_ERROR] = "error",
+        [UI_EV_STATE] = "state",
+        [UI_EV_PEER_LEFT] = "peer-left",
+        [UI_EV_REKEY] = "rekey",
+        [UI_EV_LOG] = "log",
+        [UI_EV_STATS] = "stats",
+        [UI_EV_DONE] = "done",
     };
     return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "unknown";
 }
@@ -20,9 +28,9 @@ const char *ui_event_name(ui_event_type t)
 const char *ui_state_name(ui_state s)
 {
     static const char *names[] = {
-        [UI_STATE_CONNECTING] = "connecting", [UI_STATE_WAITING] = "waiting",
+        [UI_STATE_CONNECTING] = "connecting",   [UI_STATE_WAITING] = "waiting",
         [UI_STATE_HANDSHAKING] = "handshaking", [UI_STATE_SECURE] = "secure",
-        [UI_STATE_BROKEN] = "broken",         [UI_STATE_CLOSED] = "closed",
+        [UI_STATE_BROKEN] = "broken",           [UI_STATE_CLOSED] = "closed",
     };
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown";
 }

@@ -6,6 +6,7 @@
 #define KCHAT_UI_EVENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum {
@@ -32,7 +33,7 @@ typedef enum {
     UI_STATE_WAITING,    /* waiting for the peer */
     UI_STATE_HANDSHAKING,
     UI_STATE_SECURE,
-    UI_STATE_BROKEN,     /* broker unreachable or channel failed; retrying */
+    UI_STATE_BROKEN, /* broker unreachable or channel failed; retrying */
     UI_STATE_CLOSED,
 } ui_state;
 
@@ -49,12 +50,13 @@ typedef struct ui_event {
     int code;     /* exit status for UI_EV_DONE */
     uint64_t seq; /* message sequence number */
     uint64_t from, to;
-    int64_t offset; /* Kafka offset of a rejected record, -1 if unknown */
-    double ms;      /* handshake time, round trip, ... */
-    char *text;     /* message text, error text, log line, state detail */
-    char *peer;     /* peer identifier */
-    char *suite;    /* Noise protocol name */
-    char *reason;   /* rejection reason: tampered|replayed|malformed|untrusted|unknown-session */
+    int64_t offset;  /* Kafka offset of a rejected record, -1 if unknown */
+    double ms;       /* handshake time, round trip, ... */
+    char *text;      /* message text, error text, log line, state detail */
+    size_t text_len; /* bytes of text (a message may hold NUL bytes); 0: use strlen */
+    char *peer;      /* peer identifier */
+    char *suite;     /* Noise protocol name */
+    char *reason;    /* rejection reason: tampered|replayed|malformed|untrusted|unknown-session */
     char *invitation, *a2b, *b2a, *id;
     ui_stats stats;
 } ui_event;

@@ -1,0 +1,372 @@
+/* channel: lifecycle, handshake and accessors of a secure channel (see channel.h and
+ * docs/PROTOCOL.md). The record layer (record.h) does the transport work. */
+#include "crypto/channel.h"
+
+#include "crypto/record.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TOPIC_MAX 255u
+#define PROLOGUE_MAX (sizeof(CHANNEL_PROLOGUE_LABEL) + FRAME_SESSION_LEN + 2 + 2 * TOPIC_MAX)
+
+struct channel {
+    bool initiator;
+    bool established;
+    bool dead; /* refused peer or internal failure: every further call is CHANNEL_STATE */
+    noise_pattern pattern;
+    const trust_policy *trust;
+    uint64_t rekey_interval;
+    uint8_t session[FRAME_SESSION_LEN];
+    noise_handshake *hs; /* NULL once established or dead */
+    int step;            /* handshake messages processed, once hs is gone */
+    uint8_t hash[NOISE_HASH_LEN];
+    bool have_peer;
+    uint8_t peer_public[32];
+    char peer_id[IDENTITY_ID_LEN + 1];
+    record_sender tx;
+    record_receiver rx;
+    uint8_t *scratch; /* NOISE_MAX_MSG bytes: record plaintext while sealing */
+};
+
+/* "kchat/1" 0x00 session u8 len(a2b) a2b u8 len(b2a) b2a; 0 when a topic name is too long. */
+static size_t build_prologue(uint8_t *out, const uint8_t *session, const char *a2b, const char *b2a)
+{
+    size_t la = strlen(a2b), lb = strlen(b2a), n = 0;
+    if (la > TOPIC_MAX || lb > TOPIC_MAX)
+        return 0;
+    memcpy(out, CHANNEL_PROLOGUE_LABEL, sizeof(CHANNEL_PROLOGUE_LABEL)); /* with its 0x00 */
+    n += sizeof(CHANNEL_PROLOGUE_LABEL);
+    memcpy(out + n, session, FRAME_SESSION_LEN);
+    n += FRAME_SESSION_LEN;
+    out[n++] = (uint8_t)la;
+    memcpy(out + n, a2b, la);
+    n += la;
+    out[n++] = (uint8_t)lb;
+    memcpy(out + n, b2a, lb);
+    return n + lb;
+}
+
+static bool params_valid(const channel_params *p, const uint8_t *session)
+{
+    if (p == NULL || p->static_priv == NULL || p->a2b == NULL || p->b2a == NULL || p->trust == NULL)
+        return false;
+    if (p->pattern != NOISE_XX && p->pattern != NOISE_XXPSK3)
+        return false;
+    if ((p->psk != NULL) != (p->pattern == NOISE_XXPSK3))
+        return false;
+    return p->initiator || session != NULL; /* the responder takes message 1's session id */
+}
+
+static int map_noise(int rc)
+{
+    switch (rc) {
+    case NOISE_OK:
+        return CHANNEL_OK;
+    case NOISE_ERR_DECRYPT:
+    case NOISE_ERR_DH:
+        return CHANNEL_TAMPERED;
+    case NOISE_ERR_SIZE:
+        return CHANNEL_MALFORMED;
+    case NOISE_ERR_STATE:
+        return CHANNEL_STATE;
+    case NOISE_ERR_NOMEM:
+        return CHANNEL_NOMEM;
+    case NOISE_ERR_NONCE:
+        return CHANNEL_NONCE_EXHAUSTED;
+    default:
+        return CHANNEL_ERR_ARG;
+    }
+}
+
+static int start_handshake(channel *c, const channel_params *p)
+{
+    uint8_t prologue[PROLOGUE_MAX];
+    size_t plen = build_prologue(prologue, c->session, p->a2b, p->b2a);
+    if (plen == 0)
+        return CHANNEL_ERR_ARG;
+    return map_noise(noise_handshake_new(&c->hs, p->pattern, p->initiator, prologue, plen,
+                                         p->static_priv, p->psk));
+}
+
+channel *channel_new(const channel_params *p, const uint8_t *session, int *err)
+{
+    int dummy, rc = CHANNEL_NOMEM;
+    err = err != NULL ? err : &dummy;
+    if (!params_valid(p, session) || sodium_init() < 0) {
+        *err = CHANNEL_ERR_ARG;
+        return NULL;
+    }
+    channel *c = calloc(1, sizeof(*c));
+    if (c == NULL || (c->scratch = malloc(NOISE_MAX_MSG)) == NULL)
+        goto fail;
+    c->initiator = p->initiator;
+    c->pattern = p->pattern;
+    c->trust = p->trust;
+    c->rekey_interval = p->rekey_interval ? p->rekey_interval : CHANNEL_DEFAULT_REKEY_INTERVAL;
+    if (session != NULL)
+        memcpy(c->session, session, FRAME_SESSION_LEN);
+    else
+        randombytes_buf(c->session, FRAME_SESSION_LEN);
+    rc = start_handshake(c, p);
+    if (rc != CHANNEL_OK)
+        goto fail;
+    *err = CHANNEL_OK;
+    return c;
+fail:
+    channel_free(c);
+    *err = rc;
+    return NULL;
+}
+
+/* Ends the handshake state, keeping what the accessors report. */
+static void drop_handshake(channel *c)
+{
+    if (c->hs == NULL)
+        return;
+    noise_handshake_hash(c->hs, c->hash);
+    c->step = noise_handshake_step(c->hs);
+    noise_handshake_free(c->hs);
+    c->hs = NULL;
+}
+
+static void mark_dead(channel *c)
+{
+    drop_handshake(c);
+    c->dead = true;
+}
+
+static int finish_handshake(channel *c)
+{
+    noise_cipher *send = NULL, *recv = NULL;
+    int rc = noise_handshake_split(c->hs, &send, &recv);
+    if (rc != NOISE_OK) {
+        mark_dead(c);
+        return map_noise(rc);
+    }
+    record_sender_init(&c->tx, send, c->rekey_interval);
+    record_receiver_init(&c->rx, recv, c->rekey_interval);
+    drop_handshake(c);
+    c->established = true;
+    return CHANNEL_OK;
+}
+
+static bool in_handshake(const channel *c)
+{
+    return c != NULL && !c->dead && !c->established && c->hs != NULL;
+}
+
+int channel_hs_write(channel *c, const uint8_t *payload, size_t plen, uint8_t *out, size_t cap,
+                     size_t *outlen)
+{
+    if (c == NULL || out == NULL || outlen == NULL || (payload == NULL && plen > 0))
+        return CHANNEL_ERR_ARG;
+    if (!in_handshake(c) || !noise_handshake_my_turn(c->hs))
+        return CHANNEL_STATE;
+    if (cap < FRAME_HS_HEADER_LEN)
+        return CHANNEL_ERR_ARG;
+    frame_type type = (frame_type)(noise_handshake_step(c->hs) + 1);
+    size_t hlen = frame_write_header(out, type, c->session, 0);
+    size_t n = 0;
+    int rc = noise_handshake_write(c->hs, payload, plen, out + hlen, cap - hlen, &n);
+    if (rc == NOISE_ERR_SIZE)
+        return CHANNEL_ERR_ARG; /* payload too long */
+    if (rc != NOISE_OK)
+        return map_noise(rc); /* the handshake state is unchanged */
+    *outlen = hlen + n;
+    return noise_handshake_done(c->hs) ? finish_handshake(c) : CHANNEL_OK;
+}
+
+/* Once the peer's static key is known: remember it and ask the trust policy. */
+static int check_peer(channel *c)
+{
+    const uint8_t *rs = noise_handshake_remote_static(c->hs);
+    if (c->have_peer || rs == NULL)
+        return CHANNEL_OK;
+    memcpy(c->peer_public, rs, sizeof(c->peer_public));
+    identity_id_of(c->peer_public, c->peer_id);
+    c->have_peer = true;
+    if (trust_policy_accepts(c->trust, c->peer_public))
+        return CHANNEL_OK;
+    mark_dead(c);
+    return CHANNEL_UNTRUSTED;
+}
+
+int channel_hs_read(channel *c, const uint8_t *buf, size_t len, uint8_t *payload, size_t cap,
+                    size_t *plen)
+{
+    if (c == NULL || buf == NULL || plen == NULL || (payload == NULL && cap > 0))
+        return CHANNEL_ERR_ARG;
+    if (!in_handshake(c) || noise_handshake_my_turn(c->hs))
+        return CHANNEL_STATE;
+    frame f;
+    if (frame_parse(buf, len, &f) != 0)
+        return CHANNEL_MALFORMED;
+    if (memcmp(f.session, c->session, FRAME_SESSION_LEN) != 0)
+        return CHANNEL_UNKNOWN_SESSION;
+    if (f.type != noise_handshake_step(c->hs) + 1)
+        return CHANNEL_MALFORMED;
+    size_t n = 0;
+    int rc = noise_handshake_read(c->hs, f.body, f.body_len, payload, cap, &n);
+    if (rc != NOISE_OK)
+        return map_noise(rc);
+    rc = check_peer(c);
+    if (rc != CHANNEL_OK) {
+        sodium_memzero(payload, n);
+        *plen = 0;
+        return rc;
+    }
+    *plen = n;
+    return noise_handshake_done(c->hs) ? finish_handshake(c) : CHANNEL_OK;
+}
+
+int channel_step(const channel *c)
+{
+    if (c == NULL)
+        return 0;
+    return c->hs != NULL ? noise_handshake_step(c->hs) : c->step;
+}
+
+bool channel_established(const channel *c)
+{
+    return c != NULL && c->established && !c->dead;
+}
+
+bool channel_my_turn(const channel *c)
+{
+    return in_handshake(c) && noise_handshake_my_turn(c->hs);
+}
+
+const uint8_t *channel_session(const channel *c)
+{
+    return c != NULL ? c->session : NULL;
+}
+
+const char *channel_peer_id(const channel *c)
+{
+    return c != NULL && c->have_peer ? c->peer_id : "";
+}
+
+const uint8_t *channel_peer_public(const channel *c)
+{
+    return c != NULL && c->have_peer ? c->peer_public : NULL;
+}
+
+const char *channel_suite(const channel *c)
+{
+    return c != NULL ? noise_protocol_name(c->pattern) : "";
+}
+
+void channel_handshake_hash(const channel *c, uint8_t out[NOISE_HASH_LEN])
+{
+    if (c != NULL && c->hs != NULL)
+        noise_handshake_hash(c->hs, out);
+    else if (c != NULL)
+        memcpy(out, c->hash, NOISE_HASH_LEN);
+}
+
+static bool transport_ready(const channel *c)
+{
+    return c != NULL && c->established && !c->dead;
+}
+
+int channel_seal(channel *c, const channel_record *r, uint8_t *out, size_t cap, size_t *outlen)
+{
+    if (c == NULL || r == NULL || out == NULL || outlen == NULL ||
+        (r->body == NULL && r->body_len > 0))
+        return CHANNEL_ERR_ARG;
+    if (!transport_ready(c))
+        return CHANNEL_STATE;
+    if (record_validate(r) != 0)
+        return CHANNEL_ERR_ARG;
+    return record_seal(&c->tx, c->session, r, c->scratch, out, cap, outlen);
+}
+
+int channel_open(channel *c, const uint8_t *in, size_t len, channel_record *r, uint8_t *buf,
+                 size_t cap, uint64_t *nonce_out)
+{
+    if (c == NULL || in == NULL || r == NULL || buf == NULL)
+        return CHANNEL_ERR_ARG;
+    if (!transport_ready(c))
+        return CHANNEL_STATE;
+    frame f;
+    if (frame_parse(in, len, &f) != 0)
+        return CHANNEL_MALFORMED;
+    if (memcmp(f.session, c->session, FRAME_SESSION_LEN) != 0)
+        return CHANNEL_UNKNOWN_SESSION;
+    if (f.type != FRAME_DATA && f.type != FRAME_CLOSE)
+        return CHANNEL_MALFORMED;
+    return record_open(&c->rx, &f, r, buf, cap, nonce_out);
+}
+
+int channel_rekey_now(channel *c)
+{
+    if (c == NULL)
+        return CHANNEL_ERR_ARG;
+    if (!transport_ready(c))
+        return CHANNEL_STATE;
+    return record_sender_rekey_now(&c->tx);
+}
+
+uint64_t channel_send_epoch(const channel *c)
+{
+    return transport_ready(c) ? c->tx.epoch : 0;
+}
+
+uint64_t channel_recv_epoch(const channel *c)
+{
+    return transport_ready(c) ? c->rx.cur_epoch : 0;
+}
+
+void channel_test_set_send_nonce(channel *c, uint64_t n)
+{
+    if (transport_ready(c))
+        record_sender_set_next(&c->tx, n);
+}
+
+const char *channel_strerror(int err)
+{
+    switch (err) {
+    case CHANNEL_OK:
+        return "ok";
+    case CHANNEL_ERR_ARG:
+        return "invalid argument";
+    case CHANNEL_REPLAYED:
+        return "replayed or out-of-window frame";
+    case CHANNEL_TAMPERED:
+        return "frame failed authentication";
+    case CHANNEL_MALFORMED:
+        return "malformed frame or record";
+    case CHANNEL_UNKNOWN_SESSION:
+        return "frame of another session";
+    case CHANNEL_UNTRUSTED:
+        return "peer identity not trusted";
+    case CHANNEL_STATE:
+        return "operation not valid in this channel state";
+    case CHANNEL_NONCE_EXHAUSTED:
+        return "nonce space exhausted";
+    case CHANNEL_NOMEM:
+        return "out of memory";
+    default:
+        return "unknown channel error";
+    }
+}
+
+void channel_free(channel *c)
+{
+    if (c == NULL)
+        return;
+    if (c->hs != NULL)
+        noise_handshake_free(c->hs);
+    if (c->established) {
+        record_sender_free(&c->tx);
+        record_receiver_free(&c->rx);
+    }
+    if (c->scratch != NULL) {
+        sodium_memzero(c->scratch, NOISE_MAX_MSG);
+        free(c->scratch);
+    }
+    sodium_memzero(c, sizeof(*c));
+    free(c);
+}

@@ -1,0 +1,70 @@
+/* record: the record layer under a channel (internal to crypto/).
+ *
+ * The codec turns a channel_record into its 34-byte big-endian plaintext header plus body and
+ * back, refusing impossible field combinations. The sender and receiver hold one direction's
+ * keys: explicit nonces, key epochs (epoch = nonce / interval, Noise Rekey() once per epoch
+ * boundary) and, for the receiver, the replay window. A receiver keeps the key of the newest
+ * epoch it accepted and of the oldest epoch that still has nonces inside the replay window;
+ * keys of later epochs are derived on a copy and kept only once a frame authenticated with
+ * them. Failed seals and opens change nothing. */
+#ifndef KCHAT_RECORD_H
+#define KCHAT_RECORD_H
+
+#include "crypto/channel.h"
+#include "crypto/frame.h"
+#include "crypto/noise.h"
+#include "crypto/replay.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A frame more than this many epochs ahead of the receiver is refused (CHANNEL_REPLAYED):
+ * bounds the Rekey() work one forged frame can cause. */
+#define RECORD_MAX_EPOCH_SKIP 1024u
+
+/* 0 when r is a valid record (kind, fragment position, ACK/CLOSE carry seq 0 and no fragments,
+ * body within CHANNEL_MAX_BODY); -1 otherwise. */
+int record_validate(const channel_record *r);
+/* Writes RECORD_HEADER_LEN + r->body_len bytes to out. */
+void record_encode(uint8_t *out, const channel_record *r);
+/* 0 and r filled (body pointing into pt) when pt holds a valid record; -1 otherwise. */
+int record_decode(const uint8_t *pt, size_t len, channel_record *r);
+
+typedef struct record_sender {
+    noise_cipher *key; /* key of epoch */
+    uint64_t epoch;
+    uint64_t next; /* next nonce */
+    uint64_t interval;
+} record_sender;
+
+typedef struct record_receiver {
+    noise_cipher *cur; /* key of cur_epoch: the epoch of the highest accepted nonce */
+    uint64_t cur_epoch;
+    noise_cipher *old; /* key of old_epoch (oldest epoch in the window); NULL: same as cur */
+    uint64_t old_epoch;
+    uint64_t interval;
+    replay_window win;
+} record_receiver;
+
+/* Take ownership of key (a split cipher). interval >= 1. */
+void record_sender_init(record_sender *s, noise_cipher *key, uint64_t interval);
+void record_receiver_init(record_receiver *r, noise_cipher *key, uint64_t interval);
+void record_sender_free(record_sender *s);
+void record_receiver_free(record_receiver *r);
+
+/* Seals a valid record into a data (or close) frame with the next nonce. scratch holds
+ * NOISE_MAX_MSG bytes; it is wiped afterwards. Returns a channel_result. */
+int record_seal(record_sender *s, const uint8_t session[FRAME_SESSION_LEN], const channel_record *r,
+                uint8_t *scratch, uint8_t *out, size_t cap, size_t *outlen);
+/* Jumps the sender to a fresh key epoch. */
+int record_sender_rekey_now(record_sender *s);
+/* Test hook: sets the next nonce. A jump of more than RECORD_MAX_EPOCH_SKIP epochs (or
+ * backwards) relabels the current key instead of deriving, so the peer cannot open it. */
+void record_sender_set_next(record_sender *s, uint64_t n);
+
+/* Opens a parsed data or close frame of our session: replay check, key epoch, decryption, record
+ * validation, and only then commits. Returns a channel_result. */
+int record_open(record_receiver *rx, const frame *f, channel_record *r, uint8_t *buf, size_t cap,
+                uint64_t *nonce_out);
+
+#endif

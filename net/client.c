@@ -1,0 +1,266 @@
+/* client: what every kchat librdkafka handle shares. Log lines go to net_config.log; errors
+ * become one clear line each for net_config.on_error ("all brokers down (host:port: reason)"),
+ * and a broker connection coming back after such an outage is reported once at level 6. */
+#include "net/net_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+int64_t net_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void net_client_init(net_client *cl, const net_config *cfg, void *owner)
+{
+    memset(cl, 0, sizeof *cl);
+    cl->log = cfg->log;
+    cl->on_error = cfg->on_error;
+    cl->log_ctx = cfg->log_ctx;
+    cl->owner = owner;
+    cl->wake_wfd = -1;
+    pthread_mutex_init(&cl->lock, NULL);
+    atomic_init(&cl->up_seq, 0);
+    atomic_init(&cl->wake_on_up, false);
+}
+
+void net_client_destroy(net_client *cl)
+{
+    pthread_mutex_destroy(&cl->lock);
+}
+
+static size_t brokers_up(net_client *cl)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&cl->lock);
+    for (size_t i = 0; i < cl->nseen; i++)
+        n += cl->seen[i].up;
+    pthread_mutex_unlock(&cl->lock);
+    return n;
+}
+
+/* Records a broker's new state; returns true when it just came up. */
+static bool note_state(net_client *cl, int32_t id, const char *name, int port, bool up)
+{
+    bool came_up = false;
+    pthread_mutex_lock(&cl->lock);
+    size_t i = 0;
+    while (i < cl->nseen && !(cl->seen[i].id == id && cl->seen[i].port == port &&
+                              strncmp(cl->seen[i].name, name, sizeof cl->seen[i].name - 1) == 0))
+        i++;
+    if (i == cl->nseen && i < NET_MAX_BROKERS) {
+        cl->seen[i].id = id;
+        cl->seen[i].port = port;
+        snprintf(cl->seen[i].name, sizeof cl->seen[i].name, "%s", name);
+        cl->seen[i].up = false;
+        cl->nseen++;
+    }
+    if (i < cl->nseen) {
+        came_up = up && !cl->seen[i].up;
+        cl->seen[i].up = up;
+    }
+    pthread_mutex_unlock(&cl->lock);
+    return came_up;
+}
+
+/* Broker thread. */
+static rd_kafka_resp_err_t on_broker_state(rd_kafka_t *rk, int32_t broker_id, const char *secproto,
+                                           const char *name, int port, const char *state,
+                                           void *ic_opaque)
+{
+    (void)rk;
+    (void)secproto;
+    net_client *cl = ic_opaque;
+    bool up = strcmp(state, "UP") == 0 || strcmp(state, "UPDATE") == 0;
+    if (note_state(cl, broker_id, name ? name : "", port, up)) {
+        atomic_fetch_add(&cl->up_seq, 1);
+        if (atomic_load(&cl->wake_on_up))
+            net_wake_signal(cl->wake_wfd); /* so the poller notices "connected again" */
+    }
+    return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+static rd_kafka_resp_err_t on_new(rd_kafka_t *rk, const rd_kafka_conf_t *conf, void *ic_opaque,
+                                  char *errstr, size_t errstr_size)
+{
+    (void)conf;
+    (void)errstr;
+    (void)errstr_size;
+    return rd_kafka_interceptor_add_on_broker_state_change(rk, "kchat", on_broker_state, ic_opaque);
+}
+
+/* Polling thread (log.queue). */
+static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    net_client *cl = rd_kafka_opaque(rk);
+    if (!cl || !cl->log)
+        return;
+    char line[2300];
+    snprintf(line, sizeof line, "%s [%s] %s", rd_kafka_name(rk), fac, buf);
+    cl->log(cl->log_ctx, level, line);
+}
+
+void net_client_report(net_client *cl, int level, const char *line)
+{
+    if (strcmp(line, cl->last_report) == 0)
+        return;
+    snprintf(cl->last_report, sizeof cl->last_report, "%s", line);
+    if (cl->on_error)
+        cl->on_error(cl->log_ctx, level, line);
+}
+
+/* Length of "host:port" in "host:port/bootstrap" or "host:port/1" (librdkafka's broker names). */
+static int broker_name_len(const char *name, int len)
+{
+    int slash = len;
+    while (slash > 0 && name[slash - 1] != '/')
+        slash--;
+    if (slash == 0)
+        return len;
+    const char *tail = name + slash;
+    int taillen = len - slash;
+    bool digits = taillen > 0 && strspn(tail, "0123456789") >= (size_t)taillen;
+    if (digits || (taillen == 9 && strncmp(tail, "bootstrap", 9) == 0) ||
+        (taillen == 8 && strncmp(tail, "internal", 8) == 0))
+        return slash - 1;
+    return len;
+}
+
+/* "127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused (after 0ms in
+ * state CONNECT)" -> "127.0.0.1:1: Connection refused". */
+static void simplify_cause(const char *reason, char *out, size_t outlen)
+{
+    const char *sep = strstr(reason, ": ");
+    if (!sep) {
+        snprintf(out, outlen, "%s", reason);
+        return;
+    }
+    int hostlen = broker_name_len(reason, (int)(sep - reason));
+    const char *what = sep + 2;
+    const char *failed = strstr(what, " failed: ");
+    if (failed)
+        what = failed + strlen(" failed: ");
+    const char *after = strstr(what, " (after ");
+    int whatlen = after ? (int)(after - what) : (int)strlen(what);
+    snprintf(out, outlen, "%.*s: %.*s", hostlen, reason, whatlen, what);
+}
+
+static void on_all_down(net_client *cl, const char *reason)
+{
+    if (cl->down_reported || brokers_up(cl) > 0)
+        return;
+    /* Without a connection failure since the last connect this is the broker closing idle
+     * connections; librdkafka reconnects when it needs to. */
+    if (!cl->cause[0] || cl->cause_seq != atomic_load(&cl->up_seq)) {
+        if (cl->log)
+            cl->log(cl->log_ctx, LOG_DEBUG, "kchat: all broker connections are idle-closed");
+        return;
+    }
+    char line[512];
+    snprintf(line, sizeof line, "all brokers down (%s)", cl->cause[0] ? cl->cause : reason);
+    cl->down_reported = true;
+    atomic_store(&cl->wake_on_up, true);
+    net_client_report(cl, LOG_ERR, line);
+}
+
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    net_client *cl = opaque;
+    char line[512];
+    switch (err) {
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__RESOLVE:
+        simplify_cause(reason, cl->cause, sizeof cl->cause);
+        cl->cause_seq = atomic_load(&cl->up_seq);
+        return;
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+        on_all_down(cl, reason);
+        return;
+    case RD_KAFKA_RESP_ERR__FATAL:
+        net_client_fatal(rk, line, sizeof line);
+        net_client_report(cl, LOG_CRIT, line);
+        return;
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+        if (cl->topic_errors_final) {
+            snprintf(cl->final_err, sizeof cl->final_err, "%s",
+                     reason && *reason ? reason : rd_kafka_err2str((rd_kafka_resp_err_t)err));
+            return;
+        }
+        /* FALLTHRU */
+    default:
+        snprintf(line, sizeof line, "Kafka: %s",
+                 reason && *reason ? reason : rd_kafka_err2str((rd_kafka_resp_err_t)err));
+        net_client_report(cl, LOG_ERR, line);
+        return;
+    }
+}
+
+void net_client_install(rd_kafka_conf_t *conf, net_client *cl)
+{
+    rd_kafka_conf_set_opaque(conf, cl);
+    rd_kafka_conf_set_log_cb(conf, on_log);
+    rd_kafka_conf_set_error_cb(conf, on_error);
+    rd_kafka_conf_interceptor_add_on_new(conf, "kchat", on_new, cl);
+}
+
+rd_kafka_t *net_client_new(net_client *cl, rd_kafka_type_t type, rd_kafka_conf_t *conf, char *err,
+                           size_t errlen)
+{
+    char errstr[512] = "";
+    rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
+    if (!rk) {
+        net_errf(err, errlen, "cannot create Kafka client for %s: %s", cl->brokers, errstr);
+        return NULL;
+    }
+    rd_kafka_set_log_queue(rk, NULL); /* the main queue: served by our poll calls */
+    return rk;
+}
+
+static void recovered(net_client *cl)
+{
+    char line[512];
+    cl->down_reported = false;
+    atomic_store(&cl->wake_on_up, false);
+    cl->cause[0] = '\0';
+    cl->last_report[0] = '\0';
+    snprintf(line, sizeof line, "connected to Kafka again (%s)", cl->brokers);
+    net_client_report(cl, LOG_INFO, line);
+}
+
+void net_client_check_up(net_client *cl)
+{
+    if (cl->down_reported && brokers_up(cl) > 0)
+        recovered(cl);
+}
+
+void net_client_success(net_client *cl)
+{
+    if (cl->down_reported)
+        recovered(cl);
+}
+
+void net_client_unreachable(const net_client *cl, int timeout_ms, char *err, size_t errlen)
+{
+    const char *cause = cl->cause;
+    size_t blen = strlen(cl->brokers);
+    if (strncmp(cause, cl->brokers, blen) == 0 && strncmp(cause + blen, ": ", 2) == 0)
+        cause += blen + 2; /* "host:port: reason" about the one broker given: "reason" */
+    net_errf(err, errlen, "cannot reach Kafka at %s within %g s%s%s%s", cl->brokers,
+             timeout_ms / 1000.0, *cause ? " (" : "", cause, *cause ? ")" : "");
+}
+
+bool net_client_fatal(rd_kafka_t *rk, char *err, size_t errlen)
+{
+    char buf[512];
+    if (rd_kafka_fatal_error(rk, buf, sizeof buf) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        return false;
+    net_errf(err, errlen, "fatal Kafka error: %s", buf);
+    return true;
+}

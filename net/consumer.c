@@ -1,0 +1,281 @@
+/* consumer: partition 0 of one topic by rd_kafka_assign (no group membership, no rebalances).
+ * Offsets are stored only through net_consumer_done and committed every second and on close.
+ * The consumer queue (into which the main queue, logs included, is forwarded) has an IO event
+ * on a pipe so the caller can poll() net_consumer_fd. */
+#include "net/consumer.h"
+#include "net/admin.h"
+#include "net/net_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+struct net_consumer {
+    net_client cl;
+    rd_kafka_t *rk;
+    rd_kafka_queue_t *q;
+    int wake[2];
+    bool group; /* a caller's group: offsets are stored and committed */
+    char topic[256];
+};
+
+static int64_t start_offset(net_start start)
+{
+    switch (start) {
+    case NET_START_BEGINNING:
+        return RD_KAFKA_OFFSET_BEGINNING;
+    case NET_START_END:
+        return RD_KAFKA_OFFSET_END;
+    default:
+        return RD_KAFKA_OFFSET_STORED;
+    }
+}
+
+/* NET_START_END is resolved here, before returning: a lazily resolved "end" could land after
+ * a reply that arrives right away, and that reply would be skipped. */
+static int resolve_end(net_consumer *c, int64_t *offset, char *err, size_t errlen)
+{
+    int64_t lo = 0, hi = 0;
+    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(c->rk, c->topic, 0, &lo, &hi, 10000);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        net_errf(err, errlen, "cannot find the end of topic '%s': %s", c->topic,
+                 rd_kafka_err2str(e));
+        return -1;
+    }
+    *offset = hi;
+    return 0;
+}
+
+static int assign_partition(net_consumer *c, net_start start, char *err, size_t errlen)
+{
+    int64_t offset = start_offset(start);
+    if (start == NET_START_END && resolve_end(c, &offset, err, errlen) != 0)
+        return -1;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, c->topic, 0)->offset = offset;
+    rd_kafka_resp_err_t e = rd_kafka_assign(c->rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        net_errf(err, errlen, "cannot read topic '%s': %s", c->topic, rd_kafka_err2str(e));
+        return -1;
+    }
+    return 0;
+}
+
+static int consumer_start(net_consumer *c, const net_config *cfg, const char *group_id,
+                          net_start start, char *err, size_t errlen)
+{
+    char rnd[96];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(rnd, sizeof rnd, "kchat-reader-%ld-%ld-%lx", (long)getpid(), (long)ts.tv_nsec,
+             (unsigned long)(uintptr_t)c);
+    const char *with_group[] = {"group.id", group_id, NULL};
+    const char *no_group[] = {"group.id", rnd, "enable.auto.commit", "false", NULL};
+    if (net_wake_open(c->wake) != 0) {
+        net_errf(err, errlen, "cannot create a pipe for the Kafka consumer");
+        return -1;
+    }
+    c->cl.wake_wfd = c->wake[1];
+    rd_kafka_conf_t *conf = net_conf_build(cfg, &c->cl, NET_ROLE_CONSUMER,
+                                           c->group ? with_group : no_group, err, errlen);
+    if (!conf)
+        return -1;
+    c->rk = net_client_new(&c->cl, RD_KAFKA_CONSUMER, conf, err, errlen);
+    if (!c->rk) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    rd_kafka_poll_set_consumer(c->rk); /* main queue (errors, logs) -> consumer queue */
+    c->q = rd_kafka_queue_get_consumer(c->rk);
+    rd_kafka_queue_io_event_enable(c->q, c->wake[1], "1", 1);
+    net_wake_signal(c->wake[1]); /* serve whatever was queued before the IO event was set */
+    return assign_partition(c, start, err, errlen);
+}
+
+net_consumer *net_consumer_new(const net_config *cfg, const char *topic, const char *group_id,
+                               net_start start, char *err, size_t errlen)
+{
+    if (!net_topic_name_valid(topic)) {
+        net_errf(err, errlen, "invalid topic name '%s'", topic ? topic : "");
+        return NULL;
+    }
+    net_consumer *c = calloc(1, sizeof *c);
+    if (!c) {
+        net_errf(err, errlen, "out of memory");
+        return NULL;
+    }
+    net_client_init(&c->cl, cfg, c);
+    c->wake[0] = c->wake[1] = -1;
+    c->cl.topic_errors_final = true;
+    c->group = group_id && *group_id;
+    snprintf(c->topic, sizeof c->topic, "%s", topic);
+    if (consumer_start(c, cfg, group_id, start, err, errlen) != 0) {
+        net_consumer_close(c);
+        return NULL;
+    }
+    return c;
+}
+
+static bool is_final(rd_kafka_resp_err_t e)
+{
+    switch (e) {
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR__FATAL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* "cannot read topic 'T': why", without librdkafka's "T [0]: " prefix on why. */
+static void final_error(const net_consumer *c, const char *why, char *err, size_t errlen)
+{
+    size_t n = strlen(c->topic);
+    if (strncmp(why, c->topic, n) == 0 && strncmp(why + n, " [0]: ", 6) == 0)
+        why += n + 6;
+    net_errf(err, errlen, "cannot read topic '%s': %s", c->topic, why);
+}
+
+/* An error event: -1 (err filled) when reading cannot go on, else 0 (reported, retried). */
+static int consumer_error(net_consumer *c, const rd_kafka_message_t *m, char *err, size_t errlen)
+{
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+        return 0;
+    if (m->err == RD_KAFKA_RESP_ERR__FATAL && net_client_fatal(c->rk, err, errlen))
+        return -1;
+    if (is_final(m->err)) {
+        final_error(c, rd_kafka_message_errstr(m), err, errlen);
+        return -1;
+    }
+    char line[512];
+    snprintf(line, sizeof line, "Kafka consumer: %s", rd_kafka_message_errstr(m));
+    net_client_report(&c->cl, LOG_WARNING, line);
+    return 0;
+}
+
+static void fill_record(net_record *rec, rd_kafka_message_t *m)
+{
+    static const uint8_t empty[1];
+    rec->offset = m->offset;
+    rec->data = m->payload ? (const uint8_t *)m->payload : empty;
+    rec->len = m->len;
+    rec->handle_ = m;
+}
+
+/* True and err filled when reading cannot go on: a fatal error or a missing topic. */
+static bool reading_failed(net_consumer *c, char *err, size_t errlen)
+{
+    if (net_client_fatal(c->rk, err, errlen))
+        return true;
+    if (!c->cl.final_err[0])
+        return false;
+    final_error(c, c->cl.final_err, err, errlen);
+    return true;
+}
+
+int net_consumer_poll(net_consumer *c, int timeout_ms, net_record *rec, char *err, size_t errlen)
+{
+    int64_t deadline = net_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    for (;;) {
+        if (reading_failed(c, err, errlen))
+            return -1;
+        int64_t left = deadline - net_now_ms();
+        int wait = timeout_ms < 0 ? -1 : left > 0 ? (int)left : 0;
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, wait);
+        if (!m)
+            break;
+        if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            fill_record(rec, m);
+            net_client_success(&c->cl);
+            return 1;
+        }
+        int rc = consumer_error(c, m, err, errlen);
+        rd_kafka_message_destroy(m);
+        if (rc < 0)
+            return -1;
+        if (timeout_ms >= 0 && net_now_ms() >= deadline)
+            break;
+    }
+    if (reading_failed(c, err, errlen)) /* the error callback ran inside the poll */
+        return -1;
+    net_client_check_up(&c->cl);
+    return 0;
+}
+
+void net_record_release(net_record *rec)
+{
+    if (!rec || !rec->handle_)
+        return;
+    rd_kafka_message_destroy(rec->handle_);
+    rec->handle_ = NULL;
+    rec->data = NULL;
+    rec->len = 0;
+}
+
+int net_consumer_done(net_consumer *c, int64_t offset)
+{
+    if (!c->group)
+        return 0;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, c->topic, 0)->offset = offset + 1;
+    rd_kafka_resp_err_t e = rd_kafka_offsets_store(c->rk, l);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+        e = l->elems[0].err;
+    rd_kafka_topic_partition_list_destroy(l);
+    return e == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : -1;
+}
+
+int net_consumer_commit(net_consumer *c)
+{
+    if (!c->group)
+        return 0;
+    rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, NULL, 0);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR__NO_OFFSET)
+        return 0;
+    char line[512];
+    snprintf(line, sizeof line, "cannot commit the read position of topic '%s': %s", c->topic,
+             rd_kafka_err2str(e));
+    net_client_report(&c->cl, LOG_WARNING, line);
+    return -1;
+}
+
+int64_t net_consumer_end_offset(net_consumer *c, int timeout_ms)
+{
+    int64_t lo = -1, hi = -1;
+    rd_kafka_resp_err_t e =
+        rd_kafka_query_watermark_offsets(c->rk, c->topic, 0, &lo, &hi, timeout_ms);
+    return e == RD_KAFKA_RESP_ERR_NO_ERROR ? hi : -1;
+}
+
+int net_consumer_fd(net_consumer *c)
+{
+    return c->wake[0];
+}
+
+void net_consumer_close(net_consumer *c)
+{
+    if (!c)
+        return;
+    if (c->rk) {
+        if (c->group)
+            net_consumer_commit(c);
+        rd_kafka_consumer_close(c->rk);
+    }
+    if (c->q) {
+        rd_kafka_queue_io_event_enable(c->q, -1, NULL, 0);
+        rd_kafka_queue_destroy(c->q);
+    }
+    if (c->rk)
+        rd_kafka_destroy(c->rk);
+    net_wake_close(c->wake);
+    net_client_destroy(&c->cl);
+    free(c);
+}

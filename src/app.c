@@ -1,0 +1,113 @@
+#include "src/app.h"
+#include "src/batch.h"
+#include "src/event_queue.h"
+#include "src/passphrase.h"
+#include "ui/tui.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int app_fail(int code, const char *msg)
+{
+    fprintf(stderr, "kchat: %s\n", msg);
+    return code;
+}
+
+int app_net_config(const kchat_options *o, net_config *cfg, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->brokers = o->brokers;
+    cfg->props = o->props;
+    cfg->nprops = o->nprops;
+    return net_config_check(cfg, err, errlen);
+}
+
+identity *app_identity(const kchat_options *o, char *err, size_t errlen)
+{
+    char path[4096];
+    const char *p = o->identity_path;
+    if (!p) {
+        if (identity_default_path(path, sizeof path) != 0) {
+            snprintf(err, errlen, "cannot find a home for the identity; use --identity FILE");
+            return NULL;
+        }
+        p = path;
+    }
+    char *pass = NULL;
+    if (identity_file_is_sealed(p) == 1 && !(pass = passphrase_get("identity passphrase", 0))) {
+        snprintf(err, errlen, "%s is sealed: set KCHAT_PASSPHRASE or run on a terminal", p);
+        return NULL;
+    }
+    identity *id = identity_load_or_create(p, pass, err, errlen);
+    passphrase_free(pass);
+    return id;
+}
+
+int app_check_front(const kchat_options *o, char *err, size_t errlen)
+{
+    return o->batch ? 0 : tui_check_terminal(err, errlen);
+}
+
+typedef struct front {
+    session *s;
+    event_queue *q;
+} front;
+
+static bool next_event(void *ctx, ui_event **out)
+{
+    front *f = ctx;
+    event_queue_drain_wake(f->q);
+    return event_queue_pop(f->q, out);
+}
+
+static void submit_line(void *ctx, const char *line)
+{
+    front *f = ctx;
+    session_post_line(f->s, line, strlen(line));
+}
+
+static void command(void *ctx, const char *name)
+{
+    front *f = ctx;
+    session_post_command(f->s, name);
+}
+
+static int run_tui(const kchat_options *o, front *f, const identity *self)
+{
+    ui_hooks hooks = {
+        .wake_fd = event_queue_wake_fd(f->q),
+        .next_event = next_event,
+        .submit_line = submit_line,
+        .command = command,
+        .ctx = f,
+        .role = o->command == CMD_LISTEN ? "bob" : "alice",
+        .own_id = identity_id(self),
+        .log_path = o->log_path,
+    };
+    return tui_run(&hooks);
+}
+
+int app_run(const kchat_options *o, const session_config *cfg, const identity *self,
+            ui_event *early)
+{
+    char err[512];
+    front f = {.q = event_queue_new()};
+    if (!f.q)
+        return app_fail(KCHAT_EXIT_ERROR, "out of memory");
+    if (early)
+        event_queue_push(f.q, early);
+    f.s = session_new(cfg, f.q, err, sizeof err);
+    if (!f.s || session_start(f.s) != 0) {
+        event_queue_free(f.q);
+        session_free(f.s);
+        return app_fail(KCHAT_EXIT_ERROR, f.s ? "cannot start the session thread" : err);
+    }
+    int code = o->batch ? batch_run(f.s, f.q, o->json, o->verbose) : run_tui(o, &f, self);
+    session_post_command(f.s, "quit");
+    int scode = session_join(f.s);
+    session_free(f.s);
+    event_queue_free(f.q);
+    return code ? code : scode;
+}

@@ -1,0 +1,24 @@
+/* app: what the subcommands share: the Kafka configuration from -b/-X, the identity (asking for
+ * its passphrase when sealed), and running a session under the chosen front end. */
+#ifndef KCHAT_APP_H
+#define KCHAT_APP_H
+
+#include "crypto/identity.h"
+#include "net/net_config.h"
+#include "src/options.h"
+#include "src/session.h"
+
+/* Fills cfg from o and checks every -X property. 0 or -1 with err set. */
+int app_net_config(const kchat_options *o, net_config *cfg, char *err, size_t errlen);
+/* Loads (or creates) the identity named by o. NULL with err set. */
+identity *app_identity(const kchat_options *o, char *err, size_t errlen);
+/* Refuses the TUI early when there is no terminal. 0 or -1 with err set. */
+int app_check_front(const kchat_options *o, char *err, size_t errlen);
+/* Runs the session until it ends under the TUI or batch front end; returns the exit status.
+ * early: events to show first (e.g. the invitation), may be NULL. */
+int app_run(const kchat_options *o, const session_config *cfg, const identity *self,
+            ui_event *early);
+/* Prints "kchat: msg" to stderr and returns code. */
+int app_fail(int code, const char *msg);
+
+#endif

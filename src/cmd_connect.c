@@ -1,0 +1,84 @@
+/* cmd_connect: Alice. Reads the invitation (or, with --trust-any, the two topic names), then runs
+ * the initiator session: the handshake through Kafka, then every typed line as a message. */
+#include "crypto/invitation.h"
+#include "crypto/trust.h"
+#include "src/app.h"
+#include "src/commands.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct connect_ctx {
+    kchat_options o;
+    net_config net;
+    identity *self;
+    trust_policy *trust;
+    invitation *inv;
+    char err[1024];
+} connect_ctx;
+
+static int prepare(connect_ctx *c)
+{
+    if (app_check_front(&c->o, c->err, sizeof c->err) ||
+        app_net_config(&c->o, &c->net, c->err, sizeof c->err))
+        return KCHAT_EXIT_USAGE;
+    if (c->o.invitation) {
+        c->inv = invitation_parse(c->o.invitation, c->err, sizeof c->err);
+        if (!c->inv)
+            return KCHAT_EXIT_USAGE;
+    }
+    if (c->o.trust_any) {
+        c->trust = trust_policy_anyone();
+    } else {
+        c->trust = trust_policy_list();
+        if (c->trust && trust_policy_add(c->trust, c->inv->bob_id, c->err, sizeof c->err) != 0)
+            return KCHAT_EXIT_USAGE;
+    }
+    if (!c->trust)
+        return KCHAT_EXIT_ERROR;
+    if (!(c->self = app_identity(&c->o, c->err, sizeof c->err)))
+        return KCHAT_EXIT_ERROR;
+    return 0;
+}
+
+static int run(connect_ctx *c)
+{
+    bool any = c->o.trust_any;
+    session_config cfg = {
+        .role = SESSION_ALICE,
+        .net = c->net,
+        .self = c->self,
+        .trust = c->trust,
+        .psk = any ? NULL : c->inv->secret,
+        .expected_peer = c->inv ? c->inv->bob_id : NULL,
+        .a2b = c->o.a2b ? c->o.a2b : c->inv->a2b,
+        .b2a = c->o.b2a ? c->o.b2a : c->inv->b2a,
+        .exit_when_done = c->o.batch,
+        .timeout_s = c->o.timeout_s,
+        .handshake_timeout_s = c->o.handshake_timeout_s,
+    };
+    return app_run(&c->o, &cfg, c->self, NULL);
+}
+
+int cmd_connect(int argc, char **argv)
+{
+    connect_ctx c;
+    memset(&c, 0, sizeof c);
+    if (options_parse(argc, argv, &c.o, c.err, sizeof c.err) != 0)
+        return app_fail(KCHAT_EXIT_USAGE, c.err);
+    if (c.o.help) {
+        options_usage(stdout, CMD_CONNECT);
+        options_free(&c.o);
+        return 0;
+    }
+    int code = prepare(&c);
+    if (code != 0)
+        app_fail(code, c.err[0] ? c.err : "cannot connect");
+    else
+        code = run(&c);
+    invitation_free(c.inv);
+    trust_policy_free(c.trust);
+    identity_free(c.self);
+    options_free(&c.o);
+    return code;
+}

@@ -1,0 +1,169 @@
+/* cmd_listen: Bob. Creates two single-partition topics with unique names (or reuses the last
+ * ones with --resume), prints the invitation, then runs the responder session until SIGINT,
+ * SIGTERM or /quit. */
+#include "crypto/invitation.h"
+#include "crypto/trust.h"
+#include "net/admin.h"
+#include "src/app.h"
+#include "src/commands.h"
+#include "src/listen_state.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TOPIC_CREATE_TIMEOUT_MS 15000
+
+typedef struct listen_ctx {
+    kchat_options o;
+    net_config net;
+    identity *self;
+    trust_policy *trust;
+    listen_state *st;
+    invitation *inv;
+    char state_path[4096];
+    char err[1024];
+} listen_ctx;
+
+static int fresh_topics(listen_ctx *c)
+{
+    uint8_t rnd[8];
+    char hex[17];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+    snprintf(c->st->a2b, sizeof c->st->a2b, "kchat-%s-a2b", hex);
+    snprintf(c->st->b2a, sizeof c->st->b2a, "kchat-%s-b2a", hex);
+    if (net_topic_create(&c->net, c->st->a2b, TOPIC_CREATE_TIMEOUT_MS, c->err, sizeof c->err) ||
+        net_topic_create(&c->net, c->st->b2a, TOPIC_CREATE_TIMEOUT_MS, c->err, sizeof c->err))
+        return -1;
+    if (!c->o.trust_any) {
+        c->inv =
+            invitation_new(c->st->a2b, c->st->b2a, identity_id(c->self), c->err, sizeof c->err);
+        if (!c->inv || invitation_format(c->inv, c->st->invitation, LISTEN_STATE_INV_MAX) < 0)
+            return -1;
+    } else {
+        snprintf(c->st->invitation, LISTEN_STATE_INV_MAX, "trust-any");
+    }
+    return listen_state_save(c->state_path, c->st, c->err, sizeof c->err);
+}
+
+static int resumed_topics(listen_ctx *c)
+{
+    if (listen_state_load(c->state_path, c->st, c->err, sizeof c->err) != 0)
+        return -1;
+    bool any = !strcmp(c->st->invitation, "trust-any");
+    if (any != c->o.trust_any) {
+        snprintf(c->err, sizeof c->err, "the last listen %s --trust-any; resume it the same way",
+                 any ? "used" : "did not use");
+        return -1;
+    }
+    if (!any) {
+        c->inv = invitation_parse(c->st->invitation, c->err, sizeof c->err);
+        if (!c->inv)
+            return -1;
+        if (strcmp(c->inv->bob_id, identity_id(c->self)) != 0) {
+            snprintf(c->err, sizeof c->err,
+                     "the last listen ran with another identity; use the same --identity");
+            return -1;
+        }
+    }
+    for (int i = 0; i < 2; i++) {
+        const char *t = i ? c->st->b2a : c->st->a2b;
+        int rc = net_topic_exists(&c->net, t, TOPIC_CREATE_TIMEOUT_MS, c->err, sizeof c->err);
+        if (rc == 0)
+            snprintf(c->err, sizeof c->err, "topic %s of the last listen is gone", t);
+        if (rc != 1)
+            return -1;
+    }
+    return 0;
+}
+
+static int make_trust(listen_ctx *c)
+{
+    if (c->o.ntrust == 0) {
+        c->trust = trust_policy_anyone(); /* with an invitation: anyone who holds its secret */
+        return c->trust ? 0 : -1;
+    }
+    c->trust = trust_policy_list();
+    for (size_t i = 0; c->trust && i < c->o.ntrust; i++)
+        if (trust_policy_add(c->trust, c->o.trust[i], c->err, sizeof c->err) != 0)
+            return -1;
+    return c->trust ? 0 : -1;
+}
+
+static ui_event *invitation_event(const listen_ctx *c)
+{
+    ui_event *ev = calloc(1, sizeof *ev);
+    if (!ev)
+        return NULL;
+    ev->type = UI_EV_INVITATION;
+    ev->offset = -1;
+    ev->invitation = strdup(c->o.trust_any ? "" : c->st->invitation);
+    ev->a2b = strdup(c->st->a2b);
+    ev->b2a = strdup(c->st->b2a);
+    ev->id = strdup(identity_id(c->self));
+    return ev;
+}
+
+static int prepare(listen_ctx *c)
+{
+    if (app_check_front(&c->o, c->err, sizeof c->err) ||
+        app_net_config(&c->o, &c->net, c->err, sizeof c->err))
+        return KCHAT_EXIT_USAGE;
+    if (make_trust(c) != 0)
+        return KCHAT_EXIT_USAGE;
+    if (!(c->self = app_identity(&c->o, c->err, sizeof c->err)))
+        return KCHAT_EXIT_ERROR;
+    if (c->o.state_path)
+        snprintf(c->state_path, sizeof c->state_path, "%s", c->o.state_path);
+    else if (listen_state_default_path(c->state_path, sizeof c->state_path) != 0)
+        return snprintf(c->err, sizeof c->err, "cannot find a state directory; use --state"),
+               KCHAT_EXIT_ERROR;
+    if (!(c->st = listen_state_new()))
+        return KCHAT_EXIT_ERROR;
+    int rc = c->o.resume ? resumed_topics(c) : fresh_topics(c);
+    return rc ? KCHAT_EXIT_ERROR : 0;
+}
+
+static int run(listen_ctx *c)
+{
+    session_config cfg = {
+        .role = SESSION_BOB,
+        .net = c->net,
+        .self = c->self,
+        .trust = c->trust,
+        .psk = c->inv ? c->inv->secret : NULL,
+        .a2b = c->st->a2b,
+        .b2a = c->st->b2a,
+        .echo = c->o.echo,
+        .handshake_timeout_s = c->o.handshake_timeout_s,
+        .state = c->st,
+        .state_path = c->state_path,
+    };
+    return app_run(&c->o, &cfg, c->self, invitation_event(c));
+}
+
+int cmd_listen(int argc, char **argv)
+{
+    listen_ctx c;
+    memset(&c, 0, sizeof c);
+    if (options_parse(argc, argv, &c.o, c.err, sizeof c.err) != 0)
+        return app_fail(KCHAT_EXIT_USAGE, c.err);
+    if (c.o.help) {
+        options_usage(stdout, CMD_LISTEN);
+        options_free(&c.o);
+        return 0;
+    }
+    int code = prepare(&c);
+    if (code != 0)
+        app_fail(code, c.err[0] ? c.err : "cannot start listening");
+    else
+        code = run(&c);
+    invitation_free(c.inv);
+    listen_state_free(c.st);
+    trust_policy_free(c.trust);
+    identity_free(c.self);
+    options_free(&c.o);
+    return code;
+}

@@ -1,0 +1,24 @@
+/* event_queue: the hand-over of ui_events from the session thread to the front end (TUI or
+ * batch). FIFO, unbounded, never loses or reorders events. Pushing writes one byte to a pipe so
+ * the front end can poll() wake_fd; no lock is held while anyone blocks. */
+#ifndef KCHAT_EVENT_QUEUE_H
+#define KCHAT_EVENT_QUEUE_H
+
+#include "ui/ui_event.h"
+
+#include <stdbool.h>
+
+typedef struct event_queue event_queue;
+
+event_queue *event_queue_new(void);
+/* Takes ownership of ev. */
+void event_queue_push(event_queue *q, ui_event *ev);
+/* Pops the oldest event; false when empty. */
+bool event_queue_pop(event_queue *q, ui_event **out);
+/* Readable when events may be queued; drain with event_queue_drain_wake. */
+int event_queue_wake_fd(const event_queue *q);
+void event_queue_drain_wake(event_queue *q);
+/* Frees the queue and every event still in it. */
+void event_queue_free(event_queue *q);
+
+#endif

@@ -1,0 +1,33 @@
+/* hs_payload: what the session puts inside the three handshake messages (the channel treats
+ * them as opaque bytes). Version byte first; big-endian integers; strict parsing.
+ *
+ *   message 1 (plaintext, but bound into the handshake hash): v=1 | conversation id (16)
+ *   message 2 (encrypted, Bob):   v=1 | flags (bit 0: Bob echoes) | acked u64
+ *   message 3 (encrypted, Alice): v=1 | flags (0) | acked u64
+ *
+ * The conversation id survives re-handshakes (same Alice process), so sequence numbers continue
+ * and `acked` tells the peer which of its messages need no retransmission. */
+#ifndef KCHAT_HS_PAYLOAD_H
+#define KCHAT_HS_PAYLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HS_PAYLOAD_VERSION 1
+#define HS_CONV_LEN 16
+#define HS_FLAG_ECHO 0x01u
+#define HS_PAYLOAD1_LEN (1 + HS_CONV_LEN)
+#define HS_PAYLOAD23_LEN (1 + 1 + 8)
+
+typedef struct hs_payload {
+    uint8_t conv[HS_CONV_LEN]; /* message 1 */
+    uint8_t flags;             /* messages 2 and 3 */
+    uint64_t acked;            /* messages 2 and 3 */
+} hs_payload;
+
+/* step 1, 2 or 3. Returns the encoded length, or 0 if cap is too small. */
+size_t hs_payload_encode(int step, const hs_payload *p, uint8_t *out, size_t cap);
+/* 0 on success; -1 when malformed for that step. */
+int hs_payload_decode(int step, const uint8_t *in, size_t len, hs_payload *p);
+
+#endif

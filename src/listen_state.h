@@ -1,0 +1,37 @@
+/* listen_state: what `kchat listen --resume` needs to come back as the same Bob: the topics, the
+ * invitation (it holds the secret: the file is 0600 in a 0700 directory, and the text lives in
+ * sodium_malloc'ed memory), and the conversation position (which of Alice's messages were
+ * shown and acknowledged, and Bob's next sequence number) so a restarted Bob shows nothing twice.
+ * Default path: $XDG_STATE_HOME/kchat/listen.state, else ~/.local/state/kchat/listen.state.
+ * Written atomically (temp file + rename). */
+#ifndef KCHAT_LISTEN_STATE_H
+#define KCHAT_LISTEN_STATE_H
+
+#include "src/hs_payload.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LISTEN_STATE_TOPIC_MAX 249
+#define LISTEN_STATE_INV_MAX 1024
+
+typedef struct listen_state {
+    char a2b[LISTEN_STATE_TOPIC_MAX + 1];
+    char b2a[LISTEN_STATE_TOPIC_MAX + 1];
+    char *invitation; /* LISTEN_STATE_INV_MAX bytes, sodium_malloc'ed, NUL-terminated */
+    bool has_conv;
+    uint8_t conv[HS_CONV_LEN];
+    uint64_t shown;     /* Alice's messages 1..shown were shown */
+    uint64_t acked;     /* and 1..acked acknowledged */
+    uint64_t send_next; /* Bob's next sequence number */
+} listen_state;
+
+listen_state *listen_state_new(void);
+void listen_state_free(listen_state *st);
+int listen_state_default_path(char *out, size_t cap);
+/* 0 on success; -1 with err filled (missing file: "no earlier listen to resume (X not found)"). */
+int listen_state_load(const char *path, listen_state *st, char *err, size_t errlen);
+int listen_state_save(const char *path, const listen_state *st, char *err, size_t errlen);
+
+#endif

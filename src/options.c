@@ -1,0 +1,306 @@
+#include "src/options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    OPT_IDENTITY = 256,
+    OPT_ECHO,
+    OPT_RESUME,
+    OPT_TRUST,
+    OPT_TRUST_ANY,
+    OPT_BATCH,
+    OPT_JSON,
+    OPT_TIMEOUT,
+    OPT_HS_TIMEOUT,
+    OPT_A2B,
+    OPT_B2A,
+    OPT_STATE,
+    OPT_LOG,
+    OPT_SEAL,
+};
+
+static const struct option long_opts[] = {
+    {"brokers", required_argument, NULL, 'b'},
+    {"property", required_argument, NULL, 'X'},
+    {"identity", required_argument, NULL, OPT_IDENTITY},
+    {"echo", no_argument, NULL, OPT_ECHO},
+    {"resume", no_argument, NULL, OPT_RESUME},
+    {"trust", required_argument, NULL, OPT_TRUST},
+    {"trust-any", no_argument, NULL, OPT_TRUST_ANY},
+    {"batch", no_argument, NULL, OPT_BATCH},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT},
+    {"a2b", required_argument, NULL, OPT_A2B},
+    {"b2a", required_argument, NULL, OPT_B2A},
+    {"state", required_argument, NULL, OPT_STATE},
+    {"log", required_argument, NULL, OPT_LOG},
+    {"seal", no_argument, NULL, OPT_SEAL},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+kchat_command options_command(const char *name)
+{
+    if (!strcmp(name, "listen"))
+        return CMD_LISTEN;
+    if (!strcmp(name, "connect"))
+        return CMD_CONNECT;
+    if (!strcmp(name, "id"))
+        return CMD_ID;
+    return CMD_NONE;
+}
+
+static int push(const char ***list, size_t *n, const char *v)
+{
+    const char **p = realloc(*list, (*n + 1) * sizeof *p);
+    if (!p)
+        return -1;
+    p[(*n)++] = v;
+    *list = p;
+    return 0;
+}
+
+static int seconds(const char *s, double *out, const char *opt, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > 1e7) {
+        snprintf(err, errlen, "%s wants a positive number of seconds, got '%s'", opt, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Which options each subcommand takes. */
+static bool allowed(kchat_command cmd, int opt)
+{
+    switch (opt) {
+    case 'b':
+    case 'X':
+    case OPT_BATCH:
+    case OPT_JSON:
+    case OPT_HS_TIMEOUT:
+    case OPT_LOG:
+    case OPT_TRUST_ANY:
+    case 'v':
+        return cmd != CMD_ID;
+    case OPT_ECHO:
+    case OPT_RESUME:
+    case OPT_TRUST:
+    case OPT_STATE:
+        return cmd == CMD_LISTEN;
+    case OPT_TIMEOUT:
+    case OPT_A2B:
+    case OPT_B2A:
+        return cmd == CMD_CONNECT;
+    case OPT_SEAL:
+        return cmd == CMD_ID;
+    default:
+        return true;
+    }
+}
+
+static int apply(kchat_options *o, int c, const char *arg, char *err, size_t errlen)
+{
+    switch (c) {
+    case 'b':
+        o->brokers = arg;
+        return 0;
+    case 'X':
+        return push(&o->props, &o->nprops, arg);
+    case OPT_IDENTITY:
+        o->identity_path = arg;
+        return 0;
+    case OPT_ECHO:
+        o->echo = true;
+        return 0;
+    case OPT_RESUME:
+        o->resume = true;
+        return 0;
+    case OPT_TRUST:
+        return push(&o->trust, &o->ntrust, arg);
+    case OPT_TRUST_ANY:
+        o->trust_any = true;
+        return 0;
+    case OPT_BATCH:
+        o->batch = true;
+        return 0;
+    case OPT_JSON:
+        o->json = true;
+        return 0;
+    case OPT_TIMEOUT:
+        return seconds(arg, &o->timeout_s, "--timeout", err, errlen);
+    case OPT_HS_TIMEOUT:
+        return seconds(arg, &o->handshake_timeout_s, "--handshake-timeout", err, errlen);
+    case OPT_A2B:
+        o->a2b = arg;
+        return 0;
+    case OPT_B2A:
+        o->b2a = arg;
+        return 0;
+    case OPT_STATE:
+        o->state_path = arg;
+        return 0;
+    case OPT_LOG:
+        o->log_path = arg;
+        return 0;
+    case OPT_SEAL:
+        o->seal = true;
+        return 0;
+    case 'v':
+        o->verbose = true;
+        return 0;
+    case 'h':
+        o->help = true;
+        return 0;
+    }
+    return -1;
+}
+
+static int positional(kchat_options *o, int argc, char **argv, char *err, size_t errlen)
+{
+    int left = argc - optind;
+    if (o->command == CMD_CONNECT && left == 1) {
+        o->invitation = argv[optind];
+        return 0;
+    }
+    if (left == 0)
+        return 0;
+    snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+    return -1;
+}
+
+static int check(const kchat_options *o, char *err, size_t errlen)
+{
+    if (o->json && !o->batch) {
+        snprintf(err, errlen, "--json needs --batch");
+        return -1;
+    }
+    if (o->command == CMD_LISTEN && o->trust_any && o->ntrust) {
+        snprintf(err, errlen, "--trust and --trust-any exclude each other");
+        return -1;
+    }
+    if (o->command != CMD_CONNECT)
+        return 0;
+    if ((o->a2b || o->b2a) && !o->trust_any) {
+        snprintf(err, errlen, "--a2b and --b2a need --trust-any (an invitation names the topics)");
+        return -1;
+    }
+    if (!o->invitation && !(o->a2b && o->b2a)) {
+        snprintf(err, errlen,
+                 o->trust_any ? "give an invitation, or both --a2b and --b2a"
+                              : "missing INVITATION (printed by `kchat listen`)");
+        return -1;
+    }
+    return 0;
+}
+
+int options_parse(int argc, char **argv, kchat_options *o, char *err, size_t errlen)
+{
+    memset(o, 0, sizeof *o);
+    o->command = options_command(argv[0]);
+    const char *env = getenv("KCHAT_BROKERS");
+    o->brokers = env && *env ? env : KCHAT_DEFAULT_BROKERS;
+    o->handshake_timeout_s = KCHAT_DEFAULT_HANDSHAKE_TIMEOUT;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "b:X:vh", long_opts, NULL)) != -1) {
+        if (c == '?' || c == ':') {
+            const char *bad = argv[optind - 1];
+            if (optopt && c == ':')
+                snprintf(err, errlen, "option %s needs a value", bad);
+            else
+                snprintf(err, errlen, "unknown option '%s' (see kchat %s --help)", bad, argv[0]);
+            return -1;
+        }
+        if (!allowed(o->command, c)) {
+            snprintf(err, errlen, "option %s does not apply to kchat %s", argv[optind - 1],
+                     argv[0]);
+            return -1;
+        }
+        if (apply(o, c, optarg, err, errlen) != 0)
+            return -1;
+    }
+    if (o->help)
+        return 0;
+    if (positional(o, argc, argv, err, errlen) != 0)
+        return -1;
+    return check(o, err, errlen);
+}
+
+void options_free(kchat_options *o)
+{
+    free(o->props);
+    free(o->trust);
+    o->props = o->trust = NULL;
+}
+
+static const char common_help[] =
+    "  -b, --brokers HOST:PORT[,...]  Kafka bootstrap brokers (default: $KCHAT_BROKERS,\n"
+    "                                 else " KCHAT_DEFAULT_BROKERS ")\n"
+    "  -X, --property PROP=VAL        set a librdkafka property (SASL, TLS, timeouts, ...)\n"
+    "      --identity FILE            identity file (default: $XDG_CONFIG_HOME/kchat/identity)\n"
+    "      --trust-any                trust any peer: plain Noise XX, no invitation secret\n"
+    "      --handshake-timeout SECONDS  give up a handshake after this long (default 30)\n"
+    "      --batch                    no screen: lines on stdin, events on stdout\n"
+    "      --json                     with --batch: each event as one JSON object\n"
+    "      --log FILE                 also append library and diagnostic logs to FILE\n"
+    "  -v, --verbose                  with --batch: print library logs to stderr\n"
+    "  -h, --help                     show this help\n";
+
+void options_usage(FILE *f, kchat_command cmd)
+{
+    switch (cmd) {
+    case CMD_LISTEN:
+        fputs(
+            "usage: kchat listen [options]\n"
+            "Create two topics, print an invitation, and wait for the peer (Bob).\n"
+            "      --echo                     send every message back to its sender\n"
+            "      --resume                   reuse the topics and invitation of the last listen\n"
+            "      --trust ID                 also require the peer's identifier (repeatable)\n"
+            "      --state FILE               listen state file (default:\n"
+            "                                 $XDG_STATE_HOME/kchat/listen.state)\n",
+            f);
+        fputs(common_help, f);
+        break;
+    case CMD_CONNECT:
+        fputs("usage: kchat connect [options] INVITATION\n"
+              "Run the handshake with the inviter through Kafka, then chat (Alice).\n"
+              "      --timeout SECONDS          with --batch: fail if not all lines are delivered\n"
+              "                                 (and echoed) in time\n"
+              "      --a2b TOPIC, --b2a TOPIC   with --trust-any: the topics instead of an "
+              "invitation\n",
+              f);
+        fputs(common_help, f);
+        break;
+    case CMD_ID:
+        fputs("usage: kchat id [--identity FILE] [--seal]\n"
+              "Print this identity's identifier (creating the identity if missing).\n"
+              "      --identity FILE            identity file (default: "
+              "$XDG_CONFIG_HOME/kchat/identity)\n"
+              "      --seal                     protect the identity file with a passphrase\n"
+              "                                 ($KCHAT_PASSPHRASE, or asked on the terminal)\n",
+              f);
+        break;
+    case CMD_NONE:
+        fputs("usage: kchat COMMAND [options]\n"
+              "End-to-end encrypted chat through Apache Kafka.\n\n"
+              "commands:\n"
+              "  listen    create the topics, print an invitation, wait for the peer (Bob)\n"
+              "  connect   connect with an invitation (Alice)\n"
+              "  id        print this identity's identifier\n\n"
+              "kchat COMMAND --help shows the options of a command; man kchat tells all.\n"
+              "  -V, --version   print the version\n",
+              f);
+        break;
+    }
+}

@@ -1,0 +1,453 @@
+/* session: the session thread, its loop and its life cycle. One poll() waits on the front end's
+ * input, the consumer and the producer; timers (retransmission, gaps, handshake retries,
+ * timeouts) are checked at least every SESSION_TICK_MS. After each batch of records the listen
+ * state is saved, then the batch's events are shown, then the consumer's offset is stored: a
+ * record's offset is committed only after what it carried was shown (or echoed). */
+#include "src/session_internal.h"
+
+#include <poll.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SESSION_TICK_MS 100
+#define SESSION_CLOSE_FLUSH_MS 3000
+#define SESSION_STATS_MS 500
+
+double session_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static void on_net_log(void *ctx, int level, const char *line)
+{
+    session *s = ctx;
+    (void)level;
+    ui_event *ev = session_event(UI_EV_LOG);
+    if (ev) {
+        ev->text = strdup(line);
+        event_queue_push(s->events, ev); /* librdkafka threads: straight to the queue */
+    }
+}
+
+static void on_net_error(void *ctx, int level, const char *line)
+{
+    session *s = ctx;
+    ui_event *ev = session_event(level >= 6 ? UI_EV_STATE : UI_EV_ERROR);
+    if (!ev)
+        return;
+    ev->state = level >= 6 ? UI_STATE_SECURE : UI_STATE_BROKEN;
+    ev->text = strdup(line);
+    event_queue_push(s->events, ev);
+}
+
+session *session_new(const session_config *cfg, event_queue *events, char *err, size_t errlen)
+{
+    session *s = calloc(1, sizeof *s);
+    if (!s || wake_init(&s->in_wake) != 0) {
+        snprintf(err, errlen, "out of memory");
+        free(s);
+        return NULL;
+    }
+    s->cfg = *cfg;
+    s->cfg.net.log = on_net_log;
+    s->cfg.net.on_error = on_net_error;
+    s->cfg.net.log_ctx = s;
+    s->events = events;
+    bool bob = cfg->role == SESSION_BOB;
+    s->in_topic = bob ? cfg->a2b : cfg->b2a;
+    s->out_topic = bob ? cfg->b2a : cfg->a2b;
+    pthread_mutex_init(&s->in_lock, NULL);
+    const listen_state *st = cfg->state;
+    seqset_init(&s->seen, st && st->has_conv ? st->shown : 0);
+    seqset_init(&s->echoed, 0);
+    outbox_init(&s->out, st && st->has_conv ? st->send_next : 1);
+    reassembly_init(&s->reasm);
+    if (st && st->has_conv) {
+        memcpy(s->conv, st->conv, HS_CONV_LEN);
+        s->has_conv = true;
+        s->acked_in = s->echo_confirmed = st->acked;
+    } else if (!bob) {
+        randombytes_buf(s->conv, HS_CONV_LEN);
+        s->has_conv = true;
+    }
+    return s;
+}
+
+/* ---- input from the front end ---- */
+
+static void post(session *s, int kind, const char *text, size_t len)
+{
+    input_item *it = calloc(1, sizeof *it);
+    if (!it)
+        return;
+    it->kind = kind;
+    if (text) {
+        it->text = malloc(len + 1);
+        if (!it->text) {
+            free(it);
+            return;
+        }
+        memcpy(it->text, text, len);
+        it->text[len] = '\0';
+        it->len = len;
+    }
+    pthread_mutex_lock(&s->in_lock);
+    if (s->in_tail)
+        s->in_tail->next = it;
+    else
+        s->in_head = it;
+    s->in_tail = it;
+    pthread_mutex_unlock(&s->in_lock);
+    wake_signal(&s->in_wake);
+}
+
+void session_post_line(session *s, const char *text, size_t len)
+{
+    post(s, IN_LINE, text, len);
+}
+
+void session_post_eof(session *s)
+{
+    post(s, IN_EOF, NULL, 0);
+}
+
+void session_post_command(session *s, const char *name)
+{
+    post(s, IN_COMMAND, name, strlen(name));
+}
+
+static input_item *take_input(session *s)
+{
+    pthread_mutex_lock(&s->in_lock);
+    input_item *all = s->in_head;
+    s->in_head = s->in_tail = NULL;
+    pthread_mutex_unlock(&s->in_lock);
+    return all;
+}
+
+static void free_item(input_item *it)
+{
+    if (it->text) {
+        sodium_memzero(it->text, it->len);
+        free(it->text);
+    }
+    free(it);
+}
+
+static void command(session *s, const char *name)
+{
+    if (!strcmp(name, "quit")) {
+        s->quitting = true;
+        session_finish(s, KCHAT_EXIT_OK);
+    } else if (!strcmp(name, "rekey")) {
+        if (s->ch && channel_established(s->ch) && channel_rekey_now(s->ch) == CHANNEL_OK) {
+            ui_event *ev = session_event(UI_EV_REKEY);
+            if (ev) {
+                ev->seq = channel_send_epoch(s->ch);
+                ev->out = true;
+                session_emit(s, ev);
+            }
+        } else {
+            session_emit_text(s, UI_EV_ERROR, "no secure channel to rekey yet");
+        }
+    } else if (!strcmp(name, "stats")) {
+        session_emit_stats(s);
+    }
+}
+
+static void handle_input(session *s)
+{
+    input_item *it = take_input(s);
+    while (it) {
+        input_item *next = it->next;
+        if (it->kind == IN_LINE)
+            session_tx_queue(s, (const uint8_t *)it->text, it->len, 0);
+        else if (it->kind == IN_EOF)
+            s->input_eof = true;
+        else
+            command(s, it->text);
+        free_item(it);
+        it = next;
+    }
+}
+
+/* ---- Kafka records ---- */
+
+static void handle_record(session *s, const net_record *rec)
+{
+    frame f;
+    if (frame_parse(rec->data, rec->len, &f) != 0) {
+        if (rec->offset >= s->startup_end)
+            session_emit_rejected(s, "malformed", rec->offset);
+        return;
+    }
+    if (f.type == FRAME_DATA || f.type == FRAME_CLOSE)
+        session_rx_data(s, &f, rec->data, rec->len, rec->offset);
+    else
+        session_hs_frame(s, &f, rec->data, rec->len, rec->offset);
+}
+
+static int64_t consume_batch(session *s)
+{
+    int64_t last = -1;
+    char err[256];
+    for (int i = 0; i < SESSION_BATCH && !s->done; i++) {
+        net_record rec;
+        int rc = net_consumer_poll(s->cons, 0, &rec, err, sizeof err);
+        if (rc == 0)
+            break;
+        if (rc < 0) {
+            session_emit_text(s, UI_EV_ERROR, "reading %s: %s", s->in_topic, err);
+            break;
+        }
+        handle_record(s, &rec);
+        last = rec.offset;
+        net_record_release(&rec);
+    }
+    return last;
+}
+
+static void save_state(session *s)
+{
+    if (!s->state_dirty || !s->cfg.state || !s->cfg.state_path)
+        return;
+    char err[512];
+    if (listen_state_save(s->cfg.state_path, s->cfg.state, err, sizeof err) != 0)
+        session_emit_text(s, UI_EV_ERROR, "%s", err);
+    s->state_dirty = false;
+}
+
+/* ---- timers and the end ---- */
+
+static bool all_done(const session *s)
+{
+    if (!s->input_eof || !s->confirmed || s->out.n)
+        return false;
+    return !s->peer_echoes || s->echoed.upto + 1 >= s->out.next_seq;
+}
+
+static void describe_missing(session *s)
+{
+    uint64_t sent = s->out.next_seq - 1;
+    if (!s->ever_established) {
+        session_emit_text(s, UI_EV_ERROR, "timed out after %.0f s before the channel was secure",
+                          s->cfg.timeout_s);
+        return;
+    }
+    unsigned long long undelivered = s->out.n, unechoed = 0;
+    if (s->peer_echoes && sent > s->echoed.upto)
+        unechoed = sent - s->echoed.upto - s->echoed.n;
+    const out_msg *first = outbox_at(&s->out, 0);
+    session_emit_text(s, UI_EV_ERROR,
+                      "timed out after %.0f s: %llu of %llu messages not delivered%s%llu, %llu "
+                      "not echoed (first missing echo: seq %llu)",
+                      s->cfg.timeout_s, undelivered, (unsigned long long)sent,
+                      first ? " (first: seq " : "", first ? (unsigned long long)first->seq : 0ULL,
+                      unechoed, (unsigned long long)(s->echoed.upto + 1));
+}
+
+static void timers(session *s, double now)
+{
+    session_hs_timers(s, now);
+    session_rx_timers(s, now);
+    if (s->done)
+        return;
+    if (s->cfg.exit_when_done && all_done(s)) {
+        session_finish(s, KCHAT_EXIT_OK);
+    } else if (s->deadline_ms && now >= s->deadline_ms) {
+        describe_missing(s);
+        session_finish(s, KCHAT_EXIT_TIMEOUT);
+    }
+}
+
+void session_finish(session *s, int code)
+{
+    if (s->done)
+        return;
+    s->done = true;
+    s->exit_code = code;
+}
+
+void session_peer_left(session *s)
+{
+    if (s->ch) {
+        channel_free(s->ch);
+        s->ch = NULL;
+    }
+    s->confirmed = false;
+    session_emit_state(s, s->cfg.role == SESSION_BOB ? UI_STATE_WAITING : UI_STATE_CLOSED,
+                       "peer left");
+}
+
+static void check_epochs(session *s, uint64_t *send_epoch, uint64_t *recv_epoch)
+{
+    if (!s->ch || !channel_established(s->ch))
+        return;
+    uint64_t se = channel_send_epoch(s->ch), re = channel_recv_epoch(s->ch);
+    if (se > *send_epoch || re > *recv_epoch) {
+        ui_event *ev = session_event(UI_EV_REKEY);
+        if (ev) {
+            ev->out = se > *send_epoch;
+            ev->seq = ev->out ? se : re;
+            session_emit(s, ev);
+        }
+    }
+    *send_epoch = se;
+    *recv_epoch = re;
+}
+
+/* ---- set-up and the loop ---- */
+
+static int setup_kafka(session *s)
+{
+    char err[512];
+    bool bob = s->cfg.role == SESSION_BOB;
+    session_emit_state(s, UI_STATE_CONNECTING, "connecting to Kafka");
+    session_flush_events(s);
+    s->prod = net_producer_new(&s->cfg.net, s->out_topic, session_tx_delivery, s, err, sizeof err);
+    if (!s->prod) {
+        session_emit_text(s, UI_EV_ERROR, "%s", err);
+        return -1;
+    }
+    char group[300];
+    snprintf(group, sizeof group, "kchat-%s", s->in_topic);
+    s->cons = net_consumer_new(&s->cfg.net, s->in_topic, bob ? group : NULL,
+                               bob ? NET_START_STORED : NET_START_END, err, sizeof err);
+    if (!s->cons) {
+        session_emit_text(s, UI_EV_ERROR, "%s", err);
+        return -1;
+    }
+    s->startup_end = bob ? net_consumer_end_offset(s->cons, 10000) : 0;
+    if (s->startup_end < 0) {
+        session_emit_text(s, UI_EV_ERROR, "cannot read the end of topic %s", s->in_topic);
+        return -1;
+    }
+    return 0;
+}
+
+static void wait_for_work(session *s, int timeout_ms)
+{
+    struct pollfd fds[3] = {
+        {.fd = s->in_wake.rfd, .events = POLLIN},
+        {.fd = net_consumer_fd(s->cons), .events = POLLIN},
+        {.fd = net_producer_fd(s->prod), .events = POLLIN},
+    };
+    if (poll(fds, 3, timeout_ms) > 0) {
+        wake_drain(&s->in_wake);
+        net_drain_fd(fds[1].fd);
+        net_drain_fd(fds[2].fd);
+    }
+}
+
+static void step(session *s, uint64_t *se, uint64_t *re)
+{
+    handle_input(s);
+    int64_t last = consume_batch(s);
+    net_producer_poll(s->prod, 0);
+    double now = session_now_ms();
+    timers(s, now);
+    session_tx_pump(s, now);
+    session_tx_ack(s);
+    check_epochs(s, se, re);
+    if (s->stats_dirty && now - s->stats_ms >= SESSION_STATS_MS) {
+        s->stats_ms = now;
+        session_emit_stats(s);
+    }
+    save_state(s);
+    session_flush_events(s);
+    if (last >= 0 && s->cfg.role == SESSION_BOB)
+        net_consumer_done(s->cons, session_rx_done_offset(s, last));
+}
+
+static void shutdown_session(session *s)
+{
+    session_tx_close(s);
+    if (s->prod && net_producer_flush(s->prod, SESSION_CLOSE_FLUSH_MS) != 0)
+        session_emit_text(s, UI_EV_ERROR, "some records were not confirmed by Kafka at exit");
+    save_state(s);
+    session_emit_state(s, UI_STATE_CLOSED, "closed");
+    session_flush_events(s);
+    if (s->cons)
+        net_consumer_close(s->cons);
+    s->cons = NULL;
+}
+
+static void *session_main(void *arg)
+{
+    session *s = arg;
+    s->start_ms = session_now_ms();
+    if (s->cfg.timeout_s > 0)
+        s->deadline_ms = s->start_ms + s->cfg.timeout_s * 1000.0;
+    if (setup_kafka(s) != 0) {
+        session_finish(s, KCHAT_EXIT_ERROR);
+    } else if (s->cfg.role == SESSION_ALICE) {
+        if (session_hs_begin(s) != 0)
+            session_finish(s, KCHAT_EXIT_ERROR);
+    } else {
+        session_emit_state(s, UI_STATE_WAITING, "waiting for the peer");
+    }
+    uint64_t se = 0, re = 0;
+    while (!s->done) {
+        session_flush_events(s);
+        wait_for_work(s, SESSION_TICK_MS);
+        step(s, &se, &re);
+    }
+    shutdown_session(s);
+    ui_event *ev = session_event(UI_EV_DONE);
+    if (ev) {
+        ev->code = s->exit_code;
+        event_queue_push(s->events, ev);
+    }
+    return NULL;
+}
+
+int session_start(session *s)
+{
+    if (pthread_create(&s->thread, NULL, session_main, s) != 0)
+        return -1;
+    s->started = true;
+    return 0;
+}
+
+int session_join(session *s)
+{
+    if (s->started) {
+        pthread_join(s->thread, NULL);
+        s->started = false;
+    }
+    return s->exit_code;
+}
+
+void session_free(session *s)
+{
+    if (!s)
+        return;
+    session_join(s);
+    input_item *it = take_input(s);
+    while (it) {
+        input_item *next = it->next;
+        free_item(it);
+        it = next;
+    }
+    if (s->prod)
+        net_producer_free(s->prod);
+    if (s->ch)
+        channel_free(s->ch);
+    if (s->pending)
+        channel_free(s->pending);
+    outbox_free(&s->out);
+    seqset_free(&s->seen);
+    seqset_free(&s->echoed);
+    reassembly_free(&s->reasm);
+    for (size_t i = 0; i < s->n_held; i++)
+        ui_event_free(s->held[i]);
+    free(s->held);
+    wake_close(&s->in_wake);
+    pthread_mutex_destroy(&s->in_lock);
+    free(s);
+}

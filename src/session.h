@@ -1,0 +1,63 @@
+/* session: the engine behind `kchat listen` (Bob) and `kchat connect` (Alice). It runs on a
+ * thread of its own that alone owns Kafka (net/) and the secure channel (crypto/): it creates the
+ * producer and consumer, runs the Noise handshake through the two topics, seals and opens
+ * frames, retransmits what the peer has not acknowledged (at-least-once end to end), shows each
+ * message once, echoes (Bob with --echo), and reports everything as ui_events on an event_queue.
+ * The front end (TUI or batch) posts typed lines and commands; nothing blocks while a lock is held.
+ */
+#ifndef KCHAT_SESSION_H
+#define KCHAT_SESSION_H
+
+#include "crypto/identity.h"
+#include "crypto/invitation.h"
+#include "crypto/trust.h"
+#include "net/net_config.h"
+#include "src/event_queue.h"
+#include "src/listen_state.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit statuses (documented in man/kchat.1, EXIT STATUS). */
+enum {
+    KCHAT_EXIT_OK = 0,
+    KCHAT_EXIT_ERROR = 1,     /* Kafka, files, internal errors */
+    KCHAT_EXIT_USAGE = 2,     /* bad command line or invitation */
+    KCHAT_EXIT_TIMEOUT = 3,   /* messages not delivered/echoed within --timeout */
+    KCHAT_EXIT_HANDSHAKE = 4, /* peer not authenticated: untrusted, wrong invitation, no answer */
+};
+
+typedef enum { SESSION_BOB, SESSION_ALICE } session_role;
+
+typedef struct session_config {
+    session_role role;
+    net_config net;
+    const identity *self;
+    const trust_policy *trust;
+    const uint8_t *psk;        /* 32 bytes (XXpsk3) or NULL (XX, --trust-any) */
+    const char *expected_peer; /* Alice: the identifier the invitation names (for messages) */
+    const char *a2b, *b2a;
+    bool echo;           /* Bob: echo every message back */
+    bool exit_when_done; /* Alice: end once input ended and all is delivered (and echoed) */
+    double timeout_s;    /* Alice: give up after this long (0: never) */
+    double handshake_timeout_s;
+    listen_state *state;     /* Bob: kept up to date and saved to state_path; may be NULL */
+    const char *state_path;  /* NULL: not saved */
+    uint64_t rekey_interval; /* 0: default */
+} session_config;
+
+typedef struct session session;
+
+/* Borrows everything in cfg (it must outlive the session). */
+session *session_new(const session_config *cfg, event_queue *events, char *err, size_t errlen);
+int session_start(session *s);
+/* Thread-safe posts from the front end. */
+void session_post_line(session *s, const char *text, size_t len);
+void session_post_eof(session *s);
+void session_post_command(session *s, const char *name); /* "quit", "rekey", "stats" */
+/* Waits for the session thread; returns its exit status. */
+int session_join(session *s);
+void session_free(session *s);
+
+#endif

@@ -1,0 +1,98 @@
+/* session_emit: builds ui_events on the session thread and hands them to the front end. Events
+ * are held until session_flush_events so the listen state can be saved before a message shows. */
+#include "src/session_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+ui_event *session_event(ui_event_type type)
+{
+    ui_event *ev = calloc(1, sizeof *ev);
+    if (ev) {
+        ev->type = type;
+        ev->offset = -1;
+    }
+    return ev;
+}
+
+void session_emit(session *s, ui_event *ev)
+{
+    if (!ev)
+        return;
+    if (s->n_held == s->cap_held) {
+        size_t cap = s->cap_held ? s->cap_held * 2 : 64;
+        ui_event **p = realloc(s->held, cap * sizeof *p);
+        if (!p) {
+            event_queue_push(s->events, ev);
+            return;
+        }
+        s->held = p;
+        s->cap_held = cap;
+    }
+    s->held[s->n_held++] = ev;
+}
+
+void session_flush_events(session *s)
+{
+    for (size_t i = 0; i < s->n_held; i++)
+        event_queue_push(s->events, s->held[i]);
+    s->n_held = 0;
+}
+
+void session_emit_text(session *s, ui_event_type type, const char *fmt, ...)
+{
+    ui_event *ev = session_event(type);
+    if (!ev)
+        return;
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    ev->text = strdup(buf);
+    session_emit(s, ev);
+}
+
+void session_emit_state(session *s, ui_state st, const char *detail)
+{
+    ui_event *ev = session_event(UI_EV_STATE);
+    if (!ev)
+        return;
+    ev->state = st;
+    ev->text = strdup(detail ? detail : "");
+    session_emit(s, ev);
+}
+
+void session_emit_rejected(session *s, const char *reason, int64_t offset)
+{
+    ui_event *ev = session_event(UI_EV_REJECTED);
+    if (!ev)
+        return;
+    ev->reason = strdup(reason);
+    ev->offset = offset;
+    s->stats.rejected++;
+    s->stats_dirty = true;
+    session_emit(s, ev);
+}
+
+void session_emit_stats(session *s)
+{
+    ui_event *ev = session_event(UI_EV_STATS);
+    if (!ev)
+        return;
+    ev->stats = s->stats;
+    s->stats_dirty = false;
+    session_emit(s, ev);
+}
+
+char *session_text_dup(const uint8_t *text, size_t len)
+{
+    char *out = malloc(len + 1);
+    if (!out)
+        return NULL;
+    memcpy(out, text, len);
+    out[len] = '\0';
+    return out;
+}

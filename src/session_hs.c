@@ -1,0 +1,343 @@
+/* session_hs: the Noise handshake through the two topics. Alice (initiator) sends message 1,
+ * reads 2, sends 3, and counts the channel as secure once Bob's first sealed frame proves he
+ * holds the keys. Bob (responder) answers every message 1 with a pending channel that replaces
+ * the current one only when message 3 authenticates, so a replayed or forged message 1 cannot
+ * break an established chat. Payloads carry the conversation position (src/hs_payload.h). */
+#include "src/session_internal.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void fill_params(const session *s, channel_params *p, bool initiator)
+{
+    memset(p, 0, sizeof *p);
+    p->initiator = initiator;
+    p->pattern = s->cfg.psk ? NOISE_XXPSK3 : NOISE_XX;
+    p->static_priv = identity_secret(s->cfg.self);
+    p->psk = s->cfg.psk;
+    p->a2b = s->cfg.a2b;
+    p->b2a = s->cfg.b2a;
+    p->trust = s->cfg.trust;
+    p->rekey_interval = s->cfg.rekey_interval;
+}
+
+static void emit_step(session *s, int step, bool out, double since)
+{
+    ui_event *ev = session_event(UI_EV_HANDSHAKE);
+    if (!ev)
+        return;
+    ev->step = step;
+    ev->out = out;
+    ev->ms = session_now_ms() - since;
+    session_emit(s, ev);
+}
+
+static int send_hs(session *s, channel *c, int step, const hs_payload *pl)
+{
+    uint8_t payload[64];
+    size_t plen = hs_payload_encode(step, pl, payload, sizeof payload);
+    size_t n = 0;
+    int rc = channel_hs_write(c, payload, plen, s->frame_buf, sizeof s->frame_buf, &n);
+    if (rc != CHANNEL_OK) {
+        session_emit_text(s, UI_EV_ERROR, "handshake message %d: %s", step, channel_strerror(rc));
+        return -1;
+    }
+    return session_tx_frame(s, s->frame_buf, n, 0);
+}
+
+static void remember_id(session *s, const uint8_t *id)
+{
+    memcpy(s->old_ids[s->n_old % SESSION_OLD_IDS], id, FRAME_SESSION_LEN);
+    s->n_old++;
+}
+
+bool session_is_old_id(const session *s, const uint8_t *id)
+{
+    size_t n = s->n_old < SESSION_OLD_IDS ? s->n_old : SESSION_OLD_IDS;
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(s->old_ids[i], id, FRAME_SESSION_LEN) == 0)
+            return true;
+    return false;
+}
+
+static void drop_channel(session *s, channel **c)
+{
+    if (*c) {
+        remember_id(s, channel_session(*c));
+        channel_free(*c);
+        *c = NULL;
+    }
+}
+
+int session_hs_begin(session *s)
+{
+    drop_channel(s, &s->ch);
+    s->confirmed = false;
+    channel_params p;
+    fill_params(s, &p, true);
+    int err = 0;
+    s->ch = channel_new(&p, NULL, &err);
+    if (!s->ch) {
+        session_emit_text(s, UI_EV_ERROR, "cannot start a handshake: %s", channel_strerror(err));
+        return -1;
+    }
+    hs_payload pl = {0};
+    memcpy(pl.conv, s->conv, sizeof pl.conv);
+    double now = session_now_ms();
+    if (s->hs_start_ms == 0)
+        s->hs_start_ms = now;
+    s->hs_sent_ms = now;
+    if (send_hs(s, s->ch, 1, &pl) != 0)
+        return -1;
+    session_emit_state(s, UI_STATE_HANDSHAKING, "1/3");
+    emit_step(s, 1, true, now);
+    return 0;
+}
+
+static const char *reason_of(int rc)
+{
+    switch (rc) {
+    case CHANNEL_REPLAYED:
+        return "replayed";
+    case CHANNEL_TAMPERED:
+        return "tampered";
+    case CHANNEL_UNTRUSTED:
+        return "untrusted";
+    case CHANNEL_UNKNOWN_SESSION:
+        return "unknown-session";
+    default:
+        return "malformed";
+    }
+}
+
+/* A frame for none of our sessions: stale (written before we started, or one of our own earlier
+ * sessions) is skipped quietly; anything else is reported. */
+static void foreign(session *s, const frame *f, int64_t offset)
+{
+    if (offset < s->startup_end || session_is_old_id(s, f->session))
+        return;
+    session_emit_rejected(s, "unknown-session", offset);
+}
+
+static void alice_read2(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset)
+{
+    if (!s->ch || channel_step(s->ch) != 1 ||
+        memcmp(f->session, channel_session(s->ch), FRAME_SESSION_LEN) != 0) {
+        foreign(s, f, offset);
+        return;
+    }
+    uint8_t payload[NOISE_MAX_MSG];
+    size_t plen = 0;
+    hs_payload pl;
+    int rc = channel_hs_read(s->ch, buf, len, payload, sizeof payload, &plen);
+    if (rc == CHANNEL_OK && hs_payload_decode(2, payload, plen, &pl) != 0)
+        rc = CHANNEL_MALFORMED;
+    if (rc != CHANNEL_OK) {
+        session_emit_rejected(s, reason_of(rc), offset);
+        if (rc == CHANNEL_UNTRUSTED) {
+            snprintf(s->hs_fail, sizeof s->hs_fail,
+                     "the peer's identity %s is not the trusted one (the invitation names %s)",
+                     channel_peer_id(s->ch), s->cfg.expected_peer ? s->cfg.expected_peer : "?");
+            session_emit_text(s, UI_EV_ERROR, "%s", s->hs_fail);
+            drop_channel(s, &s->ch);
+        }
+        return;
+    }
+    emit_step(s, 2, false, s->hs_sent_ms);
+    s->peer_echoes = pl.flags & HS_FLAG_ECHO;
+    hs_payload mine = {.acked = s->acked_in};
+    if (send_hs(s, s->ch, 3, &mine) != 0)
+        return;
+    emit_step(s, 3, true, s->hs_sent_ms);
+    s->ack_sent = s->acked_in;
+    session_tx_restart(s, pl.acked);
+}
+
+static void bob_read1(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset)
+{
+    channel_params p;
+    fill_params(s, &p, false);
+    int err = 0;
+    channel *c = channel_new(&p, f->session, &err);
+    if (!c) {
+        session_emit_text(s, UI_EV_ERROR, "cannot answer a handshake: %s", channel_strerror(err));
+        return;
+    }
+    uint8_t payload[NOISE_MAX_MSG];
+    size_t plen = 0;
+    hs_payload pl;
+    int rc = channel_hs_read(c, buf, len, payload, sizeof payload, &plen);
+    if (rc == CHANNEL_OK && hs_payload_decode(1, payload, plen, &pl) != 0)
+        rc = CHANNEL_MALFORMED;
+    if (rc != CHANNEL_OK) {
+        channel_free(c);
+        session_emit_rejected(s, reason_of(rc), offset);
+        return;
+    }
+    double now = session_now_ms();
+    bool same_conv = s->has_conv && sodium_memcmp(pl.conv, s->conv, HS_CONV_LEN) == 0;
+    hs_payload reply = {.flags = s->cfg.echo ? HS_FLAG_ECHO : 0,
+                        .acked = same_conv ? s->acked_in : 0};
+    if (send_hs(s, c, 2, &reply) != 0) {
+        channel_free(c);
+        return;
+    }
+    drop_channel(s, &s->pending);
+    s->pending = c;
+    memcpy(s->pending_conv, pl.conv, HS_CONV_LEN);
+    s->hs_start_ms = now;
+    emit_step(s, 1, false, now);
+    emit_step(s, 2, true, now);
+    if (!s->ch)
+        session_emit_state(s, UI_STATE_HANDSHAKING, "2/3");
+}
+
+static void new_conversation(session *s, const uint8_t *conv)
+{
+    memcpy(s->conv, conv, HS_CONV_LEN);
+    s->has_conv = true;
+    seqset_free(&s->seen);
+    seqset_init(&s->seen, 0);
+    reassembly_free(&s->reasm);
+    outbox_free(&s->out);
+    outbox_init(&s->out, 1);
+    s->acked_in = s->echo_queued = s->echo_confirmed = s->gap_reported = 0;
+    s->first_untx = 0;
+    if (s->cfg.state) {
+        memcpy(s->cfg.state->conv, conv, HS_CONV_LEN);
+        s->cfg.state->has_conv = true;
+        s->cfg.state->shown = s->cfg.state->acked = 0;
+        s->cfg.state->send_next = 1;
+    }
+    s->state_dirty = true;
+}
+
+static void emit_established(session *s, double since)
+{
+    ui_event *ev = session_event(UI_EV_ESTABLISHED);
+    if (ev) {
+        ev->peer = strdup(channel_peer_id(s->ch));
+        ev->suite = strdup(channel_suite(s->ch));
+        ev->ms = session_now_ms() - since;
+        session_emit(s, ev);
+    }
+    session_emit_state(s, UI_STATE_SECURE, channel_suite(s->ch));
+}
+
+static void bob_read3(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset)
+{
+    if (!s->pending || memcmp(f->session, channel_session(s->pending), FRAME_SESSION_LEN) != 0) {
+        if (s->ch && memcmp(f->session, channel_session(s->ch), FRAME_SESSION_LEN) == 0)
+            session_emit_rejected(s, "replayed", offset);
+        else
+            foreign(s, f, offset);
+        return;
+    }
+    uint8_t payload[NOISE_MAX_MSG];
+    size_t plen = 0;
+    hs_payload pl;
+    int rc = channel_hs_read(s->pending, buf, len, payload, sizeof payload, &plen);
+    if (rc == CHANNEL_OK && hs_payload_decode(3, payload, plen, &pl) != 0)
+        rc = CHANNEL_MALFORMED;
+    if (rc != CHANNEL_OK) {
+        session_emit_rejected(s, reason_of(rc), offset);
+        if (rc == CHANNEL_UNTRUSTED)
+            session_emit_text(s, UI_EV_ERROR, "refused a peer with identity %s: not trusted",
+                              channel_peer_id(s->pending));
+        else if (rc == CHANNEL_TAMPERED)
+            session_emit_text(s, UI_EV_ERROR,
+                              "handshake message 3 failed authentication "
+                              "(wrong invitation secret, or tampered)");
+        drop_channel(s, &s->pending);
+        return;
+    }
+    emit_step(s, 3, false, s->hs_start_ms);
+    drop_channel(s, &s->ch);
+    s->ch = s->pending;
+    s->pending = NULL;
+    if (!s->has_conv || sodium_memcmp(s->pending_conv, s->conv, HS_CONV_LEN) != 0)
+        new_conversation(s, s->pending_conv);
+    s->confirmed = true;
+    s->ever_established = true;
+    s->last_peer_ms = session_now_ms();
+    emit_established(s, s->hs_start_ms);
+    session_tx_restart(s, pl.acked);
+    s->ack_due = true;
+    s->ack_sent = UINT64_MAX; /* key confirmation: Bob's first sealed frame goes out now */
+}
+
+void session_hs_confirmed(session *s)
+{
+    s->confirmed = true;
+    s->ever_established = true;
+    s->hs_start_ms = 0;
+    emit_established(s, s->hs_sent_ms);
+}
+
+void session_hs_frame(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset)
+{
+    bool bob = s->cfg.role == SESSION_BOB;
+    if (bob && f->type == FRAME_HS1)
+        bob_read1(s, f, buf, len, offset);
+    else if (bob && f->type == FRAME_HS3)
+        bob_read3(s, f, buf, len, offset);
+    else if (!bob && f->type == FRAME_HS2)
+        alice_read2(s, f, buf, len, offset);
+    else
+        session_emit_rejected(s, "malformed", offset);
+}
+
+static void handshake_failed(session *s)
+{
+    if (s->hs_fail[0]) {
+        session_emit_text(s, UI_EV_ERROR, "handshake failed: %s", s->hs_fail);
+        session_finish(s, KCHAT_EXIT_HANDSHAKE);
+        return;
+    }
+    session_emit_text(s, UI_EV_ERROR,
+                      "handshake did not complete within %.0f s (is Bob running `kchat listen`, "
+                      "and is the invitation right?)",
+                      s->cfg.handshake_timeout_s);
+    session_finish(s, KCHAT_EXIT_HANDSHAKE);
+}
+
+static bool peer_silent(const session *s, double now)
+{
+    const out_msg *m = outbox_at(&s->out, 0);
+    return m && m->tx_count >= 2 && now - m->first_ms >= SESSION_REHANDSHAKE_MS &&
+           now - s->last_peer_ms >= SESSION_REHANDSHAKE_MS;
+}
+
+static void alice_timers(session *s, double now)
+{
+    if (s->confirmed) {
+        if (peer_silent(s, now)) {
+            session_emit_state(s, UI_STATE_BROKEN, "no answer from the peer; handshaking again");
+            session_hs_begin(s);
+        }
+        return;
+    }
+    if (now - s->hs_sent_ms < SESSION_HS_RETRY_MS)
+        return;
+    if (!s->ever_established && now - s->hs_start_ms >= s->cfg.handshake_timeout_s * 1000.0) {
+        handshake_failed(s);
+        return;
+    }
+    session_hs_begin(s);
+}
+
+void session_hs_timers(session *s, double now)
+{
+    if (s->done)
+        return;
+    if (s->cfg.role == SESSION_ALICE) {
+        alice_timers(s, now);
+        return;
+    }
+    if (s->pending && now - s->hs_start_ms >= s->cfg.handshake_timeout_s * 1000.0) {
+        session_emit_text(s, UI_EV_LOG, "a handshake was not completed by the peer; dropped");
+        drop_channel(s, &s->pending);
+    }
+}

@@ -1,0 +1,147 @@
+/* session_internal: the session's state, shared by the session_*.c files that run on the
+ * session thread (session.c: thread and loop; session_hs.c: handshakes; session_rx.c: incoming
+ * records; session_tx.c: outgoing messages and retransmission; session_emit.c: events). Only the
+ * input queue is touched by other threads, under in_lock. */
+#ifndef KCHAT_SESSION_INTERNAL_H
+#define KCHAT_SESSION_INTERNAL_H
+
+#include "crypto/channel.h"
+#include "net/consumer.h"
+#include "net/producer.h"
+#include "src/hs_payload.h"
+#include "src/outbox.h"
+#include "src/reassembly.h"
+#include "src/seqset.h"
+#include "src/session.h"
+#include "src/wake.h"
+
+#include <pthread.h>
+
+#define SESSION_OLD_IDS 16
+#define SESSION_RTO_MS 1000.0
+#define SESSION_RTO_MAX_MS 8000.0
+#define SESSION_GAP_GRACE_MS 300.0
+#define SESSION_HS_RETRY_MS 5000.0
+#define SESSION_REHANDSHAKE_MS 5000.0
+#define SESSION_MAX_INFLIGHT 4096
+#define SESSION_BATCH 512
+
+typedef struct sent_time {
+    uint64_t seq;
+    double ms;
+} sent_time;
+
+typedef struct input_item {
+    enum { IN_LINE, IN_EOF, IN_COMMAND } kind;
+    char *text;
+    size_t len;
+    struct input_item *next;
+} input_item;
+
+struct session {
+    session_config cfg;
+    event_queue *events;
+    const char *in_topic, *out_topic;
+
+    /* input from the front end */
+    pthread_mutex_t in_lock;
+    input_item *in_head, *in_tail;
+    wake in_wake;
+    pthread_t thread;
+    bool started;
+    int exit_code;
+
+    /* Kafka */
+    net_producer *prod;
+    net_consumer *cons;
+    int64_t startup_end; /* records below this offset predate us */
+    bool broker_down;
+
+    /* channel */
+    channel *ch;      /* the current channel (Alice: also while handshaking) */
+    channel *pending; /* Bob: a handshake in progress, replacing ch when it completes */
+    bool confirmed;   /* the peer proved it holds the keys */
+    bool ever_established;
+    uint8_t old_ids[SESSION_OLD_IDS][FRAME_SESSION_LEN]; /* our earlier session ids */
+    size_t n_old;
+    uint8_t conv[HS_CONV_LEN];
+    uint8_t pending_conv[HS_CONV_LEN];
+    bool has_conv;
+    bool peer_echoes;
+    double hs_start_ms;  /* this handshake series began */
+    double hs_sent_ms;   /* last message 1 sent */
+    double last_peer_ms; /* last authenticated frame from the peer */
+    char hs_fail[512];   /* why the last handshake attempt failed, if known */
+
+    /* reliability */
+    outbox out;
+    size_t first_untx;   /* outbox index of the first message not yet sent in this session */
+    double next_retx_ms; /* earliest retransmission due */
+    seqset seen;         /* peer messages shown */
+    uint64_t acked_in;   /* peer messages we acknowledge */
+    uint64_t ack_sent;   /* the last acknowledgement we sent */
+    bool ack_due;
+    reassembly reasm;
+    seqset echoed;           /* Alice: our messages whose echo came back */
+    uint64_t echo_queued;    /* Bob: highest peer seq echoed by this process */
+    uint64_t echo_confirmed; /* Bob: highest peer seq whose echo Kafka has taken */
+    uint64_t gap_reported;   /* peer seqs up to here have been checked for gaps */
+    double gap_due_ms;       /* when to look at holes again (0: none) */
+    bool state_dirty;
+
+    /* events are held during a batch so state can be saved before anything is shown */
+    ui_event **held;
+    size_t n_held, cap_held;
+
+    sent_time sent_times[8192]; /* first transmission of our recent messages, for round trips */
+    ui_stats stats;
+    bool stats_dirty;
+    double stats_ms; /* last stats event */
+    bool input_eof, quitting, done;
+    double start_ms, deadline_ms;
+    uint8_t frame_buf[CHANNEL_MAX_FRAME];
+    uint8_t open_buf[CHANNEL_MAX_FRAME];
+};
+
+/* session.c */
+double session_now_ms(void);
+void session_finish(session *s, int code);
+void session_peer_left(session *s);
+
+/* session_emit.c */
+ui_event *session_event(ui_event_type type);
+void session_emit(session *s, ui_event *ev);
+void session_emit_text(session *s, ui_event_type type, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void session_emit_state(session *s, ui_state st, const char *detail);
+void session_emit_rejected(session *s, const char *reason, int64_t offset);
+void session_emit_stats(session *s);
+void session_flush_events(session *s);
+char *session_text_dup(const uint8_t *text, size_t len);
+
+/* session_hs.c */
+int session_hs_begin(session *s);
+void session_hs_frame(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset);
+void session_hs_timers(session *s, double now);
+bool session_is_old_id(const session *s, const uint8_t *id);
+void session_hs_confirmed(session *s);
+
+/* session_rx.c */
+void session_rx_data(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset);
+const double *session_sent_time(const session *s, uint64_t seq);
+void session_note_sent(session *s, uint64_t seq, double ms);
+void session_rx_timers(session *s, double now);
+int64_t session_rx_done_offset(session *s, int64_t offset);
+
+/* session_tx.c */
+int session_tx_frame(session *s, const uint8_t *buf, size_t len, uint64_t token);
+int session_tx_record(session *s, const channel_record *r, uint64_t token);
+void session_tx_queue(session *s, const uint8_t *text, size_t len, uint64_t echo_of);
+void session_tx_pump(session *s, double now);
+void session_tx_ack(session *s);
+void session_tx_close(session *s);
+void session_tx_acked(session *s, uint64_t upto);
+void session_tx_delivery(void *ctx, uint64_t token, int64_t offset, const char *err);
+void session_tx_restart(session *s, uint64_t peer_acked);
+
+#endif

@@ -1,0 +1,394 @@
+/* Channel handshake: both patterns, payloads, trust, PSK, topic binding, sessions, tampering. */
+#include "pair.h"
+#include "support/check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint8_t payload[NOISE_MAX_MSG];
+static size_t plen;
+
+static int hs_read(channel *c, const wire *w)
+{
+    return channel_hs_read(c, w->buf, w->len, payload, sizeof(payload), &plen);
+}
+
+static int hs_write(channel *c, const char *text, wire *w)
+{
+    return channel_hs_write(c, (const uint8_t *)text, strlen(text), w->buf, sizeof(w->buf),
+                            &w->len);
+}
+
+static bool payload_is(const char *text)
+{
+    return plen == strlen(text) && memcmp(payload, text, plen) == 0;
+}
+
+static void test_full_handshake(noise_pattern pattern)
+{
+    pair p;
+    wire w;
+    pair_init(&p, pattern, 0);
+    channel *a = pair_alice(&p);
+    CHECK(a != NULL);
+    CHECK(channel_step(a) == 0 && channel_my_turn(a) && !channel_established(a));
+    CHECK(strcmp(channel_peer_id(a), "") == 0 && channel_peer_public(a) == NULL);
+    CHECK(strcmp(channel_suite(a), noise_protocol_name(pattern)) == 0);
+
+    CHECK(hs_write(a, "hello from alice (1)", &w) == CHANNEL_OK);
+    CHECK(w.len > FRAME_HS_HEADER_LEN && w.buf[0] == FRAME_VERSION && w.buf[1] == FRAME_HS1);
+    CHECK(memcmp(w.buf + 2, channel_session(a), FRAME_SESSION_LEN) == 0);
+    CHECK(!channel_my_turn(a));
+    wire spare;
+    CHECK(channel_hs_write(a, NULL, 0, spare.buf, sizeof(spare.buf), &spare.len) == CHANNEL_STATE);
+    CHECK(hs_read(a, &w) == CHANNEL_MALFORMED); /* our own message 1 is not message 2 */
+
+    channel *b = pair_bob(&p, w.buf, w.len);
+    CHECK(b != NULL);
+    CHECK(memcmp(channel_session(a), channel_session(b), FRAME_SESSION_LEN) == 0);
+    CHECK(!channel_my_turn(b));
+    CHECK(hs_read(b, &w) == CHANNEL_OK && payload_is("hello from alice (1)"));
+    CHECK(channel_step(b) == 1 && channel_my_turn(b));
+    CHECK(strcmp(channel_peer_id(b), "") == 0);
+
+    CHECK(hs_write(b, "bob answers (2)", &w) == CHANNEL_OK && w.buf[1] == FRAME_HS2);
+    CHECK(hs_read(a, &w) == CHANNEL_OK && payload_is("bob answers (2)"));
+    CHECK(strcmp(channel_peer_id(a), identity_id(p.bob_id)) == 0);
+    CHECK(memcmp(channel_peer_public(a), identity_public(p.bob_id), 32) == 0);
+    CHECK(channel_step(a) == 2 && !channel_established(a));
+
+    CHECK(hs_write(a, "alice confirms (3)", &w) == CHANNEL_OK && w.buf[1] == FRAME_HS3);
+    CHECK(channel_established(a) && channel_step(a) == 3 && !channel_my_turn(a));
+    CHECK(hs_read(b, &w) == CHANNEL_OK && payload_is("alice confirms (3)"));
+    CHECK(channel_established(b) && channel_step(b) == 3);
+    CHECK(strcmp(channel_peer_id(b), identity_id(p.alice_id)) == 0);
+
+    uint8_t ha[NOISE_HASH_LEN], hb[NOISE_HASH_LEN];
+    channel_handshake_hash(a, ha);
+    channel_handshake_hash(b, hb);
+    CHECK(memcmp(ha, hb, sizeof(ha)) == 0);
+
+    /* Handshake calls are over; transport works both ways. */
+    CHECK(hs_write(a, "", &w) == CHANNEL_STATE);
+    CHECK(hs_read(b, &w) == CHANNEL_STATE);
+    CHECK(pair_seal_text(a, 1, "hi bob", &w) == CHANNEL_OK);
+    CHECK(pair_open_text(b, &w, 1, "hi bob") == CHANNEL_OK);
+    CHECK(pair_seal_text(b, 1, "hi alice", &w) == CHANNEL_OK);
+    CHECK(pair_open_text(a, &w, 1, "hi alice") == CHANNEL_OK);
+    channel_free(a);
+    channel_free(b);
+    pair_free(&p);
+}
+
+static void test_transport_before_established(void)
+{
+    pair p;
+    wire w;
+    pair_init(&p, NOISE_XX, 0);
+    channel *a = pair_alice(&p);
+    channel_record r = {.kind = RECORD_MSG, .seq = 1, .frag_count = 1};
+    uint8_t buf[64];
+    CHECK(channel_seal(a, &r, w.buf, sizeof(w.buf), &w.len) == CHANNEL_STATE);
+    CHECK(channel_rekey_now(a) == CHANNEL_STATE);
+    CHECK(hs_write(a, "", &w) == CHANNEL_OK);
+    CHECK(channel_open(a, w.buf, w.len, &r, buf, sizeof(buf), NULL) == CHANNEL_STATE);
+    channel_free(a);
+    pair_free(&p);
+}
+
+static void test_params(void)
+{
+    pair p;
+    int err = 0;
+    pair_init(&p, NOISE_XX, 0);
+    channel_params bad = p.pa;
+    bad.psk = p.psk; /* XX with a psk */
+    CHECK(channel_new(&bad, NULL, &err) == NULL && err == CHANNEL_ERR_ARG);
+    bad = p.pa;
+    bad.pattern = NOISE_XXPSK3; /* psk pattern without a psk */
+    CHECK(channel_new(&bad, NULL, &err) == NULL && err == CHANNEL_ERR_ARG);
+    CHECK(channel_new(&p.pb, NULL, &err) == NULL && err == CHANNEL_ERR_ARG); /* no session */
+    char long_topic[300];
+    memset(long_topic, 'x', sizeof(long_topic) - 1);
+    long_topic[sizeof(long_topic) - 1] = '\0';
+    bad = p.pa;
+    bad.a2b = long_topic;
+    CHECK(channel_new(&bad, NULL, &err) == NULL && err == CHANNEL_ERR_ARG);
+    bad = p.pa;
+    bad.trust = NULL;
+    CHECK(channel_new(&bad, NULL, &err) == NULL && err == CHANNEL_ERR_ARG);
+    CHECK(channel_new(NULL, NULL, &err) == NULL && err == CHANNEL_ERR_ARG);
+    /* Two initiators pick different session ids. */
+    channel *a1 = pair_alice(&p), *a2 = pair_alice(&p);
+    CHECK(memcmp(channel_session(a1), channel_session(a2), FRAME_SESSION_LEN) != 0);
+    channel_free(a1);
+    channel_free(a2);
+    channel_free(NULL);
+    pair_free(&p);
+}
+
+static void test_wrong_psk(void)
+{
+    pair p;
+    wire w;
+    uint8_t other_psk[32];
+    pair_init(&p, NOISE_XXPSK3, 0);
+    memcpy(other_psk, p.psk, sizeof(other_psk));
+    other_psk[7] ^= 0x40;
+    p.pb.psk = other_psk;
+    channel *a = pair_alice(&p);
+    CHECK(hs_write(a, "1", &w) == CHANNEL_OK);
+    channel *b = pair_bob(&p, w.buf, w.len);
+    CHECK(hs_read(b, &w) == CHANNEL_OK);
+    CHECK(hs_write(b, "2", &w) == CHANNEL_OK);
+    CHECK(hs_read(a, &w) == CHANNEL_OK);
+    CHECK(hs_write(a, "3", &w) == CHANNEL_OK);
+    CHECK(hs_read(b, &w) == CHANNEL_TAMPERED);
+    CHECK(!channel_established(b) && channel_step(b) == 2);
+    CHECK(strcmp(channel_peer_id(b), "") == 0); /* nothing learnt from a failed message */
+    channel_free(a);
+    channel_free(b);
+    pair_free(&p);
+}
+
+static void test_untrusted_bob(noise_pattern pattern)
+{
+    pair p;
+    wire w;
+    char err[128];
+    pair_init(&p, pattern, 0);
+    trust_policy *only_eve = trust_policy_list();
+    CHECK(trust_policy_add(only_eve, identity_id(p.eve_id), err, sizeof(err)) == 0);
+    p.pa.trust = only_eve;
+    channel *a = pair_alice(&p);
+    CHECK(hs_write(a, "1", &w) == CHANNEL_OK);
+    channel *b = pair_bob(&p, w.buf, w.len);
+    CHECK(hs_read(b, &w) == CHANNEL_OK);
+    CHECK(hs_write(b, "bob's secret-ish payload", &w) == CHANNEL_OK);
+    plen = 99;
+    CHECK(hs_read(a, &w) == CHANNEL_UNTRUSTED);
+    CHECK(plen == 0);
+    /* Alice knows who it was, but is dead before revealing her identity in message 3. */
+    CHECK(strcmp(channel_peer_id(a), identity_id(p.bob_id)) == 0);
+    CHECK(!channel_established(a) && !channel_my_turn(a));
+    CHECK(hs_write(a, "3", &w) == CHANNEL_STATE);
+    CHECK(hs_read(a, &w) == CHANNEL_STATE);
+    CHECK(channel_rekey_now(a) == CHANNEL_STATE);
+    channel_free(a);
+    channel_free(b);
+    trust_policy_free(only_eve);
+    pair_free(&p);
+}
+
+static void test_untrusted_alice(noise_pattern pattern)
+{
+    pair p;
+    wire w;
+    char err[128];
+    pair_init(&p, pattern, 0);
+    trust_policy *only_eve = trust_policy_list();
+    CHECK(trust_policy_add(only_eve, identity_id(p.eve_id), err, sizeof(err)) == 0);
+    p.pb.trust = only_eve;
+    channel *a = pair_alice(&p);
+    CHECK(hs_write(a, "1", &w) == CHANNEL_OK);
+    channel *b = pair_bob(&p, w.buf, w.len);
+    CHECK(hs_read(b, &w) == CHANNEL_OK);
+    CHECK(hs_write(b, "2", &w) == CHANNEL_OK);
+    CHECK(hs_read(a, &w) == CHANNEL_OK);
+    CHECK(hs_write(a, "3", &w) == CHANNEL_OK);
+    CHECK(hs_read(b, &w) == CHANNEL_UNTRUSTED);
+    CHECK(strcmp(channel_peer_id(b), identity_id(p.alice_id)) == 0);
+    CHECK(!channel_established(b));
+    CHECK(hs_read(b, &w) == CHANNEL_STATE);
+    CHECK(pair_seal_text(b, 1, "x", &w) == CHANNEL_STATE);
+    channel_free(a);
+    channel_free(b);
+    trust_policy_free(only_eve);
+    pair_free(&p);
+}
+
+static void test_anyone_policy(void)
+{
+    pair p;
+    channel *a, *b;
+    pair_init(&p, NOISE_XX, 0);
+    trust_policy *anyone = trust_policy_anyone();
+    p.pa.trust = anyone;
+    p.pb.trust = anyone;
+    CHECK(pair_connect(&p, &a, &b) == 0);
+    channel_free(a);
+    channel_free(b);
+    trust_policy_free(anyone);
+    pair_free(&p);
+}
+
+/* Bob names the topics differently: the prologues differ, so the handshake fails. */
+static void test_topic_swap(noise_pattern pattern, bool swap)
+{
+    pair p;
+    wire w;
+    pair_init(&p, pattern, 0);
+    if (swap) {
+        p.pb.a2b = p.pa.b2a;
+        p.pb.b2a = p.pa.a2b;
+    } else {
+        p.pb.b2a = "kchat.test.other";
+    }
+    channel *a = pair_alice(&p);
+    CHECK(hs_write(a, "1", &w) == CHANNEL_OK);
+    channel *b = pair_bob(&p, w.buf, w.len);
+    int rc = hs_read(b, &w);
+    if (pattern == NOISE_XXPSK3) {
+        CHECK(rc == CHANNEL_TAMPERED); /* message 1's payload is already encrypted */
+    } else {
+        CHECK(rc == CHANNEL_OK);
+        CHECK(hs_write(b, "2", &w) == CHANNEL_OK);
+        CHECK(hs_read(a, &w) == CHANNEL_TAMPERED);
+        CHECK(channel_step(a) == 1 && !channel_established(a));
+    }
+    channel_free(a);
+    channel_free(b);
+    pair_free(&p);
+}
+
+static void test_wrong_session_and_step(void)
+{
+    pair p;
+    wire w1, w2, other;
+    pair_init(&p, NOISE_XX, 0);
+    channel *a = pair_alice(&p), *a2 = pair_alice(&p);
+    CHECK(hs_write(a, "1", &w1) == CHANNEL_OK);
+    CHECK(hs_write(a2, "1", &other) == CHANNEL_OK);
+    channel *b = pair_bob(&p, w1.buf, w1.len), *b2 = pair_bob(&p, other.buf, other.len);
+    CHECK(hs_read(b, &other) == CHANNEL_UNKNOWN_SESSION);
+    CHECK(hs_read(b, &w1) == CHANNEL_OK);
+    CHECK(hs_read(b2, &other) == CHANNEL_OK);
+    CHECK(hs_write(b, "2", &w2) == CHANNEL_OK);
+    CHECK(hs_write(b2, "2", &other) == CHANNEL_OK);
+    CHECK(hs_read(a, &other) == CHANNEL_UNKNOWN_SESSION); /* message 2 of another session */
+    CHECK(channel_step(a) == 1);
+    /* A message 1 frame with the right session where message 2 is due: wrong type. */
+    CHECK(hs_read(a, &w1) == CHANNEL_MALFORMED);
+    CHECK(hs_read(a, &w2) == CHANNEL_OK);
+    /* Bob expects message 3; message 1 and 2 frames are refused. */
+    CHECK(hs_read(b, &w1) == CHANNEL_MALFORMED);
+    CHECK(hs_read(b, &w2) == CHANNEL_MALFORMED);
+    wire w3;
+    CHECK(hs_write(a, "3", &w3) == CHANNEL_OK);
+    CHECK(hs_read(b, &w3) == CHANNEL_OK && channel_established(b));
+    /* Garbage and truncation. */
+    uint8_t small[NOISE_MAX_MSG];
+    CHECK(channel_hs_read(b2, w3.buf, 5, small, sizeof(small), &plen) == CHANNEL_MALFORMED);
+    CHECK(channel_hs_read(b2, w3.buf, w3.len, small, 0, &plen) != CHANNEL_OK);
+    channel_free(a);
+    channel_free(a2);
+    channel_free(b);
+    channel_free(b2);
+    pair_free(&p);
+}
+
+/* Runs the rest of the handshake from message 2 between a and b; 0 when established. */
+static int finish_from_2(channel *a, channel *b)
+{
+    wire w;
+    if (hs_write(b, "2", &w) || hs_read(a, &w) || hs_write(a, "3", &w) || hs_read(b, &w))
+        return -1;
+    return channel_established(a) && channel_established(b) ? 0 : -1;
+}
+
+static void flip(wire *w, size_t bit)
+{
+    w->buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+}
+
+/* Every single-bit flip of message 1 leads to a failed handshake (message 1 of XX is not
+ * authenticated by itself, so the failure may come when Alice reads message 2); Alice's state
+ * stays usable and the original message 1 still completes the handshake. */
+static void test_flips_msg1(const pair *p, int *refused)
+{
+    wire m1, m2;
+    channel *a = pair_alice(p);
+    CHECK(hs_write(a, "payload one", &m1) == CHANNEL_OK);
+    for (size_t bit = 0; bit < m1.len * 8; bit++) {
+        wire bad = m1;
+        flip(&bad, bit);
+        channel *b = pair_bob(p, bad.buf, bad.len);
+        int rc = b != NULL ? hs_read(b, &bad) : CHANNEL_MALFORMED;
+        if (rc == CHANNEL_OK) {
+            CHECK(hs_write(b, "2", &m2) == CHANNEL_OK);
+            rc = hs_read(a, &m2);
+            CHECK(channel_step(a) == 1);
+        }
+        *refused += rc != CHANNEL_OK;
+        CHECK(rc != CHANNEL_OK);
+        channel_free(b);
+    }
+    channel *b = pair_bob(p, m1.buf, m1.len);
+    CHECK(hs_read(b, &m1) == CHANNEL_OK);
+    CHECK(finish_from_2(a, b) == 0);
+    channel_free(a);
+    channel_free(b);
+}
+
+static void test_flips_msg2_msg3(const pair *p, int *refused)
+{
+    wire m1, m2, m3;
+    channel *a = pair_alice(p);
+    CHECK(hs_write(a, "1", &m1) == CHANNEL_OK);
+    channel *b = pair_bob(p, m1.buf, m1.len);
+    CHECK(hs_read(b, &m1) == CHANNEL_OK);
+    CHECK(hs_write(b, "payload two", &m2) == CHANNEL_OK);
+    for (size_t bit = 0; bit < m2.len * 8; bit++) {
+        wire bad = m2;
+        flip(&bad, bit);
+        int rc = hs_read(a, &bad);
+        *refused += rc != CHANNEL_OK;
+        CHECK(rc != CHANNEL_OK && channel_step(a) == 1);
+    }
+    CHECK(hs_read(a, &m2) == CHANNEL_OK && payload_is("payload two"));
+    CHECK(hs_write(a, "payload three", &m3) == CHANNEL_OK);
+    for (size_t bit = 0; bit < m3.len * 8; bit++) {
+        wire bad = m3;
+        flip(&bad, bit);
+        int rc = hs_read(b, &bad);
+        *refused += rc != CHANNEL_OK;
+        CHECK(rc != CHANNEL_OK && channel_step(b) == 2 && !channel_established(b));
+    }
+    CHECK(hs_read(b, &m3) == CHANNEL_OK && payload_is("payload three"));
+    CHECK(channel_established(b));
+    channel_free(a);
+    channel_free(b);
+}
+
+static void test_flips(noise_pattern pattern)
+{
+    pair p;
+    int refused = 0;
+    pair_init(&p, pattern, 0);
+    test_flips_msg1(&p, &refused);
+    test_flips_msg2_msg3(&p, &refused);
+    CHECK(refused > 1000);
+    pair_free(&p);
+}
+
+int main(void)
+{
+    test_full_handshake(NOISE_XX);
+    test_full_handshake(NOISE_XXPSK3);
+    test_transport_before_established();
+    test_params();
+    test_wrong_psk();
+    test_untrusted_bob(NOISE_XX);
+    test_untrusted_bob(NOISE_XXPSK3);
+    test_untrusted_alice(NOISE_XX);
+    test_untrusted_alice(NOISE_XXPSK3);
+    test_anyone_policy();
+    test_topic_swap(NOISE_XX, true);
+    test_topic_swap(NOISE_XXPSK3, true);
+    test_topic_swap(NOISE_XX, false);
+    test_topic_swap(NOISE_XXPSK3, false);
+    test_wrong_session_and_step();
+    test_flips(NOISE_XX);
+    test_flips(NOISE_XXPSK3);
+    return check_summary();
+}

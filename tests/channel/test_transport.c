@@ -1,0 +1,414 @@
+/* Channel transport: records, tampering, replay window, sessions, nonce exhaustion, rekey. */
+#include "crypto/replay.h"
+#include "pair.h"
+#include "support/check.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint8_t openbuf[CHANNEL_MAX_FRAME];
+
+static int open_any(channel *c, const wire *w, channel_record *r, uint64_t *nonce)
+{
+    return channel_open(c, w->buf, w->len, r, openbuf, sizeof(openbuf), nonce);
+}
+
+static void connect_pair(pair *p, noise_pattern pattern, uint64_t interval, channel **a,
+                         channel **b)
+{
+    pair_init(p, pattern, interval);
+    if (pair_connect(p, a, b) != 0) {
+        fprintf(stderr, "handshake failed\n");
+        exit(2);
+    }
+}
+
+static void disconnect_pair(pair *p, channel *a, channel *b)
+{
+    channel_free(a);
+    channel_free(b);
+    pair_free(p);
+}
+
+static bool record_equal(const channel_record *x, const channel_record *y)
+{
+    return x->kind == y->kind && x->flags == y->flags && x->seq == y->seq && x->ack == y->ack &&
+           x->echo_of == y->echo_of && x->frag_idx == y->frag_idx &&
+           x->frag_count == y->frag_count && x->body_len == y->body_len &&
+           (x->body_len == 0 || memcmp(x->body, y->body, x->body_len) == 0);
+}
+
+static void roundtrip(channel *a, channel *b, const channel_record *r, uint64_t want_nonce)
+{
+    static wire w;
+    channel_record got;
+    uint64_t nonce = 12345;
+    CHECK(channel_seal(a, r, w.buf, sizeof(w.buf), &w.len) == CHANNEL_OK);
+    CHECK(w.len == FRAME_DATA_HEADER_LEN + RECORD_HEADER_LEN + r->body_len + NOISE_TAG_LEN);
+    CHECK(w.buf[1] == (r->kind == RECORD_CLOSE ? FRAME_CLOSE : FRAME_DATA));
+    CHECK(open_any(b, &w, &got, &nonce) == CHANNEL_OK);
+    CHECK(record_equal(r, &got));
+    CHECK(nonce == want_nonce);
+}
+
+static void test_records(void)
+{
+    pair p;
+    channel *a, *b;
+    static uint8_t big[CHANNEL_MAX_BODY + 1];
+    static wire w;
+    connect_pair(&p, NOISE_XXPSK3, 0, &a, &b);
+    for (size_t i = 0; i < sizeof(big); i++)
+        big[i] = (uint8_t)(i * 7 + 3);
+    channel_record r = {.kind = RECORD_MSG,
+                        .flags = RECORD_FLAG_ECHO,
+                        .seq = 0x0102030405060708u,
+                        .ack = UINT64_MAX - 5,
+                        .echo_of = 77,
+                        .frag_idx = 2,
+                        .frag_count = 0xfffffff0u,
+                        .body = big,
+                        .body_len = 100};
+    roundtrip(a, b, &r, 0);
+    r.body_len = 0;
+    roundtrip(a, b, &r, 1);
+    r.body_len = CHANNEL_MAX_BODY;
+    roundtrip(a, b, &r, 2);
+    channel_record ack = {.kind = RECORD_ACK, .ack = 41, .frag_count = 1};
+    roundtrip(b, a, &ack, 0);
+    channel_record bye = {.kind = RECORD_CLOSE, .ack = 9, .frag_count = 1};
+    roundtrip(a, b, &bye, 3);
+
+    /* Refused at sealing, without using a nonce. */
+    r.body_len = CHANNEL_MAX_BODY + 1;
+    CHECK(channel_seal(a, &r, w.buf, sizeof(w.buf), &w.len) == CHANNEL_ERR_ARG);
+    r.body_len = 10;
+    CHECK(channel_seal(a, &r, w.buf, 60, &w.len) == CHANNEL_ERR_ARG); /* buffer too small */
+    channel_record bad[] = {
+        {.kind = 0, .frag_count = 1},
+        {.kind = 4, .frag_count = 1},
+        {.kind = RECORD_MSG, .seq = 1, .frag_count = 0},
+        {.kind = RECORD_MSG, .seq = 1, .frag_idx = 3, .frag_count = 3},
+        {.kind = RECORD_ACK, .seq = 1, .frag_count = 1},
+        {.kind = RECORD_ACK, .frag_idx = 1, .frag_count = 2},
+        {.kind = RECORD_CLOSE, .seq = 5, .frag_count = 1},
+        {.kind = RECORD_CLOSE, .frag_count = 2},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CHECK(channel_seal(a, &bad[i], w.buf, sizeof(w.buf), &w.len) == CHANNEL_ERR_ARG);
+    r.body_len = 1;
+    roundtrip(a, b, &r, 4);
+
+    /* Opening into a buffer too small is an argument error and changes nothing. */
+    channel_record got;
+    CHECK(channel_seal(a, &r, w.buf, sizeof(w.buf), &w.len) == CHANNEL_OK);
+    CHECK(channel_open(b, w.buf, w.len, &got, openbuf, 10, NULL) == CHANNEL_ERR_ARG);
+    CHECK(open_any(b, &w, &got, NULL) == CHANNEL_OK);
+    disconnect_pair(&p, a, b);
+}
+
+/* Every single-bit flip of a data frame is refused and leaves the receiver usable. */
+static void test_flips(void)
+{
+    pair p;
+    channel *a, *b;
+    wire w, bad;
+    channel_record r;
+    connect_pair(&p, NOISE_XX, 0, &a, &b);
+    CHECK(pair_seal_text(a, 1, "attack at dawn", &w) == CHANNEL_OK);
+    int refused = 0;
+    for (size_t bit = 0; bit < w.len * 8; bit++) {
+        bad = w;
+        bad.buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        refused += open_any(b, &bad, &r, NULL) != CHANNEL_OK;
+    }
+    CHECK(refused == (int)(w.len * 8));
+    CHECK(channel_recv_epoch(b) == 0);
+    /* Truncations and extensions too. */
+    for (size_t len = 0; len < w.len; len++) {
+        bad = w;
+        bad.len = len;
+        CHECK(open_any(b, &bad, &r, NULL) != CHANNEL_OK);
+    }
+    bad = w;
+    bad.buf[bad.len++] = 0;
+    CHECK(open_any(b, &bad, &r, NULL) == CHANNEL_TAMPERED);
+    CHECK(pair_open_text(b, &w, 1, "attack at dawn") == CHANNEL_OK);
+    CHECK(pair_open_text(b, &w, 1, "attack at dawn") == CHANNEL_REPLAYED);
+    /* A handshake frame is not a transport frame. */
+    bad = w;
+    bad.buf[1] = FRAME_HS2;
+    CHECK(open_any(b, &bad, &r, NULL) == CHANNEL_MALFORMED);
+    disconnect_pair(&p, a, b);
+}
+
+static void shuffle(size_t *v, size_t n)
+{
+    for (size_t i = n - 1; i > 0; i--) {
+        size_t j = (size_t)rand() % (i + 1), t = v[i];
+        v[i] = v[j];
+        v[j] = t;
+    }
+}
+
+/* Small frames kept by the hundred; wire (64 KiB) is too big for that. */
+typedef struct small_wire {
+    uint8_t buf[96];
+    size_t len;
+} small_wire;
+
+static small_wire *seal_many(channel *a, size_t n)
+{
+    static wire w;
+    small_wire *out = malloc(n * sizeof(*out));
+    char text[32];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(text, sizeof(text), "message %zu", i);
+        CHECK(pair_seal_text(a, i + 1, text, &w) == CHANNEL_OK && w.len <= sizeof(out[i].buf));
+        memcpy(out[i].buf, w.buf, w.len);
+        out[i].len = w.len;
+    }
+    return out;
+}
+
+static int open_nth(channel *b, const small_wire *sw, size_t i)
+{
+    static wire w;
+    char text[32];
+    snprintf(text, sizeof(text), "message %zu", i);
+    memcpy(w.buf, sw[i].buf, sw[i].len);
+    w.len = sw[i].len;
+    return pair_open_text(b, &w, i + 1, text);
+}
+
+/* Opens frames[0..n) in a random order; counts the ones that opened. */
+static size_t open_shuffled(channel *b, const small_wire *w, size_t n)
+{
+    size_t *order = malloc(n * sizeof(*order)), ok = 0;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    shuffle(order, n);
+    for (size_t i = 0; i < n; i++)
+        ok += open_nth(b, w, order[i]) == CHANNEL_OK;
+    free(order);
+    return ok;
+}
+
+static size_t replay_all(channel *b, const small_wire *w, size_t n)
+{
+    size_t replayed = 0;
+    for (size_t i = 0; i < n; i++)
+        replayed += open_nth(b, w, i) == CHANNEL_REPLAYED;
+    return replayed;
+}
+
+static void test_replay_and_reorder(void)
+{
+    pair p;
+    channel *a, *b;
+    connect_pair(&p, NOISE_XX, 0, &a, &b);
+    enum { N = 600 };
+    small_wire *w = seal_many(a, N);
+    CHECK(open_shuffled(b, w, N) == N);
+    CHECK(replay_all(b, w, N) == N);
+    free(w);
+
+    /* Too old: the window holds the last REPLAY_WINDOW_BITS nonces below the highest one. */
+    enum { M = 5000 };
+    w = seal_many(a, M);
+    CHECK(open_nth(b, w, M - 1) == CHANNEL_OK);
+    size_t oldest = M - REPLAY_WINDOW_BITS; /* frame M - 1 has the top nonce */
+    CHECK(open_nth(b, w, oldest - 1) == CHANNEL_REPLAYED);
+    CHECK(open_nth(b, w, 0) == CHANNEL_REPLAYED);
+    CHECK(open_nth(b, w, oldest) == CHANNEL_OK);
+    CHECK(open_nth(b, w, oldest) == CHANNEL_REPLAYED);
+    CHECK(open_nth(b, w, M - 2) == CHANNEL_OK);
+    CHECK(open_nth(b, w, M - 1) == CHANNEL_REPLAYED);
+    free(w);
+    disconnect_pair(&p, a, b);
+}
+
+static void test_other_session(void)
+{
+    pair p;
+    channel *a, *b, *c, *d;
+    wire w;
+    connect_pair(&p, NOISE_XX, 0, &a, &b);
+    CHECK(pair_connect(&p, &c, &d) == 0);
+    CHECK(pair_seal_text(c, 1, "from another session", &w) == CHANNEL_OK);
+    CHECK(pair_open_text(b, &w, 1, "from another session") == CHANNEL_UNKNOWN_SESSION);
+    /* Same keys' owner, same nonce, session id rewritten: authentication fails. */
+    memcpy(w.buf + 2, channel_session(b), FRAME_SESSION_LEN);
+    CHECK(pair_open_text(b, &w, 1, "from another session") == CHANNEL_TAMPERED);
+    CHECK(pair_seal_text(a, 1, "ours", &w) == CHANNEL_OK);
+    CHECK(pair_open_text(b, &w, 1, "ours") == CHANNEL_OK);
+    /* Our own frame does not open on our side (the directions have their own keys). */
+    CHECK(pair_seal_text(a, 2, "echo", &w) == CHANNEL_OK);
+    CHECK(pair_open_text(a, &w, 2, "echo") == CHANNEL_TAMPERED);
+    channel_free(c);
+    channel_free(d);
+    disconnect_pair(&p, a, b);
+}
+
+static void test_nonce_exhaustion(void)
+{
+    pair p;
+    channel *a, *b;
+    wire w;
+    /* Default interval: the sender side refuses after nonce 2^64-2. */
+    connect_pair(&p, NOISE_XX, 0, &a, &b);
+    channel_test_set_send_nonce(a, UINT64_MAX - 1);
+    CHECK(pair_seal_text(a, 1, "last", &w) == CHANNEL_OK);
+    CHECK(pair_seal_text(a, 2, "one too many", &w) == CHANNEL_NONCE_EXHAUSTED);
+    CHECK(pair_seal_text(a, 2, "still", &w) == CHANNEL_NONCE_EXHAUSTED);
+    CHECK(channel_rekey_now(a) == CHANNEL_NONCE_EXHAUSTED);
+    disconnect_pair(&p, a, b);
+
+    /* A single endless epoch: the receiver opens the last frame too. */
+    connect_pair(&p, NOISE_XX, UINT64_MAX, &a, &b);
+    CHECK(pair_seal_text(a, 1, "first", &w) == CHANNEL_OK);
+    CHECK(pair_open_text(b, &w, 1, "first") == CHANNEL_OK);
+    channel_test_set_send_nonce(a, UINT64_MAX - 1);
+    CHECK(pair_seal_text(a, 2, "last", &w) == CHANNEL_OK);
+    CHECK(pair_open_text(b, &w, 2, "last") == CHANNEL_OK);
+    CHECK(pair_seal_text(a, 3, "none", &w) == CHANNEL_NONCE_EXHAUSTED);
+    CHECK(channel_rekey_now(a) == CHANNEL_NONCE_EXHAUSTED);
+    /* A frame claiming nonce 2^64-1 is refused before any decryption. */
+    w.buf[FRAME_HS_HEADER_LEN + 7] = 0xff;
+    CHECK(pair_open_text(b, &w, 2, "last") == CHANNEL_REPLAYED);
+    disconnect_pair(&p, a, b);
+}
+
+static void test_rekey_many(uint64_t interval, size_t n)
+{
+    pair p;
+    channel *a, *b;
+    connect_pair(&p, NOISE_XXPSK3, interval, &a, &b);
+    small_wire *w = seal_many(a, n);
+    CHECK(channel_send_epoch(a) == (n - 1) / interval);
+    size_t ok = 0;
+    for (size_t i = 0; i < n; i++)
+        ok += open_nth(b, w, i) == CHANNEL_OK;
+    CHECK(ok == n);
+    CHECK(channel_recv_epoch(b) == (n - 1) / interval);
+    free(w);
+
+    /* Shuffled across many epochs, all inside the window. */
+    size_t m = n < REPLAY_WINDOW_BITS ? n : REPLAY_WINDOW_BITS;
+    w = seal_many(a, m);
+    CHECK(open_shuffled(b, w, m) == m);
+    CHECK(replay_all(b, w, m) == m);
+    free(w);
+    disconnect_pair(&p, a, b);
+}
+
+static void test_rekey_boundary(void)
+{
+    pair p;
+    channel *a, *b;
+    connect_pair(&p, NOISE_XX, 8, &a, &b);
+    small_wire *w = seal_many(a, 24); /* epochs 0, 1, 2 */
+    CHECK(open_nth(b, w, 9) == CHANNEL_OK);
+    CHECK(channel_recv_epoch(b) == 1);
+    CHECK(open_nth(b, w, 3) == CHANNEL_OK); /* previous epoch */
+    CHECK(open_nth(b, w, 20) == CHANNEL_OK);
+    CHECK(channel_recv_epoch(b) == 2);
+    CHECK(open_nth(b, w, 0) == CHANNEL_OK); /* two epochs back, still in the window */
+    CHECK(open_nth(b, w, 15) == CHANNEL_OK);
+    CHECK(open_nth(b, w, 8) == CHANNEL_OK);
+    size_t ok = 0;
+    for (size_t i = 0; i < 24; i++)
+        ok += open_nth(b, w, i) == CHANNEL_OK;
+    CHECK(ok == 24 - 6);
+    CHECK(replay_all(b, w, 24) == 24);
+    free(w);
+
+    /* Tampering with a frame of a future epoch does not move the receiver. */
+    w = seal_many(a, 40);
+    small_wire bad[40];
+    memcpy(bad, w, sizeof(bad));
+    bad[39].buf[bad[39].len - 1] ^= 1;
+    CHECK(open_nth(b, bad, 39) == CHANNEL_TAMPERED);
+    CHECK(channel_recv_epoch(b) == 2);
+    CHECK(open_shuffled(b, w, 40) == 40);
+    CHECK(channel_recv_epoch(b) == 7);
+    free(w);
+    disconnect_pair(&p, a, b);
+}
+
+static void test_rekey_now(void)
+{
+    pair p;
+    channel *a, *b;
+    wire before, after;
+    connect_pair(&p, NOISE_XX, 0, &a, &b);
+    CHECK(channel_send_epoch(a) == 0);
+    CHECK(pair_seal_text(a, 1, "early", &before) == CHANNEL_OK);
+    CHECK(channel_rekey_now(a) == CHANNEL_OK);
+    CHECK(pair_seal_text(a, 2, "late", &after) == CHANNEL_OK);
+    CHECK(pair_open_text(b, &before, 1, "early") == CHANNEL_OK);
+    CHECK(pair_open_text(b, &after, 2, "late") == CHANNEL_OK);
+    disconnect_pair(&p, a, b);
+
+    connect_pair(&p, NOISE_XX, 0, &a, &b);
+    CHECK(pair_seal_text(a, 1, "before", &before) == CHANNEL_OK);
+    CHECK(channel_rekey_now(a) == CHANNEL_OK);
+    CHECK(channel_send_epoch(a) == 1);
+    CHECK(pair_seal_text(a, 2, "after", &after) == CHANNEL_OK);
+    uint64_t nonce = 0;
+    channel_record r;
+    CHECK(open_any(b, &after, &r, &nonce) == CHANNEL_OK);
+    CHECK(nonce == CHANNEL_DEFAULT_REKEY_INTERVAL);
+    CHECK(channel_recv_epoch(b) == 1);
+    /* The jump put the pre-rekey frame below the replay window: a frame sealed before
+     * channel_rekey_now opens only if it arrives before the first frame after it. */
+    CHECK(pair_open_text(b, &before, 1, "before") == CHANNEL_REPLAYED);
+    /* Twice in a row moves two epochs; the other direction is unaffected. */
+    CHECK(channel_rekey_now(a) == CHANNEL_OK && channel_rekey_now(a) == CHANNEL_OK);
+    CHECK(channel_send_epoch(a) == 3);
+    CHECK(pair_seal_text(a, 3, "later", &after) == CHANNEL_OK);
+    CHECK(pair_open_text(b, &after, 3, "later") == CHANNEL_OK);
+    CHECK(channel_recv_epoch(b) == 3);
+    CHECK(channel_send_epoch(b) == 0 && channel_recv_epoch(a) == 0);
+    CHECK(pair_seal_text(b, 1, "reply", &after) == CHANNEL_OK);
+    CHECK(pair_open_text(a, &after, 1, "reply") == CHANNEL_OK);
+    disconnect_pair(&p, a, b);
+}
+
+/* The receiver derives keys at most 1024 epochs ahead; further is refused. */
+static void test_epoch_skip_limit(void)
+{
+    pair p;
+    channel *a, *b;
+    wire w;
+    connect_pair(&p, NOISE_XX, 1, &a, &b);
+    for (int i = 0; i < 1024; i++)
+        CHECK(channel_rekey_now(a) == CHANNEL_OK);
+    CHECK(pair_seal_text(a, 1, "far", &w) == CHANNEL_OK);
+    CHECK(pair_open_text(b, &w, 1, "far") == CHANNEL_OK);
+    CHECK(channel_recv_epoch(b) == 1024);
+    for (int i = 0; i < 1025; i++)
+        CHECK(channel_rekey_now(a) == CHANNEL_OK);
+    CHECK(pair_seal_text(a, 2, "too far", &w) == CHANNEL_OK);
+    CHECK(pair_open_text(b, &w, 2, "too far") == CHANNEL_REPLAYED);
+    CHECK(channel_recv_epoch(b) == 1024);
+    disconnect_pair(&p, a, b);
+}
+
+int main(void)
+{
+    srand(7);
+    test_records();
+    test_flips();
+    test_replay_and_reorder();
+    test_other_session();
+    test_nonce_exhaustion();
+    test_rekey_many(4096, 10000);
+    test_rekey_many(16, 3000);
+    test_rekey_many(1, 600);
+    test_rekey_boundary();
+    test_rekey_now();
+    test_epoch_skip_limit();
+    return check_summary();
+}

@@ -1,0 +1,136 @@
+#include "src/event_format.h"
+#include "src/hs_payload.h"
+#include "src/outbox.h"
+#include "src/reassembly.h"
+#include "src/seqset.h"
+#include "support/check.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void test_seqset(void)
+{
+    seqset s;
+    seqset_init(&s, 0);
+    CHECK(seqset_add(&s, 1));
+    CHECK(!seqset_add(&s, 1));
+    CHECK(seqset_add(&s, 3));
+    CHECK(seqset_add(&s, 5));
+    CHECK(s.upto == 1);
+    CHECK(seqset_max(&s) == 5);
+    uint64_t from = 0, to = 0;
+    CHECK(seqset_first_hole(&s, 0, &from, &to) && from == 2 && to == 2);
+    CHECK(seqset_first_hole(&s, 2, &from, &to) && from == 4 && to == 4);
+    CHECK(!seqset_first_hole(&s, 4, &from, &to));
+    CHECK(seqset_add(&s, 2));
+    CHECK(s.upto == 3);
+    CHECK(seqset_add(&s, 4));
+    CHECK(s.upto == 5 && s.n == 0);
+    CHECK(seqset_has(&s, 4) && !seqset_has(&s, 6));
+    seqset_free(&s);
+}
+
+static unsigned acked_count;
+static void count_acked(void *ctx, const out_msg *m)
+{
+    (void)ctx;
+    (void)m;
+    acked_count++;
+}
+
+static void test_outbox(void)
+{
+    outbox o;
+    outbox_init(&o, 1);
+    for (int i = 0; i < 200; i++)
+        CHECK(outbox_push(&o, "hello", 5, 0, 0) != NULL);
+    CHECK(o.n == 200 && o.next_seq == 201);
+    CHECK(outbox_find(&o, 150)->seq == 150);
+    outbox_ack(&o, 120, count_acked, NULL);
+    CHECK(acked_count == 120 && o.n == 80 && o.acked == 120);
+    CHECK(outbox_find(&o, 120) == NULL);
+    CHECK(outbox_at(&o, 0)->seq == 121);
+    outbox_ack(&o, 999, count_acked, NULL); /* beyond what was sent: clamps */
+    CHECK(o.n == 0 && o.acked == 200);
+    outbox_free(&o);
+}
+
+static void test_reassembly(void)
+{
+    reassembly r;
+    reassembly_init(&r);
+    uint8_t *out = NULL;
+    size_t len = 0;
+    CHECK(reassembly_add(&r, 7, 1, 3, (const uint8_t *)"BB", 2, 11, &out, &len) == REASM_MORE);
+    CHECK(reassembly_add(&r, 7, 1, 3, (const uint8_t *)"BB", 2, 12, &out, &len) == REASM_DUPLICATE);
+    CHECK(reassembly_add(&r, 7, 0, 3, (const uint8_t *)"A", 1, 10, &out, &len) == REASM_MORE);
+    CHECK(reassembly_min_offset(&r) == 10);
+    CHECK(reassembly_add(&r, 7, 0, 4, (const uint8_t *)"A", 1, 10, &out, &len) == REASM_REFUSED);
+    CHECK(reassembly_add(&r, 7, 2, 3, (const uint8_t *)"CCC", 3, 13, &out, &len) == REASM_COMPLETE);
+    CHECK(len == 6 && memcmp(out, "ABBCCC", 6) == 0);
+    free(out);
+    CHECK(reassembly_min_offset(&r) == -1);
+    CHECK(reassembly_add(&r, 8, 5, 3, (const uint8_t *)"x", 1, 1, &out, &len) == REASM_REFUSED);
+    CHECK(reassembly_add(&r, 9, 0, 1, (const uint8_t *)"solo", 4, 1, &out, &len) == REASM_COMPLETE);
+    CHECK(len == 4 && memcmp(out, "solo", 4) == 0);
+    free(out);
+    reassembly_free(&r);
+}
+
+static void test_hs_payload(void)
+{
+    hs_payload p = {.flags = HS_FLAG_ECHO, .acked = 0x0102030405060708ULL}, q;
+    memset(p.conv, 0xab, sizeof p.conv);
+    uint8_t buf[64];
+    size_t n = hs_payload_encode(1, &p, buf, sizeof buf);
+    CHECK(n == HS_PAYLOAD1_LEN);
+    CHECK(hs_payload_decode(1, buf, n, &q) == 0 && memcmp(q.conv, p.conv, HS_CONV_LEN) == 0);
+    CHECK(hs_payload_decode(2, buf, n, &q) != 0);
+    n = hs_payload_encode(2, &p, buf, sizeof buf);
+    CHECK(hs_payload_decode(2, buf, n, &q) == 0 && q.acked == p.acked && q.flags == p.flags);
+    CHECK(hs_payload_decode(2, buf, n - 1, &q) != 0);
+    buf[0] = 2;
+    CHECK(hs_payload_decode(2, buf, n, &q) != 0);
+    buf[0] = 1;
+    buf[1] = 0x80;
+    CHECK(hs_payload_decode(3, buf, n, &q) != 0);
+    CHECK(hs_payload_encode(4, &p, buf, sizeof buf) == 0);
+}
+
+static void test_event_format(void)
+{
+    ui_event ev = {.type = UI_EV_MESSAGE, .seq = 3, .text = "hi \"there\"\n", .offset = -1};
+    char *line = event_format_line(&ev, false);
+    CHECK(line && strcmp(line, "message seq=3 text=\"hi \\\"there\\\"\\n\"") == 0);
+    free(line);
+    line = event_format_line(&ev, true);
+    json_error_t jerr;
+    json_t *obj = line ? json_loads(line, 0, &jerr) : NULL;
+    CHECK(obj != NULL);
+    CHECK(obj && !strcmp(json_string_value(json_object_get(obj, "event")), "message"));
+    CHECK(obj && json_integer_value(json_object_get(obj, "seq")) == 3);
+    CHECK(obj && !strcmp(json_string_value(json_object_get(obj, "text")), ev.text));
+    json_decref(obj);
+    free(line);
+    ui_event bad = {.type = UI_EV_MESSAGE, .seq = 1, .text = "a\xff", .offset = -1};
+    line = event_format_line(&bad, true);
+    CHECK(line && strstr(line, "\\ufffd") != NULL);
+    free(line);
+    ui_event rej = {.type = UI_EV_REJECTED, .reason = "tampered", .offset = 42};
+    line = event_format_line(&rej, false);
+    CHECK(line && strcmp(line, "rejected reason=tampered offset=42") == 0);
+    free(line);
+    ui_event done = {.type = UI_EV_DONE};
+    CHECK(event_format_line(&done, false) == NULL);
+}
+
+int main(void)
+{
+    test_seqset();
+    test_outbox();
+    test_reassembly();
+    test_hs_payload();
+    test_event_format();
+    return check_summary();
+}

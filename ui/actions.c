@@ -1,0 +1,184 @@
+/* actions: what a typed line does. Messages go to the session (hooks->submit_line) and appear
+ * at once with the "queued" mark; slash commands (parsed by command.c) act on the UI or ask the
+ * session (hooks->command). Feedback appears as info or warning lines in the conversation. */
+#include "ui/tui_internal.h"
+
+#include "ui/command.h"
+#include "ui/format.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void add_line(tui *t, conv_kind kind, const char *fmt, va_list ap)
+{
+    char buf[1024];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    conv_add(&t->conv, kind, time(NULL), buf);
+}
+
+void tui_info(tui *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_line(t, CONV_INFO, fmt, ap);
+    va_end(ap);
+}
+
+void tui_warn(tui *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_line(t, CONV_WARN, fmt, ap);
+    va_end(ap);
+}
+
+void tui_show_invitation(tui *t)
+{
+    time_t now = time(NULL);
+    tui_info(t, "Invitation for Alice — give it to her over a channel you trust (it holds the "
+                "secret that proves you to each other):");
+    conv_add(&t->conv, CONV_BLOCK, now, t->inv_text);
+    tui_info(t, "She joins with: kchat connect '<invitation>'   (topics %s, %s)",
+             t->inv_a2b ? t->inv_a2b : "?", t->inv_b2a ? t->inv_b2a : "?");
+}
+
+static void show_help(tui *t, const command *cmd)
+{
+    size_t n;
+    const command_info *table = command_table(&n);
+    if (cmd->arg_len > 0) {
+        const command_info *ci = command_find(cmd->arg, cmd->arg_len);
+        if (!ci)
+            tui_warn(t, "no command /%.*s — try /help", (int)cmd->arg_len, cmd->arg);
+        else
+            tui_info(t, "/%s %s — %s", ci->name, ci->args, ci->help);
+        return;
+    }
+    char buf[2048];
+    size_t k = (size_t)snprintf(buf, sizeof buf, "commands:");
+    for (size_t i = 0; i < n && k < sizeof buf; i++) {
+        char left[32];
+        snprintf(left, sizeof left, "/%s %s", table[i].name, table[i].args);
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "\n  %-19s %s", left, table[i].help);
+    }
+    if (k < sizeof buf)
+        snprintf(buf + k, sizeof buf - k,
+                 "\nkeys: PgUp/PgDn scroll · F2 or Ctrl-T channel pane · Tab completes · "
+                 "Up/Down history · Ctrl-L redraw · Ctrl-C quit\n"
+                 "a line starting with // sends it with one slash; a paste of several lines "
+                 "asks before it is sent as one message");
+    conv_add(&t->conv, CONV_INFO, time(NULL), buf);
+}
+
+static void show_id(tui *t)
+{
+    char grouped[80];
+    fmt_id_groups(t->own_id, 0, grouped, sizeof grouped);
+    tui_info(t, "your identifier: %s\n(grouped: %s)", t->own_id ? t->own_id : "?", grouped);
+}
+
+static void show_peer(tui *t)
+{
+    if (!t->peer_id) {
+        tui_info(t, "no peer yet (%s)", t->st.state_known ? ui_state_name(t->st.state) : "starting");
+        return;
+    }
+    char grouped[80], ms[32];
+    fmt_id_groups(t->peer_id, 0, grouped, sizeof grouped);
+    fmt_ms(t->hs_ms, ms, sizeof ms);
+    tui_info(t, "peer identifier: %s\n(grouped: %s)\ntrust: %s\nchannel: %s, handshake %s",
+             t->peer_id, grouped,
+             t->peer_trust ? t->peer_trust : "authenticated by the handshake",
+             t->suite ? t->suite : "not established", ms);
+}
+
+static void show_stats(tui *t)
+{
+    const ui_stats *s = &t->st.stats;
+    char rtt[32] = "none yet";
+    if (t->st.have_rtt)
+        fmt_ms(s->last_rtt_ms, rtt, sizeof rtt);
+    tui_info(t,
+             "sent %llu · delivered %llu · echoed %llu · received %llu · rejected %llu · "
+             "gaps %llu · last round trip %s",
+             (unsigned long long)s->sent, (unsigned long long)s->delivered,
+             (unsigned long long)s->echoed, (unsigned long long)s->received,
+             (unsigned long long)s->rejected, (unsigned long long)s->gaps, rtt);
+}
+
+void tui_send_message(tui *t, const char *text)
+{
+    if (t->quitting) {
+        tui_warn(t, "the channel is closing; message not sent");
+        return;
+    }
+    conv_add_mine(&t->conv, time(NULL), text);
+    conv_scroll_bottom(&t->conv);
+    if (t->hooks->submit_line)
+        t->hooks->submit_line(t->hooks->ctx, text);
+}
+
+static void run_command(tui *t, const command *cmd)
+{
+    switch (cmd->kind) {
+    case CMD_HELP:
+        show_help(t, cmd);
+        break;
+    case CMD_QUIT:
+        tui_start_quit(t);
+        break;
+    case CMD_CLEAR:
+        conv_clear(&t->conv);
+        break;
+    case CMD_ID:
+        show_id(t);
+        break;
+    case CMD_PEER:
+        show_peer(t);
+        break;
+    case CMD_STATS:
+        show_stats(t);
+        break;
+    case CMD_REKEY:
+        if (t->hooks->command)
+            t->hooks->command(t->hooks->ctx, "rekey");
+        tui_info(t, "rekey requested");
+        break;
+    case CMD_INVITE:
+        if (t->inv_text && t->inv_text[0])
+            tui_show_invitation(t);
+        else
+            tui_info(t, "%s", strcmp(t->st.role, "Bob") == 0 ? "no invitation yet"
+                                                             : "only Bob has an invitation");
+        break;
+    case CMD_CHANNEL:
+        tui_toggle_pane(t, cmd->value);
+        break;
+    default:
+        tui_warn(t, "%s", cmd->error);
+        break;
+    }
+}
+
+void tui_submit(tui *t, const char *line)
+{
+    command cmd;
+    command_parse(line, &cmd);
+    if (cmd.kind == CMD_EMPTY)
+        return;
+    conv_scroll_bottom(&t->conv);
+    if (cmd.kind == CMD_MESSAGE)
+        tui_send_message(t, cmd.text);
+    else
+        run_command(t, &cmd);
+}
+
+void tui_completions(tui *t, char **matches, int n)
+{
+    char buf[512];
+    size_t k = (size_t)snprintf(buf, sizeof buf, "completions:");
+    for (int i = 1; i <= n && k < sizeof buf; i++)
+        k += (size_t)snprintf(buf + k, sizeof buf - k, " %s", matches[i]);
+    tui_info(t, "%s", buf);
+}

@@ -1,0 +1,152 @@
+/* tui_internal: what the files of the terminal UI share (ui/ only, not a contract for other
+ * modules): the one tui state that tui_run owns on the UI thread, the styles, and the entry
+ * points of each window and of the input line. Everything here runs on the UI thread. */
+#ifndef KCHAT_UI_TUI_INTERNAL_H
+#define KCHAT_UI_TUI_INTERNAL_H
+
+#ifndef NCURSES_WIDECHAR
+#define NCURSES_WIDECHAR 1
+#endif
+#include <curses.h>
+
+#include "ui/conv.h"
+#include "ui/status.h"
+#include "ui/tui.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+
+typedef enum {
+    ST_NORMAL,
+    ST_TIME,
+    ST_MINE,
+    ST_PEER,
+    ST_WARN,
+    ST_INFO,
+    ST_GOOD,
+    ST_DIM,
+    ST_BAR,
+    ST_BAR_GOOD,
+    ST_BAR_BAD,
+    ST_BORDER,
+    ST_MORE,
+    ST_COUNT
+} tui_style;
+
+/* One line of the channel pane. */
+typedef struct chan_line {
+    time_t when;
+    tui_style style;
+    wchar_t *w;
+    size_t wlen;
+} chan_line;
+
+#define CHAN_MAX_LINES 1000
+#define CHAN_SIDE_WIDTH 36 /* columns of the side pane, its border included */
+#define CHAN_SIDE_MIN_COLS 90 /* narrower terminals get the pane at the bottom */
+
+typedef struct chanlog {
+    chan_line *lines; /* oldest first */
+    size_t n, cap;
+} chanlog;
+
+/* Keys of our own for the bracketed paste markers (far above ncurses' KEY_MAX). */
+#define TUI_KEY_PASTE_BEGIN 0x5000
+#define TUI_KEY_PASTE_END 0x5001
+#define PASTE_MAX_BYTES (64 * 1024)
+
+typedef enum { PASTE_OFF, PASTE_COLLECTING, PASTE_CONFIRM } paste_mode;
+
+typedef struct paste_state {
+    paste_mode mode;
+    char *buf; /* collected text, '\n' between lines, NUL-terminated */
+    size_t len, cap;
+    bool cr;       /* the last byte was '\r' (so a following '\n' is the same break) */
+    bool overflow; /* more than PASTE_MAX_BYTES arrived; the rest was dropped */
+} paste_state;
+
+typedef struct tui {
+    const ui_hooks *hooks;
+    conv conv;
+    chanlog chan;
+    tui_status st;
+
+    /* what the session told us, kept for /id, /peer, /invite */
+    char *own_id;
+    char *peer_id, *peer_trust, *suite;
+    double hs_ms;
+    char *inv_text, *inv_a2b, *inv_b2a, *inv_id;
+    bool was_broken;
+
+    /* screen */
+    SCREEN *screen;
+    WINDOW *w_conv, *w_sep, *w_chan, *w_status, *w_input;
+    int rows, cols;
+    bool pane_on;   /* the user wants the channel pane */
+    bool pane_side; /* current layout: beside (true) or below the conversation */
+    bool pane_shown;
+    bool colors;
+    attr_t attrs[ST_COUNT];
+    short pairs[ST_COUNT];
+
+    /* input line */
+    paste_state paste;
+    int hscroll; /* first column of the input text on screen */
+    bool rl_ready;
+
+    FILE *log;
+    int sigints; /* Ctrl-C presses since quitting started */
+    bool quitting;
+    bool done;
+    int code;
+} tui;
+
+/* tui.c */
+void tui_style_on(const tui *t, WINDOW *w, tui_style s);
+void tui_style_off(const tui *t, WINDOW *w, tui_style s);
+void tui_layout(tui *t);
+void tui_redraw(tui *t);
+void tui_toggle_pane(tui *t, int value); /* -1 toggle, 0 hide, 1 show */
+void tui_start_quit(tui *t);
+void tui_log_file(tui *t, const char *kind, const char *text);
+/* Puts wide text on w at the cursor, at most max_cols columns; returns the columns used. */
+int tui_put_wcs(WINDOW *w, const wchar_t *s, size_t n, int max_cols);
+/* Same for UTF-8 text. */
+int tui_put_utf8(WINDOW *w, const char *s, int max_cols);
+
+/* events.c */
+void tui_handle_event(tui *t, const ui_event *ev);
+
+/* actions.c: what typed lines and commands do */
+void tui_submit(tui *t, const char *line);
+/* Sends text as one message (shown at once as queued). */
+void tui_send_message(tui *t, const char *text);
+void tui_info(tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tui_warn(tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tui_show_invitation(tui *t);
+void tui_completions(tui *t, char **matches, int n);
+
+/* win_conversation.c */
+void conv_draw(tui *t);
+/* Rows the conversation view shows (for paging). */
+int conv_view_rows(const tui *t);
+
+/* win_channel.c */
+void chan_init(chanlog *c);
+void chan_free(chanlog *c);
+void chan_add(tui *t, tui_style style, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void chan_draw(tui *t);
+
+/* win_status.c */
+void status_draw(tui *t);
+
+/* input.c */
+int input_init(tui *t);
+void input_end(tui *t);
+void input_key(tui *t, int r, wint_t wc);
+void input_draw(tui *t);
+int input_rows(const tui *t);
+void input_define_keys(void);
+
+#endif
