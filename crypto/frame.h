@@ -30,7 +30,7 @@ typedef struct frame {
     uint8_t version;
     uint8_t type;
     uint8_t session[FRAME_SESSION_LEN];
-    uint64_t nonce; /* data and close only */
+    uint64_t nonce;        /* data and close only */
     const uint8_t *header; /* the header bytes: associated data for data and close */
     size_t header_len;
     const uint8_t *body;

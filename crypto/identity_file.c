@@ -553,9 +553,10 @@ int identity_file_is_sealed(const char *path)
     ssize_t n = read_upto(fd, buf, sizeof buf);
     close(fd);
     const char *nl = n > 0 ? memchr(buf, '\n', (size_t)n) : NULL;
-    if (nl == NULL)
-        return -1;
-    header h = classify_header(buf, (size_t)(nl - buf));
+    header h = {HDR_FOREIGN, 0, 0};
+    if (nl != NULL)
+        h = classify_header(buf, (size_t)(nl - buf));
+    sodium_memzero(buf, sizeof buf); /* may hold part of a plain file's secret line */
     if (h.kind == HDR_IS_SEALED || h.kind == HDR_LIMITS)
         return 1;
     return h.kind == HDR_IS_PLAIN ? 0 : -1;

@@ -22,12 +22,12 @@ typedef enum { NOISE_XX = 0, NOISE_XXPSK3 = 1 } noise_pattern;
 
 typedef enum {
     NOISE_OK = 0,
-    NOISE_ERR_ARG = -1,      /* bad argument, wrong role/turn, buffer too small */
-    NOISE_ERR_DECRYPT = -2,  /* authentication failed */
-    NOISE_ERR_DH = -3,       /* low-order or invalid public key */
-    NOISE_ERR_SIZE = -4,     /* message too long or too short */
-    NOISE_ERR_NONCE = -5,    /* nonce exhausted (2^64-1 reached) */
-    NOISE_ERR_STATE = -6,    /* handshake not finished / already finished */
+    NOISE_ERR_ARG = -1,     /* bad argument, wrong role/turn, buffer too small */
+    NOISE_ERR_DECRYPT = -2, /* authentication failed */
+    NOISE_ERR_DH = -3,      /* low-order or invalid public key */
+    NOISE_ERR_SIZE = -4,    /* message too long or too short */
+    NOISE_ERR_NONCE = -5,   /* nonce exhausted (2^64-1 reached) */
+    NOISE_ERR_STATE = -6,   /* handshake not finished / already finished */
     NOISE_ERR_NOMEM = -7,
 } noise_result;
 

@@ -10,7 +10,7 @@
 #define REPLAY_WINDOW_BITS 4096u
 
 typedef struct replay_window {
-    uint64_t top;  /* highest accepted nonce + 1 (0: none yet) */
+    uint64_t top; /* highest accepted nonce + 1 (0: none yet) */
     uint64_t bits[REPLAY_WINDOW_BITS / 64];
 } replay_window;
 

@@ -129,7 +129,8 @@ void session_tx_ack(session *s)
 
 void session_tx_close(session *s)
 {
-    if (!can_send(s))
+    /* called once the loop is done, so not can_send() (which refuses once done) */
+    if (!s->ch || !channel_established(s->ch))
         return;
     channel_record r = {.kind = RECORD_CLOSE, .ack = s->acked_in, .frag_count = 1};
     session_tx_record(s, &r, 0);

@@ -52,7 +52,7 @@ static void show_help(tui *t, const command *cmd)
         if (!ci)
             tui_warn(t, "no command /%.*s — try /help", (int)cmd->arg_len, cmd->arg);
         else
-            tui_info(t, "/%s %s — %s", ci->name, ci->args, ci->help);
+            tui_info(t, "/%s%s%s — %s", ci->name, ci->args[0] ? " " : "", ci->args, ci->help);
         return;
     }
     char buf[2048];
@@ -75,21 +75,21 @@ static void show_id(tui *t)
 {
     char grouped[80];
     fmt_id_groups(t->own_id, 0, grouped, sizeof grouped);
-    tui_info(t, "your identifier: %s\n(grouped: %s)", t->own_id ? t->own_id : "?", grouped);
+    tui_info(t, "your identifier: %s\n= %s", t->own_id ? t->own_id : "?", grouped);
 }
 
 static void show_peer(tui *t)
 {
     if (!t->peer_id) {
-        tui_info(t, "no peer yet (%s)", t->st.state_known ? ui_state_name(t->st.state) : "starting");
+        tui_info(t, "no peer yet (%s)",
+                 t->st.state_known ? ui_state_name(t->st.state) : "starting");
         return;
     }
     char grouped[80], ms[32];
     fmt_id_groups(t->peer_id, 0, grouped, sizeof grouped);
     fmt_ms(t->hs_ms, ms, sizeof ms);
-    tui_info(t, "peer identifier: %s\n(grouped: %s)\ntrust: %s\nchannel: %s, handshake %s",
-             t->peer_id, grouped,
-             t->peer_trust ? t->peer_trust : "authenticated by the handshake",
+    tui_info(t, "peer identifier: %s\n= %s\ntrust: %s\nchannel: %s, handshake %s", t->peer_id,
+             grouped, t->peer_trust ? t->peer_trust : "authenticated by the handshake",
              t->suite ? t->suite : "not established", ms);
 }
 
@@ -146,11 +146,12 @@ static void run_command(tui *t, const command *cmd)
         tui_info(t, "rekey requested");
         break;
     case CMD_INVITE:
-        if (t->inv_text && t->inv_text[0])
+        if (strcmp(t->st.role, "Bob") != 0)
+            tui_info(t, "only Bob (kchat listen) has an invitation to show");
+        else if (t->inv_text && t->inv_text[0])
             tui_show_invitation(t);
         else
-            tui_info(t, "%s", strcmp(t->st.role, "Bob") == 0 ? "no invitation yet"
-                                                             : "only Bob has an invitation");
+            tui_info(t, "no invitation yet");
         break;
     case CMD_CHANNEL:
         tui_toggle_pane(t, cmd->value);

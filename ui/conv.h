@@ -30,8 +30,8 @@ typedef struct conv_entry {
     uint64_t id;
     conv_kind kind;
     time_t when;
-    char *text;      /* UTF-8 as given */
-    wchar_t *wtext;  /* decoded and sanitized for the screen */
+    char *text;     /* UTF-8 as given */
+    wchar_t *wtext; /* decoded and sanitized for the screen */
     size_t wlen;
     bool has_seq;
     uint64_t seq;
@@ -71,7 +71,7 @@ typedef struct conv_geom {
 /* One screen row of an entry: the text part (echo false) or the echo part. */
 typedef struct conv_row {
     bool echo;
-    bool first; /* the first row of the entry: carries the prefix and the mark */
+    bool first;        /* the first row of the entry: carries the prefix and the mark */
     size_t start, end; /* code points of wtext (or wecho) */
 } conv_row;
 

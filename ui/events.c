@@ -59,7 +59,7 @@ static void on_invitation(tui *t, const ui_event *ev)
     copy_small(t->st.b2a, sizeof t->st.b2a, ev->b2a);
     chan_add(t, ST_NORMAL, "topics %s (to Bob), %s (to Alice)", ev->a2b ? ev->a2b : "?",
              ev->b2a ? ev->b2a : "?");
-    if (ev->invitation && ev->invitation[0])
+    if (ev->invitation && ev->invitation[0] && strcmp(t->st.role, "Bob") == 0)
         tui_show_invitation(t);
 }
 
@@ -91,8 +91,8 @@ static void on_established(tui *t, const ui_event *ev)
     fmt_ms(ev->ms, ms, sizeof ms);
     chan_add(t, ST_GOOD, "✓ secure: %s, %s", ev->suite ? ev->suite : "?", ms);
     chan_add(t, ST_NORMAL, "peer %s", ev->peer ? ev->peer : "?");
-    tui_info(t, "secure channel with %s (%s) — type to chat, /help for commands",
-             t->st.peer_short, ev->suite ? ev->suite : "?");
+    tui_info(t, "secure channel with %s (%s) — type to chat, /help for commands", t->st.peer_short,
+             ev->suite ? ev->suite : "?");
 }
 
 static const char *state_words(ui_state s)

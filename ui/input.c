@@ -190,12 +190,18 @@ int input_init(tui *t)
         const char *seq;
         rl_command_func_t *fn;
     } binds[] = {
-        {"\033[A", rl_get_previous_history}, {"\033[B", rl_get_next_history},
-        {"\033[C", rl_forward_char},         {"\033[D", rl_backward_char},
-        {"\033[H", rl_beg_of_line},          {"\033[F", rl_end_of_line},
-        {"\033[3~", rl_delete},              {"\033[2~", rl_overwrite_mode},
-        {"\033[1;5C", rl_forward_word},      {"\033[1;5D", rl_backward_word},
-        {"\033[1;3C", rl_forward_word},      {"\033[1;3D", rl_backward_word},
+        {"\033[A", rl_get_previous_history},
+        {"\033[B", rl_get_next_history},
+        {"\033[C", rl_forward_char},
+        {"\033[D", rl_backward_char},
+        {"\033[H", rl_beg_of_line},
+        {"\033[F", rl_end_of_line},
+        {"\033[3~", rl_delete},
+        {"\033[2~", rl_overwrite_mode},
+        {"\033[1;5C", rl_forward_word},
+        {"\033[1;5D", rl_backward_word},
+        {"\033[1;3C", rl_forward_word},
+        {"\033[1;3D", rl_backward_word},
         {"\033[3;5~", rl_kill_word},
     };
     for (size_t i = 0; i < sizeof binds / sizeof binds[0]; i++)
@@ -395,10 +401,9 @@ static const char *key_sequence(wint_t k)
         int key;
         const char *seq;
     } keys[] = {
-        {KEY_UP, "\033[A"},    {KEY_DOWN, "\033[B"},    {KEY_RIGHT, "\033[C"},
-        {KEY_LEFT, "\033[D"},  {KEY_HOME, "\033[H"},    {KEY_END, "\033[F"},
-        {KEY_DC, "\033[3~"},   {KEY_IC, "\033[2~"},     {KEY_BACKSPACE, "\177"},
-        {KEY_ENTER, "\r"},     {KEY_BTAB, "\033[Z"},
+        {KEY_UP, "\033[A"},      {KEY_DOWN, "\033[B"}, {KEY_RIGHT, "\033[C"}, {KEY_LEFT, "\033[D"},
+        {KEY_HOME, "\033[H"},    {KEY_END, "\033[F"},  {KEY_DC, "\033[3~"},   {KEY_IC, "\033[2~"},
+        {KEY_BACKSPACE, "\177"}, {KEY_ENTER, "\r"},    {KEY_BTAB, "\033[Z"},
     };
     static const struct {
         const char *name, *seq;

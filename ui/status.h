@@ -10,8 +10,8 @@
 #include <stddef.h>
 
 typedef struct tui_status {
-    const char *role;   /* "Bob", "Alice" */
-    bool state_known;   /* false until the first state or handshake event */
+    const char *role; /* "Bob", "Alice" */
+    bool state_known; /* false until the first state or handshake event */
     ui_state state;
     int hs_step;        /* last handshake step seen, 0..3 */
     bool quitting;      /* the user asked to quit; waiting for the session */

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <term.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define PASTE_ON "\033[?2004h"
@@ -203,17 +204,23 @@ static void setup_styles(tui *t)
     }
     /* Attributes carry the meaning on their own; colours only add to them. */
     attr_t a[ST_COUNT] = {
-        [ST_NORMAL] = A_NORMAL,         [ST_TIME] = A_DIM,
-        [ST_MINE] = A_BOLD,             [ST_PEER] = A_BOLD,
-        [ST_WARN] = A_BOLD,             [ST_INFO] = A_NORMAL,
-        [ST_GOOD] = A_BOLD,             [ST_DIM] = A_DIM,
-        [ST_BAR] = A_REVERSE,           [ST_BAR_GOOD] = A_REVERSE | A_BOLD,
-        [ST_BAR_BAD] = A_REVERSE | A_BOLD, [ST_BORDER] = A_DIM,
+        [ST_NORMAL] = A_NORMAL,
+        [ST_TIME] = A_DIM,
+        [ST_MINE] = A_BOLD,
+        [ST_PEER] = A_BOLD,
+        [ST_WARN] = A_BOLD,
+        [ST_INFO] = A_NORMAL,
+        [ST_GOOD] = A_BOLD,
+        [ST_DIM] = A_DIM,
+        [ST_BAR] = A_REVERSE,
+        [ST_BAR_GOOD] = A_REVERSE | A_BOLD,
+        [ST_BAR_BAD] = A_REVERSE | A_BOLD,
+        [ST_BORDER] = A_DIM,
         [ST_MORE] = A_REVERSE | A_BOLD,
     };
     short p[ST_COUNT] = {
-        [ST_MINE] = PAIR_MINE, [ST_PEER] = PAIR_PEER,    [ST_WARN] = PAIR_WARN,
-        [ST_GOOD] = PAIR_GOOD, [ST_INFO] = PAIR_INFO,    [ST_BAR_GOOD] = PAIR_GOOD,
+        [ST_MINE] = PAIR_MINE,       [ST_PEER] = PAIR_PEER, [ST_WARN] = PAIR_WARN,
+        [ST_GOOD] = PAIR_GOOD,       [ST_INFO] = PAIR_INFO, [ST_BAR_GOOD] = PAIR_GOOD,
         [ST_BAR_BAD] = PAIR_BAD_BAR,
     };
     memcpy(t->attrs, a, sizeof a);
@@ -419,12 +426,32 @@ void tui_log_file(tui *t, const char *kind, const char *text)
 
 /* ---- setup and the loop ---- */
 
+static bool ctype_is_utf8(void)
+{
+    const char *cs = nl_langinfo(CODESET);
+    return cs && strcmp(cs, "UTF-8") == 0;
+}
+
+/* Wide characters need a UTF-8 LC_CTYPE; only LC_CTYPE is touched (numbers and the rest stay as
+ * the program set them), and only when it is not UTF-8 already. */
 static void ensure_utf8_locale(void)
 {
-    setlocale(LC_ALL, "");
-    const char *cs = nl_langinfo(CODESET);
-    if (!cs || strcmp(cs, "UTF-8") != 0)
+    if (ctype_is_utf8())
+        return;
+    setlocale(LC_CTYPE, "");
+    if (!ctype_is_utf8())
         setlocale(LC_CTYPE, "C.UTF-8");
+}
+
+/* No XON/XOFF: Ctrl-S and Ctrl-Q reach readline instead of freezing the screen. */
+static void no_flow_control(void)
+{
+    struct termios tio;
+    if (tcgetattr(STDIN_FILENO, &tio) == 0) {
+        tio.c_iflag &= ~(tcflag_t)IXON;
+        tcsetattr(STDIN_FILENO, TCSANOW, &tio);
+        def_prog_mode();
+    }
 }
 
 static void tui_init_state(tui *t, const ui_hooks *h)
@@ -449,8 +476,8 @@ static void tui_free_state(tui *t)
 {
     conv_free(&t->conv);
     chan_free(&t->chan);
-    char *owned[] = {t->own_id, t->peer_id, t->peer_trust, t->suite,
-                     t->inv_text, t->inv_a2b, t->inv_b2a, t->inv_id};
+    char *owned[] = {t->own_id,   t->peer_id, t->peer_trust, t->suite,
+                     t->inv_text, t->inv_a2b, t->inv_b2a,    t->inv_id};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
         free(owned[i]);
     free(t->paste.buf);
@@ -470,6 +497,7 @@ static int start_screen(tui *t)
     cbreak(); /* keeps ISIG: Ctrl-C arrives as SIGINT, through the self-pipe */
     noecho();
     nonl();
+    no_flow_control();
     set_escdelay(25);
     curs_set(1);
     setup_styles(t);
@@ -513,7 +541,9 @@ static void read_signals(tui *t)
 static void read_events(tui *t)
 {
     char buf[256];
-    (void)!read(t->hooks->wake_fd, buf, sizeof buf);
+    struct pollfd p = {t->hooks->wake_fd, POLLIN, 0};
+    if (poll(&p, 1, 0) > 0 && (p.revents & POLLIN))
+        (void)!read(t->hooks->wake_fd, buf, sizeof buf);
     ui_event *ev;
     while (!t->done && t->hooks->next_event(t->hooks->ctx, &ev)) {
         tui_handle_event(t, ev);
@@ -531,26 +561,34 @@ static void read_keys(tui *t)
 
 static void run_loop(tui *t, term_saved *ts)
 {
-    bool stdin_open = true;
+    bool stdin_open = true, wake_ok = true;
     while (!t->done) {
         tui_redraw(t);
         struct pollfd fds[4] = {
             {sig_pipe[0], POLLIN, 0},
-            {t->hooks->wake_fd, POLLIN, 0},
+            {wake_ok ? t->hooks->wake_fd : -1, POLLIN, 0},
             {stdin_open ? STDIN_FILENO : -1, POLLIN, 0},
             {ts->err_pipe[0], POLLIN, 0},
         };
-        if (poll(fds, 4, -1) < 0) {
+        /* A broken wake_fd must not spin: then events are polled ten times a second. */
+        int n = poll(fds, 4, wake_ok ? -1 : 100);
+        if (!wake_ok)
+            read_events(t);
+        if (n < 0) {
             if (errno == EINTR)
                 continue;
-            tui_start_quit(t);
-            stdin_open = false;
+            tui_start_quit(t); /* cannot wait properly: wind down, slowly polling events */
+            wake_ok = false;
+            struct timespec pause = {0, 100 * 1000000L};
+            nanosleep(&pause, NULL);
             continue;
         }
         if (fds[0].revents)
             read_signals(t);
-        if (fds[1].revents)
+        if (fds[1].revents & POLLIN)
             read_events(t);
+        else if (fds[1].revents)
+            wake_ok = false;
         if (fds[2].revents & POLLIN)
             read_keys(t);
         else if (fds[2].revents & (POLLHUP | POLLERR | POLLNVAL)) {

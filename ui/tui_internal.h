@@ -43,8 +43,8 @@ typedef struct chan_line {
 } chan_line;
 
 #define CHAN_MAX_LINES 1000
-#define CHAN_SIDE_WIDTH 36 /* columns of the side pane, its border included */
-#define CHAN_SIDE_MIN_COLS 90 /* narrower terminals get the pane at the bottom */
+#define CHAN_SIDE_WIDTH 36     /* columns of the side pane, its border included */
+#define CHAN_SIDE_MIN_COLS 100 /* narrower terminals get the pane at the bottom */
 
 typedef struct chanlog {
     chan_line *lines; /* oldest first */

@@ -156,11 +156,11 @@ static void put_span(wrap_span *out, size_t cap, size_t idx, size_t start, size_
 }
 
 /* Lays out one line starting at *pos; stores it as span idx and moves *pos past it (and past a
- * dropped space or '\n'). Returns false when the line ended the text. */
-static bool wrap_one(const wchar_t *t, size_t n, int width, size_t *pos, wrap_span *out,
-                     size_t cap, size_t idx)
+ * dropped space, with any marks on it, or '\n'). Returns false when the line ended the text. */
+static bool wrap_one(const wchar_t *t, size_t n, int width, size_t *pos, wrap_span *out, size_t cap,
+                     size_t idx)
 {
-    size_t start = *pos, j = start, space = 0;
+    size_t start = *pos, j = start, space = 0, space_end = 0;
     int col = 0, col_at_space = 0;
     bool have_space = false;
     while (j < n && t[j] != L'\n') {
@@ -169,10 +169,10 @@ static bool wrap_one(const wchar_t *t, size_t n, int width, size_t *pos, wrap_sp
         if (col + cw > width && j > start) {
             if (t[j] == L' ') { /* overflow on a space: break here, drop it */
                 put_span(out, cap, idx, start, j, col);
-                *pos = j + 1;
+                *pos = k;
             } else if (have_space) { /* break after the last word that fits */
                 put_span(out, cap, idx, start, space, col_at_space);
-                *pos = space + 1;
+                *pos = space_end;
             } else { /* a word wider than the line: break inside it */
                 put_span(out, cap, idx, start, j, col);
                 *pos = j;
@@ -182,6 +182,7 @@ static bool wrap_one(const wchar_t *t, size_t n, int width, size_t *pos, wrap_sp
         if (t[j] == L' ' && j > start) {
             have_space = true;
             space = j;
+            space_end = k;
             col_at_space = col;
         }
         col += cw;

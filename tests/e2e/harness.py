@@ -2,8 +2,11 @@
 
 Each Peer is one `kchat listen` or `kchat connect` process with its own identity and state under a
 temporary directory; its stdout events are read by a thread into a list that tests wait on.
-Standard library only.
+Also: a second broker (brokers2()), the kafka_relay tool (Relay, dump()), invitations built by
+hand (make_invitation()) and identity files read back (identity_secret()). Standard library only.
 """
+import base64
+import hashlib
 import json
 import os
 import subprocess
@@ -13,17 +16,27 @@ import threading
 import time
 
 KCHAT = os.environ.get("KCHAT_BIN", "kchat")
+RELAY = os.environ.get("KCHAT_RELAY", "kafka_relay")
 
 
-def brokers():
-    env = os.environ.get("KCHAT_TEST_BROKERS")
+def _broker_from(var):
+    env = os.environ.get(var)
     if env:
         return env
-    path = os.environ.get("KCHAT_TEST_BROKERS_FILE")
+    path = os.environ.get(var + "_FILE")
     if path and os.path.exists(path):
         with open(path) as f:
             return f.readline().strip()
-    sys.exit("no broker: set KCHAT_TEST_BROKERS or run through CTest's broker fixture")
+    sys.exit(f"no broker: set {var} or run through CTest's broker fixture")
+
+
+def brokers():
+    return _broker_from("KCHAT_TEST_BROKERS")
+
+
+def brokers2():
+    """The second, independent broker (fixture broker2)."""
+    return _broker_from("KCHAT_TEST_BROKERS2")
 
 
 class Peer:
@@ -39,10 +52,14 @@ class Peer:
         penv["XDG_STATE_HOME"] = os.path.join(workdir, name, "state")
         penv.update(env or {})
         self.cmd = [KCHAT] + args + ["--batch", "--json"]
+        self.started = time.monotonic()
         self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=penv)
-        threading.Thread(target=self._read_out, daemon=True).start()
-        threading.Thread(target=self._read_err, daemon=True).start()
+        self.out_eof = False
+        self.readers = [threading.Thread(target=self._read_out, daemon=True),
+                        threading.Thread(target=self._read_err, daemon=True)]
+        for t in self.readers:
+            t.start()
         if stdin_lines is not None:
             self.send(stdin_lines)
             self.close_stdin()
@@ -57,6 +74,9 @@ class Peer:
             with self.cond:
                 self.events.append(ev)
                 self.cond.notify_all()
+        with self.cond:
+            self.out_eof = True
+            self.cond.notify_all()
 
     def _read_err(self):
         for raw in self.proc.stderr:
@@ -67,8 +87,32 @@ class Peer:
         self.proc.stdin.write(data)
         self.proc.stdin.flush()
 
+    def send_slowly(self, lines, interval, close=True):
+        """Feeds lines one at a time from a thread; returns the thread."""
+        def feed():
+            try:
+                for line in lines:
+                    self.send([line])
+                    time.sleep(interval)
+                if close:
+                    self.close_stdin()
+            except (BrokenPipeError, ValueError):
+                pass
+        t = threading.Thread(target=feed, daemon=True)
+        t.start()
+        return t
+
     def close_stdin(self):
-        self.proc.stdin.close()
+        try:
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass
+
+    def texts(self, kind="message"):
+        return [e.get("text") for e in self.of(kind)]
+
+    def err_text(self):
+        return "\n".join(self.stderr)
 
     def of(self, kind):
         with self.cond:
@@ -82,13 +126,10 @@ class Peer:
                     if pred(e):
                         return e
                 left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None and not self._pending(pred):
+                if left <= 0 or self.out_eof:
                     self.dump()
                     raise AssertionError(f"{self.name}: no {what} within {timeout} s")
                 self.cond.wait(min(left, 0.2))
-
-    def _pending(self, pred):
-        return any(pred(e) for e in self.events)
 
     def wait_event(self, kind, timeout=30, **fields):
         def match(e):
@@ -96,11 +137,15 @@ class Peer:
         return self.wait_for(match, timeout, f"{kind} {fields}")
 
     def wait_exit(self, timeout=60):
+        """The exit status, once every line the process wrote has been read."""
         try:
-            return self.proc.wait(timeout)
+            code = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             self.dump()
             raise AssertionError(f"{self.name} did not exit within {timeout} s")
+        for t in self.readers:
+            t.join(10)
+        return code
 
     def stop(self, sig=15, timeout=20):
         if self.proc.poll() is None:
@@ -129,6 +174,14 @@ class Chat:
         self.brokers = brokers()
         self.peers = []
 
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def add(self, proc):
+        """Registers another process (e.g. a Relay) to be killed on close."""
+        self.peers.append(proc)
+        return proc
+
     def bob(self, *extra, name="bob", brokers=None, **kw):
         args = ["listen", "-b", brokers or self.brokers] + list(extra)
         p = Peer(name, args, self.dir, **kw)
@@ -151,6 +204,110 @@ class Chat:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class Relay:
+    """kafka_relay relay between two brokers; its stdout lines are collected."""
+
+    def __init__(self, from_brokers, to_brokers, a2b, b2a, faults=()):
+        self.lines = []
+        self.cond = threading.Condition()
+        self.cmd = [RELAY, "relay", "--from", from_brokers, "--to", to_brokers, "--a2b", a2b,
+                    "--b2a", b2a] + list(faults)
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.stderr = []
+        self.readers = [threading.Thread(target=self._read, daemon=True),
+                        threading.Thread(target=self._read_err, daemon=True)]
+        for t in self.readers:
+            t.start()
+
+    def _read(self):
+        for raw in self.proc.stdout:
+            with self.cond:
+                self.lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
+                self.cond.notify_all()
+
+    def _read_err(self):
+        for raw in self.proc.stderr:
+            self.stderr.append(raw.decode("utf-8", "replace").rstrip("\n"))
+
+    def wait_ready(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while "ready" not in self.lines:
+                left = deadline - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None:
+                    raise AssertionError(f"relay not ready: {self.stderr[-5:]}")
+                self.cond.wait(min(left, 0.2))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        code = self.proc.wait(30)
+        for t in self.readers:
+            t.join(10)
+        return code
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def dump(brokers_, topic):
+    """Every record of topic as {"offset", "key", "value", "headers": [(name, value)]}, bytes."""
+    out = subprocess.run([RELAY, "dump", "-b", brokers_, "-t", topic], capture_output=True,
+                         timeout=60)
+    if out.returncode != 0:
+        raise AssertionError(f"dump {topic} failed: {out.stderr.decode()[-300:]}")
+    records = []
+    for line in out.stdout.decode().splitlines():
+        f = dict(part.split("=", 1) for part in line.split(" "))
+        headers = []
+        for h in filter(None, f["headers"].split(",")):
+            name, val = h.split(":")
+            headers.append((bytes.fromhex(name), bytes.fromhex(val)))
+        records.append({"offset": int(f["offset"]),
+                        "key": None if f["key"] == "-" else bytes.fromhex(f["key"]),
+                        "value": bytes.fromhex(f["value"]), "headers": headers})
+    return records
+
+
+def b64url_decode(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def b64url(raw):
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def make_invitation(a2b, b2a, bob_id, secret):
+    """An invitation as kchat formats it: the check is 8 hex of SHA-256 over the text before it."""
+    body = f"kchat1:{a2b}:{b2a}:{bob_id}:{b64url(secret)}"
+    return body + ":" + hashlib.sha256(body.encode()).hexdigest()[:8]
+
+
+def split_invitation(text):
+    """(a2b, b2a, bob_id, secret bytes) of an invitation."""
+    parts = text.split(":")
+    check(len(parts) == 6 and parts[0] == "kchat1", f"unexpected invitation form: {text}")
+    return parts[1], parts[2], parts[3], b64url_decode(parts[4])
+
+
+def identity_secret(path):
+    """The 32-byte secret key of a plain identity file (crypto/identity_file.c), and its text."""
+    with open(path) as f:
+        lines = f.read().split("\n")
+    check(lines[0] == "kchat-identity-v1 plain", f"{path}: not a plain identity file")
+    return b64url_decode(lines[1]), lines[1], b64url_decode(lines[2])
+
+
+def kchat_id(identity_path):
+    """Creates (if needed) an identity file and returns its identifier."""
+    out = subprocess.run([KCHAT, "id", "--identity", identity_path], capture_output=True,
+                         timeout=30)
+    check(out.returncode == 0, f"kchat id failed: {out.stderr.decode()}")
+    return out.stdout.decode().strip().split()[0]
 
 
 def check(cond, msg):

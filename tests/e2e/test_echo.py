@@ -1,7 +1,18 @@
 """Alice and Bob as two processes in batch mode through the real broker: handshake, 100 messages
-echoed in order, each exactly once; the invitation binds trust; plaintext never reaches Kafka."""
+echoed in order, each exactly once; messages of 200 KiB and of exactly 1 MiB travel in fragments
+and come back intact; one byte more is refused with an error and never sent."""
+import base64
+import os
+
 import harness
 from harness import check
+
+MAX_MESSAGE = 1024 * 1024
+
+
+def random_text(n):
+    """n printable bytes without newlines, different everywhere (a misplaced fragment shows)."""
+    return base64.b64encode(os.urandom(n))[:n].decode()
 
 
 def test_hundred_echoed_in_order():
@@ -32,5 +43,39 @@ def test_hundred_echoed_in_order():
         check(not bob.of("rejected") and not alice.of("rejected"), "unexpected rejections")
 
 
+def test_large_messages():
+    with harness.Chat() as chat:
+        bob = chat.bob("--echo")
+        inv = bob.wait_event("invitation")
+        big = random_text(200 * 1024)
+        full = random_text(MAX_MESSAGE)
+        over = random_text(MAX_MESSAGE + 1)
+        lines = ["before the big ones", big, full, over, "after the big ones"]
+        sent = [lines[0], big, full, lines[4]]
+        alice = chat.alice(inv["invitation"], "--timeout", "90", stdin_lines=lines)
+        code = alice.wait_exit(120)
+        check(code == 0, f"alice exited {code}: {alice.stderr[-3:]}")
+        errors = alice.of("error")
+        check(len(errors) == 1 and f"{MAX_MESSAGE + 1} bytes" in errors[0]["message"]
+              and "not sent" in errors[0]["message"], f"no clear refusal of the long line: {errors}")
+        check(any("not sent" in line for line in alice.stderr), "refusal not on stderr")
+        check(sorted(e["seq"] for e in alice.of("sent")) == [1, 2, 3, 4],
+              f"sent seqs: {[e['seq'] for e in alice.of('sent')]}")
+        echoes = alice.of("echo")
+        check([e["seq"] for e in echoes] == [1, 2, 3, 4], f"echo seqs {[e['seq'] for e in echoes]}")
+        for e, want in zip(echoes, sent):
+            check(e["text"] == want, f"echo {e['seq']} differs ({len(e['text'])} bytes, "
+                                     f"want {len(want)})")
+        bob.wait_for(lambda e: len(bob.of("message")) >= 4, 20, "4 messages")
+        bob.wait_event("peer-left", 20)
+        check(bob.stop() == 0, "bob did not exit 0 on SIGTERM")
+        got = bob.texts()
+        check(len(got) == 4, f"bob showed {len(got)} messages: {[len(t) for t in got]}")
+        for i, (g, want) in enumerate(zip(got, sent)):
+            check(g == want, f"bob message {i + 1}: {len(g)} bytes, want {len(want)}")
+        check(not any(over[:1000] in (t or "") for t in got), "part of the refused line shown")
+        check(not bob.of("error") and not bob.of("rejected"), f"bob errors: {bob.of('error')}")
+
+
 if __name__ == "__main__":
-    harness.run([test_hundred_echoed_in_order])
+    harness.run([test_hundred_echoed_in_order, test_large_messages])
