@@ -43,25 +43,48 @@ static size_t brokers_up(net_client *cl)
     return n;
 }
 
+static bool same_address(const net_broker_seen *b, const char *name, int port)
+{
+    return b->port == port && strncmp(b->name, name, sizeof b->name - 1) == 0;
+}
+
+/* The table entry of a broker. librdkafka 2.0.2 renames a bootstrap broker (id -1) once it
+ * learns its node id, so an id -1 entry of the same address is taken over. */
+static net_broker_seen *find_broker(net_client *cl, int32_t id, const char *name, int port)
+{
+    net_broker_seen *bootstrap = NULL;
+    for (size_t i = 0; i < cl->nseen; i++) {
+        net_broker_seen *b = &cl->seen[i];
+        if (!same_address(b, name, port))
+            continue;
+        if (b->id == id)
+            return b;
+        if (b->id == -1 && !bootstrap)
+            bootstrap = b;
+    }
+    if (bootstrap) {
+        bootstrap->id = id;
+        return bootstrap;
+    }
+    if (cl->nseen == NET_MAX_BROKERS)
+        return NULL;
+    net_broker_seen *b = &cl->seen[cl->nseen++];
+    b->id = id;
+    b->port = port;
+    snprintf(b->name, sizeof b->name, "%s", name);
+    b->up = false;
+    return b;
+}
+
 /* Records a broker's new state; returns true when it just came up. */
 static bool note_state(net_client *cl, int32_t id, const char *name, int port, bool up)
 {
     bool came_up = false;
     pthread_mutex_lock(&cl->lock);
-    size_t i = 0;
-    while (i < cl->nseen && !(cl->seen[i].id == id && cl->seen[i].port == port &&
-                              strncmp(cl->seen[i].name, name, sizeof cl->seen[i].name - 1) == 0))
-        i++;
-    if (i == cl->nseen && i < NET_MAX_BROKERS) {
-        cl->seen[i].id = id;
-        cl->seen[i].port = port;
-        snprintf(cl->seen[i].name, sizeof cl->seen[i].name, "%s", name);
-        cl->seen[i].up = false;
-        cl->nseen++;
-    }
-    if (i < cl->nseen) {
-        came_up = up && !cl->seen[i].up;
-        cl->seen[i].up = up;
+    net_broker_seen *b = find_broker(cl, id, name, port);
+    if (b) {
+        came_up = up && !b->up;
+        b->up = up;
     }
     pthread_mutex_unlock(&cl->lock);
     return came_up;

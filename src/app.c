@@ -11,6 +11,8 @@
 
 int app_fail(int code, const char *msg)
 {
+    if (!strncmp(msg, "kchat: ", 7))
+        msg += 7;
     fprintf(stderr, "kchat: %s\n", msg);
     return code;
 }
@@ -104,7 +106,7 @@ int app_run(const kchat_options *o, const session_config *cfg, const identity *s
         session_free(f.s);
         return app_fail(KCHAT_EXIT_ERROR, f.s ? "cannot start the session thread" : err);
     }
-    int code = o->batch ? batch_run(f.s, f.q, o->json, o->verbose) : run_tui(o, &f, self);
+    int code = o->batch ? batch_run(f.s, f.q, o) : run_tui(o, &f, self);
     session_post_command(f.s, "quit");
     int scode = session_join(f.s);
     session_free(f.s);

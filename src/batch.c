@@ -55,21 +55,38 @@ static void read_stdin(session *s, reader *r)
     post_lines(s, r, false);
 }
 
-/* Prints one event; returns false once the session is done (*code set). */
-static bool show(const ui_event *ev, bool json, bool verbose, int *code)
+typedef struct out {
+    bool json, verbose;
+    FILE *log;
+} out;
+
+static void log_line(const out *o, const char *kind, const char *text)
 {
+    if (o->log) {
+        fprintf(o->log, "%s: %s\n", kind, text);
+        fflush(o->log);
+    }
+}
+
+/* Prints one event; returns false once the session is done (*code set). */
+static bool show(const ui_event *ev, const out *o, int *code)
+{
+    const char *text = ev->text ? ev->text : "";
     if (ev->type == UI_EV_DONE) {
         *code = ev->code;
         return false;
     }
-    if (ev->type == UI_EV_ERROR)
-        fprintf(stderr, "kchat: %s\n", ev->text ? ev->text : "error");
+    if (ev->type == UI_EV_ERROR) {
+        fprintf(stderr, "kchat: %s\n", text);
+        log_line(o, "error", text);
+    }
     if (ev->type == UI_EV_LOG) {
-        if (verbose)
-            fprintf(stderr, "kchat: log: %s\n", ev->text ? ev->text : "");
+        if (o->verbose)
+            fprintf(stderr, "kchat: log: %s\n", text);
+        log_line(o, "log", text);
         return true;
     }
-    char *line = event_format_line(ev, json);
+    char *line = event_format_line(ev, o->json);
     if (line) {
         fputs(line, stdout);
         fputc('\n', stdout);
@@ -78,21 +95,24 @@ static bool show(const ui_event *ev, bool json, bool verbose, int *code)
     return true;
 }
 
-static bool drain_events(event_queue *q, bool json, bool verbose, int *code)
+static bool drain_events(event_queue *q, const out *o, int *code)
 {
     bool running = true;
     ui_event *ev;
     event_queue_drain_wake(q);
     while (running && event_queue_pop(q, &ev)) {
-        running = show(ev, json, verbose, code);
+        running = show(ev, o, code);
         ui_event_free(ev);
     }
     fflush(stdout);
     return running;
 }
 
-int batch_run(session *s, event_queue *q, bool json, bool verbose)
+int batch_run(session *s, event_queue *q, const kchat_options *opts)
 {
+    out o = {.json = opts->json, .verbose = opts->verbose};
+    if (opts->log_path && !(o.log = fopen(opts->log_path, "a")))
+        fprintf(stderr, "kchat: cannot open log file %s; logging to it is off\n", opts->log_path);
     reader r = {0};
     int code = 1, sigfd = signals_install();
     bool running = true, quit_sent = false;
@@ -110,8 +130,10 @@ int batch_run(session *s, event_queue *q, bool json, bool verbose)
         }
         if (fds[2].revents & (POLLIN | POLLHUP | POLLERR))
             read_stdin(s, &r);
-        running = drain_events(q, json, verbose, &code);
+        running = drain_events(q, &o, &code);
     }
     free(r.buf);
+    if (o.log)
+        fclose(o.log);
     return code;
 }

@@ -5,10 +5,12 @@
 #define KCHAT_BATCH_H
 
 #include "src/event_queue.h"
+#include "src/options.h"
 #include "src/session.h"
 
 #include <stdbool.h>
 
-int batch_run(session *s, event_queue *q, bool json, bool verbose);
+/* Uses o->json, o->verbose (library logs to stderr) and o->log_path (logs and errors appended). */
+int batch_run(session *s, event_queue *q, const kchat_options *o);
 
 #endif

@@ -5,8 +5,12 @@
 #include "src/app.h"
 #include "src/commands.h"
 
+#include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+
+#define INVITATION_FILE_MAX 4096
 
 typedef struct connect_ctx {
     kchat_options o;
@@ -17,13 +21,35 @@ typedef struct connect_ctx {
     char err[1024];
 } connect_ctx;
 
+/* Reads the invitation from a file into wiped memory, so it never sits on the command line. */
+static invitation *invitation_from_file(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = sodium_malloc(INVITATION_FILE_MAX);
+    invitation *inv = NULL;
+    if (buf && fgets(buf, INVITATION_FILE_MAX, f))
+        inv = invitation_parse(buf, err, errlen);
+    else if (buf)
+        snprintf(err, errlen, "%s holds no invitation", path);
+    if (buf)
+        sodium_free(buf);
+    fclose(f);
+    return inv;
+}
+
 static int prepare(connect_ctx *c)
 {
     if (app_check_front(&c->o, c->err, sizeof c->err) ||
         app_net_config(&c->o, &c->net, c->err, sizeof c->err))
         return KCHAT_EXIT_USAGE;
-    if (c->o.invitation) {
-        c->inv = invitation_parse(c->o.invitation, c->err, sizeof c->err);
+    if (c->o.invitation || c->o.invitation_file) {
+        c->inv = c->o.invitation
+                     ? invitation_parse(c->o.invitation, c->err, sizeof c->err)
+                     : invitation_from_file(c->o.invitation_file, c->err, sizeof c->err);
         if (!c->inv)
             return KCHAT_EXIT_USAGE;
     }

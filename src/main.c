@@ -2,6 +2,7 @@
 #include "src/commands.h"
 #include "src/options.h"
 
+#include <locale.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 int main(int argc, char **argv)
 {
+    setlocale(LC_CTYPE, ""); /* UTF-8 input and wide characters in the terminal UI */
     if (sodium_init() < 0) {
         fputs("kchat: cannot initialise libsodium\n", stderr);
         return 1;

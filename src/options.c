@@ -21,6 +21,7 @@ enum {
     OPT_STATE,
     OPT_LOG,
     OPT_SEAL,
+    OPT_INVITATION_FILE,
 };
 
 static const struct option long_opts[] = {
@@ -40,6 +41,7 @@ static const struct option long_opts[] = {
     {"state", required_argument, NULL, OPT_STATE},
     {"log", required_argument, NULL, OPT_LOG},
     {"seal", no_argument, NULL, OPT_SEAL},
+    {"invitation-file", required_argument, NULL, OPT_INVITATION_FILE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -100,6 +102,7 @@ static bool allowed(kchat_command cmd, int opt)
     case OPT_TIMEOUT:
     case OPT_A2B:
     case OPT_B2A:
+    case OPT_INVITATION_FILE:
         return cmd == CMD_CONNECT;
     case OPT_SEAL:
         return cmd == CMD_ID;
@@ -155,6 +158,9 @@ static int apply(kchat_options *o, int c, const char *arg, char *err, size_t err
     case OPT_SEAL:
         o->seal = true;
         return 0;
+    case OPT_INVITATION_FILE:
+        o->invitation_file = arg;
+        return 0;
     case 'v':
         o->verbose = true;
         return 0;
@@ -190,11 +196,20 @@ static int check(const kchat_options *o, char *err, size_t errlen)
     }
     if (o->command != CMD_CONNECT)
         return 0;
+    if (o->timeout_s > 0 && !o->batch) {
+        snprintf(err, errlen, "--timeout needs --batch");
+        return -1;
+    }
+    if (o->invitation && o->invitation_file) {
+        snprintf(err, errlen,
+                 "give the invitation either as an argument or with --invitation-file");
+        return -1;
+    }
     if ((o->a2b || o->b2a) && !o->trust_any) {
         snprintf(err, errlen, "--a2b and --b2a need --trust-any (an invitation names the topics)");
         return -1;
     }
-    if (!o->invitation && !(o->a2b && o->b2a)) {
+    if (!o->invitation && !o->invitation_file && !(o->a2b && o->b2a)) {
         snprintf(err, errlen,
                  o->trust_any ? "give an invitation, or both --a2b and --b2a"
                               : "missing INVITATION (printed by `kchat listen`)");
@@ -273,13 +288,15 @@ void options_usage(FILE *f, kchat_command cmd)
         fputs(common_help, f);
         break;
     case CMD_CONNECT:
-        fputs("usage: kchat connect [options] INVITATION\n"
-              "Run the handshake with the inviter through Kafka, then chat (Alice).\n"
-              "      --timeout SECONDS          with --batch: fail if not all lines are delivered\n"
-              "                                 (and echoed) in time\n"
-              "      --a2b TOPIC, --b2a TOPIC   with --trust-any: the topics instead of an "
-              "invitation\n",
-              f);
+        fputs(
+            "usage: kchat connect [options] INVITATION | --invitation-file FILE\n"
+            "Run the handshake with the inviter through Kafka, then chat (Alice).\n"
+            "      --timeout SECONDS          with --batch: fail if not all lines are delivered\n"
+            "                                 (and echoed) in time\n"
+            "      --invitation-file FILE     read the invitation from FILE (keeps it out of ps)\n"
+            "      --a2b TOPIC, --b2a TOPIC   with --trust-any: the topics instead of an "
+            "invitation\n",
+            f);
         fputs(common_help, f);
         break;
     case CMD_ID:

@@ -22,6 +22,7 @@ typedef struct kchat_options {
     const char *state_path;
     const char *log_path;
     const char *invitation;
+    const char *invitation_file;
     const char *a2b, *b2a;
     const char **trust; /* --trust, in order */
     size_t ntrust;

@@ -37,6 +37,8 @@ static void on_net_log(void *ctx, int level, const char *line)
 static void on_net_error(void *ctx, int level, const char *line)
 {
     session *s = ctx;
+    if (s->done)
+        return; /* shutting down: the session has said why, and flushing says what was lost */
     ui_event *ev = session_event(level >= 6 ? UI_EV_STATE : UI_EV_ERROR);
     if (!ev)
         return;

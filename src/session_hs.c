@@ -157,6 +157,8 @@ static void alice_read2(session *s, const frame *f, const uint8_t *buf, size_t l
 
 static void bob_read1(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset)
 {
+    if (offset < s->startup_end)
+        return; /* stale: answering it would only put a reply nobody waits for into Kafka */
     channel_params p;
     fill_params(s, &p, false);
     int err = 0;
@@ -319,12 +321,12 @@ static void alice_timers(session *s, double now)
         }
         return;
     }
-    if (now - s->hs_sent_ms < SESSION_HS_RETRY_MS)
-        return;
     if (!s->ever_established && now - s->hs_start_ms >= s->cfg.handshake_timeout_s * 1000.0) {
         handshake_failed(s);
         return;
     }
+    if (now - s->hs_sent_ms < SESSION_HS_RETRY_MS)
+        return;
     session_hs_begin(s);
 }
 

@@ -136,11 +136,46 @@ void session_tx_close(session *s)
     session_tx_record(s, &r, 0);
 }
 
+/* Bob: the echo of the peer's message echo_of is in Kafka, so that message may be acknowledged. */
+static void echo_taken(session *s, uint64_t echo_of)
+{
+    if (echo_of > s->echo_confirmed)
+        s->echo_confirmed = echo_of;
+    uint64_t upto = s->echo_confirmed < s->seen.upto ? s->echo_confirmed : s->seen.upto;
+    if (upto > s->acked_in) {
+        s->acked_in = upto;
+        s->ack_due = true;
+        if (s->cfg.state) {
+            s->cfg.state->acked = upto;
+            s->state_dirty = true;
+        }
+    }
+}
+
+static void emit_sent(session *s, uint64_t seq)
+{
+    ui_event *ev = session_event(UI_EV_SENT);
+    if (ev) {
+        ev->seq = seq;
+        session_emit(s, ev);
+    }
+    s->stats.sent++;
+    s->stats_dirty = true;
+}
+
 static void on_acked(void *ctx, const out_msg *m)
 {
     session *s = ctx;
-    if (m->echo_of)
+    /* The peer can acknowledge a record before Kafka's delivery report reaches us: what the peer
+     * has, Kafka took, so count it as sent now (else an echo would never be confirmed, Bob's
+     * acknowledgement would stall and Alice would retransmit forever). */
+    if (m->echo_of) {
+        if (!m->kafka_ok)
+            echo_taken(s, m->echo_of);
         return;
+    }
+    if (!m->kafka_ok)
+        emit_sent(s, m->seq);
     ui_event *ev = session_event(UI_EV_DELIVERED);
     if (ev) {
         ev->seq = m->seq;
@@ -174,27 +209,10 @@ static void on_sent(session *s, out_msg *m)
     if (m->kafka_ok)
         return;
     m->kafka_ok = true;
-    if (m->echo_of) {
-        if (m->echo_of > s->echo_confirmed)
-            s->echo_confirmed = m->echo_of;
-        uint64_t upto = s->echo_confirmed < s->seen.upto ? s->echo_confirmed : s->seen.upto;
-        if (upto > s->acked_in) {
-            s->acked_in = upto;
-            s->ack_due = true;
-            if (s->cfg.state) {
-                s->cfg.state->acked = upto;
-                s->state_dirty = true;
-            }
-        }
-        return;
-    }
-    ui_event *ev = session_event(UI_EV_SENT);
-    if (ev) {
-        ev->seq = m->seq;
-        session_emit(s, ev);
-    }
-    s->stats.sent++;
-    s->stats_dirty = true;
+    if (m->echo_of)
+        echo_taken(s, m->echo_of);
+    else
+        emit_sent(s, m->seq);
 }
 
 void session_tx_delivery(void *ctx, uint64_t token, int64_t offset, const char *err)

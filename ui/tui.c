@@ -1,10 +1,10 @@
 /* tui: the main loop of the terminal UI. tui_run owns curses and readline on the calling thread.
- * It poll()s three descriptors (never a busy loop): stdin (keys, handled by input.c), the
- * session's wake_fd (drained, then every queued event is popped and rendered by events.c) and a
- * self-pipe written by the SIGWINCH/SIGINT/SIGTERM/SIGHUP handlers (resize, quit). A fourth,
- * when stderr is a terminal, is a pipe standing in for fd 2 so that stray library output is
- * shown in the channel pane instead of scribbling over the screen; what is left in it at the end
- * goes to the real stderr once the terminal is restored.
+ * It poll()s (never a busy loop) stdin (keys, handled by input.c), the session's wake_fd
+ * (drained, then every queued event is popped and applied by events.c) and a self-pipe written
+ * by the signal handlers: SIGWINCH (resize), SIGINT/SIGTERM/SIGHUP (quit) and SIGCONT (back
+ * from Ctrl-Z: bracketed paste on again, full repaint). When stderr is a terminal, fd 2 points
+ * at a pipe meanwhile, polled too, so that stray library output shows in the channel pane
+ * instead of scribbling over the screen; what is left of it goes to the real stderr at the end.
  *
  * Quitting (Ctrl-C, SIGTERM, SIGHUP, /quit) calls hooks->command("quit") once and keeps draining
  * events until UI_EV_DONE, whose code tui_run returns. A third Ctrl-C while the session is still
@@ -13,267 +13,16 @@
 #include "ui/tui_internal.h"
 
 #include "ui/format.h"
-#include "ui/wrap.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <term.h>
 #include <termios.h>
 #include <unistd.h>
-
-#define PASTE_ON "\033[?2004h"
-#define PASTE_OFF_SEQ "\033[?2004l"
-
-/* The signal self-pipe: the only state signal handlers may touch. */
-static int sig_pipe[2] = {-1, -1};
-
-static void on_signal(int sig)
-{
-    int saved = errno;
-    char c = sig == SIGWINCH ? 'W' : sig == SIGINT ? 'I' : 'T';
-    if (sig_pipe[1] >= 0)
-        (void)!write(sig_pipe[1], &c, 1);
-    errno = saved;
-}
-
-static const int caught[] = {SIGWINCH, SIGINT, SIGTERM, SIGHUP};
-#define N_CAUGHT (sizeof caught / sizeof caught[0])
-
-typedef struct term_saved {
-    struct sigaction old[N_CAUGHT];
-    bool signals;
-    int stderr_fd;   /* a dup of the original fd 2, -1 when not redirected */
-    int err_pipe[2]; /* what fd 2 points to meanwhile */
-    char err_buf[512];
-    size_t err_len;
-} term_saved;
-
-int tui_check_terminal(char *err, size_t errlen)
-{
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-        snprintf(err, errlen, "kchat: the terminal UI needs a terminal; use --batch for scripts");
-        return -1;
-    }
-    int errret = 0;
-    const char *term = getenv("TERM");
-    if (!term || !*term || setupterm(NULL, STDOUT_FILENO, &errret) != OK) {
-        snprintf(err, errlen, "kchat: unknown terminal type '%s' (TERM); use --batch for scripts",
-                 term ? term : "");
-        return -1;
-    }
-    del_curterm(cur_term);
-    return 0;
-}
-
-static int make_pipe(int fds[2])
-{
-    if (pipe(fds) < 0)
-        return -1;
-    for (int i = 0; i < 2; i++) {
-        fcntl(fds[i], F_SETFD, FD_CLOEXEC);
-        fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
-    }
-    return 0;
-}
-
-static void close_pipe(int fds[2])
-{
-    for (int i = 0; i < 2; i++) {
-        if (fds[i] >= 0)
-            close(fds[i]);
-        fds[i] = -1;
-    }
-}
-
-static int install_signals(term_saved *ts)
-{
-    if (make_pipe(sig_pipe) < 0)
-        return -1;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    for (size_t i = 0; i < N_CAUGHT; i++)
-        sigaction(caught[i], &sa, &ts->old[i]);
-    ts->signals = true;
-    return 0;
-}
-
-static void restore_signals(term_saved *ts)
-{
-    if (ts->signals)
-        for (size_t i = 0; i < N_CAUGHT; i++)
-            sigaction(caught[i], &ts->old[i], NULL);
-    ts->signals = false;
-    close_pipe(sig_pipe);
-}
-
-/* Points fd 2 at a pipe while curses owns the terminal (only when it is the terminal). */
-static void capture_stderr(term_saved *ts)
-{
-    ts->stderr_fd = -1;
-    ts->err_pipe[0] = ts->err_pipe[1] = -1;
-    if (!isatty(STDERR_FILENO) || pipe(ts->err_pipe) < 0)
-        return;
-    fcntl(ts->err_pipe[0], F_SETFD, FD_CLOEXEC);
-    fcntl(ts->err_pipe[0], F_SETFL, fcntl(ts->err_pipe[0], F_GETFL) | O_NONBLOCK);
-    fcntl(ts->err_pipe[1], F_SETFL, fcntl(ts->err_pipe[1], F_GETFL) | O_NONBLOCK);
-    fflush(stderr);
-    ts->stderr_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-    if (ts->stderr_fd < 0 || dup2(ts->err_pipe[1], STDERR_FILENO) < 0) {
-        if (ts->stderr_fd >= 0)
-            close(ts->stderr_fd);
-        ts->stderr_fd = -1;
-        close_pipe(ts->err_pipe);
-        return;
-    }
-    close(ts->err_pipe[1]);
-    ts->err_pipe[1] = -1;
-}
-
-/* Shows complete lines that arrived on the captured stderr in the channel pane. */
-static void read_stderr(tui *t, term_saved *ts)
-{
-    for (;;) {
-        size_t room = sizeof ts->err_buf - 1 - ts->err_len;
-        ssize_t n = read(ts->err_pipe[0], ts->err_buf + ts->err_len, room);
-        if (n <= 0)
-            break;
-        ts->err_len += (size_t)n;
-        ts->err_buf[ts->err_len] = '\0';
-        char *nl;
-        while ((nl = memchr(ts->err_buf, '\n', ts->err_len)) != NULL ||
-               ts->err_len == sizeof ts->err_buf - 1) {
-            size_t line = nl ? (size_t)(nl - ts->err_buf) : ts->err_len;
-            ts->err_buf[line] = '\0';
-            chan_add(t, ST_DIM, "stderr: %s", ts->err_buf);
-            tui_log_file(t, "stderr", ts->err_buf);
-            size_t used = nl ? line + 1 : line;
-            memmove(ts->err_buf, ts->err_buf + used, ts->err_len - used);
-            ts->err_len -= used;
-            ts->err_buf[ts->err_len] = '\0';
-        }
-    }
-}
-
-static void restore_stderr(term_saved *ts)
-{
-    if (ts->stderr_fd < 0)
-        return;
-    fflush(stderr);
-    dup2(ts->stderr_fd, STDERR_FILENO);
-    close(ts->stderr_fd);
-    ts->stderr_fd = -1;
-    /* Whatever was not shown yet goes to the real stderr now. */
-    if (ts->err_len)
-        (void)!write(STDERR_FILENO, ts->err_buf, ts->err_len);
-    char buf[4096];
-    ssize_t n;
-    while (ts->err_pipe[0] >= 0 && (n = read(ts->err_pipe[0], buf, sizeof buf)) > 0)
-        (void)!write(STDERR_FILENO, buf, (size_t)n);
-    close_pipe(ts->err_pipe);
-}
-
-/* ---- styles ---- */
-
-enum { PAIR_MINE = 1, PAIR_PEER, PAIR_WARN, PAIR_GOOD, PAIR_INFO, PAIR_BAD_BAR };
-
-static void setup_styles(tui *t)
-{
-    const char *no_color = getenv("NO_COLOR");
-    t->colors = has_colors() && !(no_color && *no_color);
-    if (t->colors && start_color() == OK) {
-        use_default_colors();
-        init_pair(PAIR_MINE, COLOR_CYAN, -1);
-        init_pair(PAIR_PEER, COLOR_GREEN, -1);
-        init_pair(PAIR_WARN, COLOR_RED, -1);
-        init_pair(PAIR_GOOD, COLOR_GREEN, -1);
-        init_pair(PAIR_INFO, COLOR_YELLOW, -1);
-        init_pair(PAIR_BAD_BAR, COLOR_RED, -1);
-    } else {
-        t->colors = false;
-    }
-    /* Attributes carry the meaning on their own; colours only add to them. */
-    attr_t a[ST_COUNT] = {
-        [ST_NORMAL] = A_NORMAL,
-        [ST_TIME] = A_DIM,
-        [ST_MINE] = A_BOLD,
-        [ST_PEER] = A_BOLD,
-        [ST_WARN] = A_BOLD,
-        [ST_INFO] = A_NORMAL,
-        [ST_GOOD] = A_BOLD,
-        [ST_DIM] = A_DIM,
-        [ST_BAR] = A_REVERSE,
-        [ST_BAR_GOOD] = A_REVERSE | A_BOLD,
-        [ST_BAR_BAD] = A_REVERSE | A_BOLD,
-        [ST_BORDER] = A_DIM,
-        [ST_MORE] = A_REVERSE | A_BOLD,
-    };
-    short p[ST_COUNT] = {
-        [ST_MINE] = PAIR_MINE,       [ST_PEER] = PAIR_PEER, [ST_WARN] = PAIR_WARN,
-        [ST_GOOD] = PAIR_GOOD,       [ST_INFO] = PAIR_INFO, [ST_BAR_GOOD] = PAIR_GOOD,
-        [ST_BAR_BAD] = PAIR_BAD_BAR,
-    };
-    memcpy(t->attrs, a, sizeof a);
-    if (t->colors)
-        memcpy(t->pairs, p, sizeof p);
-    else
-        memset(t->pairs, 0, sizeof t->pairs);
-    if (!t->colors)
-        t->attrs[ST_WARN] |= A_UNDERLINE;
-}
-
-void tui_style_on(const tui *t, WINDOW *w, tui_style s)
-{
-    wattr_set(w, t->attrs[s], t->pairs[s], NULL);
-}
-
-void tui_style_off(const tui *t, WINDOW *w, tui_style s)
-{
-    (void)t;
-    (void)s;
-    wattr_set(w, A_NORMAL, 0, NULL);
-}
-
-int tui_put_wcs(WINDOW *w, const wchar_t *s, size_t n, int max_cols)
-{
-    int used = 0;
-    size_t i = 0;
-    while (i < n) {
-        size_t k = i + 1;
-        while (k < n && s[k] != L'\n' && wrap_cp_width(s[k]) == 0)
-            k++;
-        int cw = wrap_wcs_width(s + i, k - i);
-        if (s[i] == L'\n' || used + cw > max_cols)
-            break;
-        if (cw == 0) /* a lone combining mark: give it a base */
-            waddnwstr(w, L"\u00a0", 1);
-        waddnwstr(w, s + i, (int)(k - i));
-        used += cw == 0 ? 1 : cw;
-        i = k;
-    }
-    return used;
-}
-
-int tui_put_utf8(WINDOW *w, const char *s, int max_cols)
-{
-    size_t len;
-    wchar_t *ws = wrap_decode_dup(s, strlen(s), &len);
-    if (!ws)
-        return 0;
-    int used = tui_put_wcs(w, ws, len, max_cols);
-    free(ws);
-    return used;
-}
 
 /* ---- layout ---- */
 
@@ -500,7 +249,7 @@ static int start_screen(tui *t)
     no_flow_control();
     set_escdelay(25);
     curs_set(1);
-    setup_styles(t);
+    tui_setup_styles(t);
     input_define_keys();
     (void)!write(STDOUT_FILENO, PASTE_ON, strlen(PASTE_ON));
     tui_layout(t);
@@ -524,14 +273,23 @@ static void read_signals(tui *t)
     char buf[64];
     ssize_t n;
     bool resize = false;
-    while ((n = read(sig_pipe[0], buf, sizeof buf)) > 0) {
+    while ((n = read(term_signal_fd(), buf, sizeof buf)) > 0) {
         for (ssize_t i = 0; i < n; i++) {
-            if (buf[i] == 'W')
+            switch (buf[i]) {
+            case 'C': /* back from Ctrl-Z: the shell may have turned paste mode off */
+                (void)!write(STDOUT_FILENO, PASTE_ON, strlen(PASTE_ON));
                 resize = true;
-            else if (buf[i] == 'I')
+                break;
+            case 'W':
+                resize = true;
+                break;
+            case 'I':
                 on_interrupt(t);
-            else
+                break;
+            default:
                 tui_start_quit(t);
+                break;
+            }
         }
     }
     if (resize)
@@ -565,7 +323,7 @@ static void run_loop(tui *t, term_saved *ts)
     while (!t->done) {
         tui_redraw(t);
         struct pollfd fds[4] = {
-            {sig_pipe[0], POLLIN, 0},
+            {term_signal_fd(), POLLIN, 0},
             {wake_ok ? t->hooks->wake_fd : -1, POLLIN, 0},
             {stdin_open ? STDIN_FILENO : -1, POLLIN, 0},
             {ts->err_pipe[0], POLLIN, 0},
@@ -596,7 +354,7 @@ static void run_loop(tui *t, term_saved *ts)
             tui_start_quit(t);
         }
         if (fds[3].revents)
-            read_stderr(t, ts);
+            term_read_stderr(t, ts);
     }
 }
 
@@ -623,20 +381,20 @@ int tui_run(const ui_hooks *hooks)
     ensure_utf8_locale();
     tui_init_state(&t, hooks);
     int code;
-    if (install_signals(&ts) < 0 || start_screen(&t) < 0) {
+    if (term_install_signals(&ts) < 0 || start_screen(&t) < 0) {
         stop_screen(&t);
-        restore_signals(&ts);
+        term_restore_signals(&ts);
         code = finish_headless(&t);
     } else {
-        capture_stderr(&ts);
+        term_capture_stderr(&ts);
         chan_add(&t, ST_DIM, "kchat %s · %s", KCHAT_VERSION, t.st.role);
         if (!t.log && hooks->log_path && *hooks->log_path)
             chan_add(&t, ST_WARN, "cannot append to log file %s", hooks->log_path);
         run_loop(&t, &ts);
         code = t.code;
         stop_screen(&t);
-        restore_stderr(&ts);
-        restore_signals(&ts);
+        term_restore_stderr(&ts);
+        term_restore_signals(&ts);
     }
     tui_free_state(&t);
     return code;

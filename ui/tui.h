@@ -15,7 +15,8 @@ typedef struct ui_hooks {
     int wake_fd;
     /* Pops the next queued event (ownership passes to the UI); false when none is queued. */
     bool (*next_event)(void *ctx, ui_event **out);
-    /* A message line the user typed (UTF-8, no newline). */
+    /* A message the user typed (UTF-8, no trailing newline; a confirmed multi-line paste is one
+     * message with embedded newlines). */
     void (*submit_line)(void *ctx, const char *line);
     /* A request for the session: "quit" or "rekey". After "quit" the UI keeps draining events
      * until UI_EV_DONE. */

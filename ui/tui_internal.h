@@ -13,6 +13,7 @@
 #include "ui/status.h"
 #include "ui/tui.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
@@ -102,18 +103,43 @@ typedef struct tui {
     int code;
 } tui;
 
-/* tui.c */
+#define PASTE_ON "\033[?2004h"
+#define PASTE_OFF_SEQ "\033[?2004l"
+
+/* What term.c changed in the process and must put back. */
+#define TERM_N_SIGNALS 5
+typedef struct term_saved {
+    struct sigaction old[TERM_N_SIGNALS];
+    bool signals;
+    int stderr_fd;   /* a dup of the original fd 2, -1 when not redirected */
+    int err_pipe[2]; /* what fd 2 points to meanwhile */
+    char err_buf[512];
+    size_t err_len;
+} term_saved;
+
+/* term.c */
+int term_install_signals(term_saved *ts);
+void term_restore_signals(term_saved *ts);
+int term_signal_fd(void); /* the self-pipe's read end: 'W' resize, 'I' Ctrl-C, 'T' quit, 'C' cont */
+void term_capture_stderr(term_saved *ts);
+void term_read_stderr(tui *t, term_saved *ts);
+void term_restore_stderr(term_saved *ts);
+
+/* style.c */
+void tui_setup_styles(tui *t);
 void tui_style_on(const tui *t, WINDOW *w, tui_style s);
 void tui_style_off(const tui *t, WINDOW *w, tui_style s);
+/* Puts wide text on w at the cursor, at most max_cols columns; returns the columns used. */
+int tui_put_wcs(WINDOW *w, const wchar_t *s, size_t n, int max_cols);
+/* Same for UTF-8 text. */
+int tui_put_utf8(WINDOW *w, const char *s, int max_cols);
+
+/* tui.c */
 void tui_layout(tui *t);
 void tui_redraw(tui *t);
 void tui_toggle_pane(tui *t, int value); /* -1 toggle, 0 hide, 1 show */
 void tui_start_quit(tui *t);
 void tui_log_file(tui *t, const char *kind, const char *text);
-/* Puts wide text on w at the cursor, at most max_cols columns; returns the columns used. */
-int tui_put_wcs(WINDOW *w, const wchar_t *s, size_t n, int max_cols);
-/* Same for UTF-8 text. */
-int tui_put_utf8(WINDOW *w, const char *s, int max_cols);
 
 /* events.c */
 void tui_handle_event(tui *t, const ui_event *ev);

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 
 KCHAT = os.environ.get("KCHAT_BIN", "kchat")
 RELAY = os.environ.get("KCHAT_RELAY", "kafka_relay")
@@ -282,9 +283,10 @@ def b64url(raw):
 
 
 def make_invitation(a2b, b2a, bob_id, secret):
-    """An invitation as kchat formats it: the check is 8 hex of SHA-256 over the text before it."""
-    body = f"kchat1:{a2b}:{b2a}:{bob_id}:{b64url(secret)}"
-    return body + ":" + hashlib.sha256(body.encode()).hexdigest()[:8]
+    """An invitation as kchat formats it: the check is 8 hex digits of SHA-256 over everything
+    before it, the last colon included (crypto/invitation.c)."""
+    body = f"kchat1:{a2b}:{b2a}:{bob_id}:{b64url(secret)}:"
+    return body + hashlib.sha256(body.encode()).hexdigest()[:8]
 
 
 def split_invitation(text):
@@ -325,6 +327,7 @@ def run(tests):
             passed += 1
             print(f"ok   {t.__name__} ({time.monotonic() - t0:.1f} s)", flush=True)
         except Exception as e:  # noqa: BLE001 - report every failure and go on
+            traceback.print_exc()
             failed += 1
             print(f"FAIL {t.__name__}: {e}", flush=True)
     print(f"{passed} passed, {failed} failed")

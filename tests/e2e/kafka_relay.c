@@ -358,8 +358,8 @@ static int dump_range(rd_kafka_t *rk, const char *topic, int64_t lo, int64_t hi)
         }
         rd_kafka_message_destroy(m);
     }
-    fprintf(stderr, "kafka_relay: %s: %ld records (offsets %lld..%lld)\n", topic, n,
-            (long long)lo, (long long)hi - 1);
+    fprintf(stderr, "kafka_relay: %s: %ld records (offsets %lld..%lld)\n", topic, n, (long long)lo,
+            (long long)hi - 1);
     return next >= hi ? 0 : 1;
 }
 

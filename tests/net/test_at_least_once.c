@@ -92,8 +92,15 @@ int main(void)
     CHECK(net_consumer_done(c2, 3) == 0);
     int64_t wait_end = now_ms() + 2500;
     net_record rec;
-    while (now_ms() < wait_end)
-        CHECK(net_consumer_poll(c2, 100, &rec, err, sizeof err) >= 0 ? 1 : 0);
+    int served = 0;
+    while (now_ms() < wait_end) {
+        int rc = net_consumer_poll(c2, 100, &rec, err, sizeof err);
+        CHECK(rc >= 0);
+        if (rc == 1) {
+            CHECK(rec.offset == 5 + served++);
+            net_record_release(&rec);
+        }
+    }
     net_consumer *c3 = open_group(&cfg, topic, group);
     CHECK(next_offset(c3) == 4);
     net_consumer_close(c3);

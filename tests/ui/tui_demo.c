@@ -1,8 +1,8 @@
 /* tui_demo: runs the terminal UI against a fake session thread that plays a scripted sequence
  * of events (connect, invitation, handshake 1..3, established, messages, a rejected record, a
  * gap, log lines) and answers every typed line with sent, delivered and echo. For trying the
- * UI by hand or in tmux; not a CTest test. Usage: tui_demo [--alice] [--flood N] [--log FILE].
- * After the UI ends it prints the lines it received and the exit code. */
+ * UI by hand or in tmux; not a CTest test. Usage: tui_demo [--alice] [--flood N] [--log FILE]
+ * [--stubborn]. After the UI ends it prints the lines it received and the exit code. */
 #include "ui/tui.h"
 
 #include <fcntl.h>
@@ -32,6 +32,7 @@ typedef struct demo {
     bool quit, rekey;
     uint64_t seq, peer_seq;
     bool alice;
+    bool stubborn; /* ignores quit, like a session stuck on a dead broker */
     int flood;
 } demo;
 
@@ -221,6 +222,8 @@ static bool script_chat(demo *d)
     d->peer_seq = 5;
     push_message(d, "multi\nline\n\x1b[31mno escapes\x1b[0m");
     push_text(d, UI_EV_LOG, "rdkafka: [thrd:localhost:9092/1]: 1 request(s) timed out");
+    /* a library writing to stderr behind the session's back must not scribble on the screen */
+    fprintf(stderr, "stray library output on stderr\n");
     return true;
 }
 
@@ -272,7 +275,7 @@ static void command(void *ctx, const char *name)
     demo *d = ctx;
     pthread_mutex_lock(&d->mu);
     if (strcmp(name, "quit") == 0)
-        d->quit = true;
+        d->quit = !d->stubborn;
     else if (strcmp(name, "rekey") == 0)
         d->rekey = true;
     pthread_mutex_unlock(&d->mu);
@@ -286,6 +289,8 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--alice") == 0)
             d.alice = true;
+        else if (strcmp(argv[i], "--stubborn") == 0)
+            d.stubborn = true;
         else if (strcmp(argv[i], "--flood") == 0 && i + 1 < argc)
             d.flood = atoi(argv[++i]);
         else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc)
@@ -306,6 +311,10 @@ int main(int argc, char **argv)
     pthread_t th;
     pthread_create(&th, NULL, session_main, &d);
     int code = tui_run(&hooks);
+    if (d.stubborn) { /* the session never ends: leave it behind */
+        printf("tui_demo: tui_run returned %d while the session was still running\n", code);
+        return code;
+    }
     pthread_join(th, NULL);
     printf("tui_demo: tui_run returned %d; %zu line(s) submitted\n", code, d.nseen);
     for (size_t i = 0; i < d.nseen; i++) {

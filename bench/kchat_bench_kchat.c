@@ -1,0 +1,388 @@
+/* kchat_bench_kchat: a worker's kchat end: the real session engine (src/session.h) set up as
+ * `kchat listen --echo` (Bob: invitation, trust "anyone who holds the secret", listen state saved
+ * after every batch) or `kchat connect INVITATION` (Alice: XXpsk3, trusting Bob's identifier)
+ * do, with this worker as the front end: it hands lines over with session_post_line and reads
+ * ui_events from the event queue, as batch mode does, minus printing them. */
+#include "bench/kchat_bench.h"
+#include "crypto/identity.h"
+#include "crypto/invitation.h"
+#include "crypto/trust.h"
+#include "src/event_queue.h"
+#include "src/listen_state.h"
+#include "src/session.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HANDSHAKE_TIMEOUT_S 30.0
+
+typedef struct kside {
+    bench_wargs a;
+    net_config net;
+    identity *self;
+    trust_policy *trust;
+    invitation *inv;
+    listen_state *st;
+    char state_path[4096];
+    event_queue *q;
+    session *s;
+    /* what the events said */
+    bool secure, waiting, ended;
+    int exit_code;
+    double hs_ms; /* the last "established" event: message 1 sent to secure */
+    uint64_t posted, delivered, errors;
+    bench_tally *tally;         /* expect(): messages to verify */
+    const uint8_t *echo_want;   /* echo(): the message whose echo we wait for */
+    size_t echo_len;
+    bool echo_got;
+    bool trace;
+    bool no_state; /* KCHAT_BENCH_NO_STATE=1: Bob without a listen state (diagnosis only) */
+} kside;
+
+/* KCHAT_BENCH_TRACE=1: every event with its time, for finding where time goes. */
+static void trace(const kside *k, const ui_event *ev)
+{
+    fprintf(stderr, "trace %s %.3f %s step=%d out=%d seq=%llu ms=%.3f %s\n", k->a.name,
+            (double)bench_now_ns() / 1e6, ui_event_name(ev->type), ev->step, ev->out,
+            (unsigned long long)ev->seq, ev->ms,
+            ev->type == UI_EV_STATE ? ui_state_name(ev->state) : "");
+}
+
+static void on_event(kside *k, const ui_event *ev)
+{
+    if (k->trace)
+        trace(k, ev);
+    const uint8_t *text = (const uint8_t *)ev->text;
+    size_t len = ev->text_len ? ev->text_len : (ev->text ? strlen(ev->text) : 0);
+    switch (ev->type) {
+    case UI_EV_ESTABLISHED:
+        k->secure = true;
+        k->hs_ms = ev->ms;
+        break;
+    case UI_EV_STATE:
+        k->waiting |= ev->state == UI_STATE_WAITING;
+        break;
+    case UI_EV_DELIVERED:
+        k->delivered++;
+        break;
+    case UI_EV_MESSAGE:
+        if (k->tally && text)
+            bench_tally_add(k->tally, text, len);
+        break;
+    case UI_EV_ECHO:
+        if (k->echo_want && text && len == k->echo_len && !memcmp(text, k->echo_want, len))
+            k->echo_got = true;
+        break;
+    case UI_EV_ERROR:
+    case UI_EV_REJECTED:
+    case UI_EV_GAP:
+        k->errors++;
+        fprintf(stderr, "kchat-bench[%s]: %s %s\n", k->a.name, ui_event_name(ev->type),
+                ev->text ? ev->text : (ev->reason ? ev->reason : ""));
+        break;
+    case UI_EV_DONE:
+        k->ended = true;
+        k->exit_code = ev->code;
+        break;
+    default:
+        break;
+    }
+}
+
+static int serve(void *ctx, char *err, size_t errlen)
+{
+    kside *k = ctx;
+    if (!k->q)
+        return 0;
+    event_queue_drain_wake(k->q);
+    ui_event *ev;
+    while (event_queue_pop(k->q, &ev)) {
+        on_event(k, ev);
+        ui_event_free(ev);
+    }
+    if (k->ended && k->s) {
+        snprintf(err, errlen, "the session ended (status %d)", k->exit_code);
+        return -1;
+    }
+    return 0;
+}
+
+static int fds(void *ctx, struct pollfd *out, int max)
+{
+    kside *k = ctx;
+    if (max < 1 || !k->q)
+        return 0;
+    out[0] = (struct pollfd){.fd = event_queue_wake_fd(k->q), .events = POLLIN};
+    return 1;
+}
+
+/* Serves events until *flag is true; -1 on timeout or when the session ends. */
+static int wait_flag(kside *k, const bool *flag, int timeout_ms, const char *what, char *err,
+                     size_t errlen)
+{
+    int64_t deadline = bench_now_ns() + (int64_t)timeout_ms * 1000000;
+    for (;;) {
+        if (serve(k, err, errlen) != 0)
+            return -1;
+        if (*flag)
+            return 0;
+        int64_t left = (deadline - bench_now_ns()) / 1000000;
+        if (left <= 0) {
+            snprintf(err, errlen, "no %s within %d ms", what, timeout_ms);
+            return -1;
+        }
+        struct pollfd p = {.fd = event_queue_wake_fd(k->q), .events = POLLIN};
+        poll(&p, 1, (int)left);
+    }
+}
+
+static session *open_session(kside *k, char *err, size_t errlen)
+{
+    bool bob = !k->a.alice;
+    session_config cfg = {
+        .role = bob ? SESSION_BOB : SESSION_ALICE,
+        .net = k->net,
+        .self = k->self,
+        .trust = k->trust,
+        .psk = k->inv->secret,
+        .expected_peer = bob ? NULL : k->inv->bob_id,
+        .a2b = k->inv->a2b,
+        .b2a = k->inv->b2a,
+        .echo = bob && k->a.echo,
+        .handshake_timeout_s = HANDSHAKE_TIMEOUT_S,
+        .state = bob && !k->no_state ? k->st : NULL,
+        .state_path = bob && !k->no_state ? k->state_path : NULL,
+    };
+    k->secure = k->waiting = k->ended = false;
+    k->q = event_queue_new();
+    session *s = k->q ? session_new(&cfg, k->q, err, errlen) : NULL;
+    if (s && session_start(s) != 0) {
+        snprintf(err, errlen, "cannot start the session thread");
+        session_free(s);
+        s = NULL;
+    }
+    if (!s && k->q) {
+        event_queue_free(k->q);
+        k->q = NULL;
+    }
+    return s;
+}
+
+static void close_session(kside *k)
+{
+    if (!k->s)
+        return;
+    session_post_command(k->s, "quit");
+    session_join(k->s);
+    session_free(k->s);
+    k->s = NULL;
+    event_queue_free(k->q);
+    k->q = NULL;
+}
+
+static int ready(void *ctx, int timeout_ms, char *err, size_t errlen)
+{
+    kside *k = ctx;
+    return wait_flag(k, k->a.alice ? &k->secure : &k->waiting, timeout_ms,
+                     k->a.alice ? "secure channel" : "listening state", err, errlen);
+}
+
+static int echo(void *ctx, uint32_t n, size_t size, uint32_t round, double *lat_us, char *err,
+                size_t errlen)
+{
+    kside *k = ctx;
+    uint8_t buf[BENCH_MAX_SIZE];
+    k->echo_want = buf;
+    k->echo_len = size;
+    int rc = 0;
+    for (uint32_t i = 0; i < n && rc == 0; i++) {
+        bench_fill(buf, size, round, i);
+        k->echo_got = false;
+        int64_t t0 = bench_now_ns();
+        session_post_line(k->s, (const char *)buf, size);
+        k->posted++;
+        rc = wait_flag(k, &k->echo_got, 10000, "echo", err, errlen);
+        lat_us[i] = (double)(bench_now_ns() - t0) / 1e3;
+    }
+    k->echo_want = NULL;
+    return rc;
+}
+
+static int send_msgs(void *ctx, uint32_t n, size_t size, uint32_t round, int64_t *t0, char *err,
+                     size_t errlen)
+{
+    kside *k = ctx;
+    uint8_t buf[BENCH_MAX_SIZE];
+    *t0 = bench_now_ns();
+    for (uint32_t i = 0; i < n; i++) {
+        bench_fill(buf, size, round, i);
+        session_post_line(k->s, (const char *)buf, size);
+    }
+    k->posted += n;
+    return serve(k, err, errlen);
+}
+
+static int expect(void *ctx, uint32_t n, size_t size, uint32_t round, int timeout_ms,
+                  int64_t *last, uint32_t *bad, char *err, size_t errlen)
+{
+    kside *k = ctx;
+    bench_tally t;
+    if (bench_tally_init(&t, n, size, round) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    k->tally = &t;
+    bool done = false;
+    int64_t deadline = bench_now_ns() + (int64_t)timeout_ms * 1000000;
+    int rc = 0;
+    while (!done && rc == 0) {
+        struct pollfd p = {.fd = event_queue_wake_fd(k->q), .events = POLLIN};
+        poll(&p, 1, 100);
+        rc = serve(k, err, errlen);
+        done = t.got == n;
+        if (!done && bench_now_ns() > deadline) {
+            snprintf(err, errlen, "only %u of %u messages within %d ms", t.got, n, timeout_ms);
+            rc = -1;
+        }
+    }
+    k->tally = NULL;
+    *last = t.last_ns;
+    *bad = t.bad;
+    bench_tally_free(&t);
+    return rc;
+}
+
+static int drain(void *ctx, int timeout_ms, char *err, size_t errlen)
+{
+    kside *k = ctx;
+    int64_t deadline = bench_now_ns() + (int64_t)timeout_ms * 1000000;
+    while (k->delivered < k->posted) {
+        if (serve(k, err, errlen) != 0)
+            return -1;
+        if (bench_now_ns() > deadline) {
+            snprintf(err, errlen, "%llu of %llu messages not acknowledged within %d ms",
+                     (unsigned long long)(k->posted - k->delivered),
+                     (unsigned long long)k->posted, timeout_ms);
+            return -1;
+        }
+        struct pollfd p = {.fd = event_queue_wake_fd(k->q), .events = POLLIN};
+        poll(&p, 1, 100);
+    }
+    return 0;
+}
+
+/* A fresh `kchat connect`: a new session (its own Kafka clients) until secure, then quit. */
+static int connect_once(void *ctx, double *connect_ms, double *inner_ms, char *err,
+                        size_t errlen)
+{
+    kside *k = ctx;
+    close_session(k); /* the long-lived session, on the first call */
+    int64_t t0 = bench_now_ns();
+    k->s = open_session(k, err, errlen);
+    if (!k->s)
+        return -1;
+    int rc = wait_flag(k, &k->secure, 30000, "secure channel", err, errlen);
+    *connect_ms = bench_ms_between(t0, bench_now_ns());
+    *inner_ms = k->hs_ms;
+    close_session(k);
+    return rc;
+}
+
+static int set_echo(void *ctx, bool on, char *err, size_t errlen)
+{
+    (void)ctx;
+    (void)on;
+    snprintf(err, errlen, "a kchat Bob echoes or not from the start");
+    return -1;
+}
+
+static void kside_close(void *ctx)
+{
+    kside *k = ctx;
+    close_session(k);
+    invitation_free(k->inv);
+    trust_policy_free(k->trust);
+    identity_free(k->self);
+    if (k->st)
+        listen_state_free(k->st);
+    if (k->state_path[0])
+        unlink(k->state_path);
+    free(k);
+}
+
+static const bench_side_ops kchat_ops = {
+    .ready = ready,
+    .fds = fds,
+    .serve = serve,
+    .echo = echo,
+    .send = send_msgs,
+    .expect = expect,
+    .drain = drain,
+    .connect_once = connect_once,
+    .set_echo = set_echo,
+    .close = kside_close,
+};
+
+/* Bob as `kchat listen` sets himself up: identity, trust, listen state with the invitation. */
+static int setup_bob(kside *k, char *err, size_t errlen)
+{
+    uint8_t secret[32];
+    if (!k->a.bob_secret_hex || bench_unhex(k->a.bob_secret_hex, secret, sizeof secret) != 0) {
+        snprintf(err, errlen, "Bob needs his secret key");
+        return -1;
+    }
+    k->self = identity_from_secret(secret);
+    sodium_memzero(secret, sizeof secret);
+    k->trust = trust_policy_anyone();
+    k->st = listen_state_new();
+    if (!k->self || !k->trust || !k->st) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    snprintf(k->st->a2b, sizeof k->st->a2b, "%s", k->inv->a2b);
+    snprintf(k->st->b2a, sizeof k->st->b2a, "%s", k->inv->b2a);
+    snprintf(k->st->invitation, LISTEN_STATE_INV_MAX, "%s", k->a.invitation);
+    snprintf(k->state_path, sizeof k->state_path, "%s/%s.state", k->a.state_dir, k->a.name);
+    return listen_state_save(k->state_path, k->st, err, errlen);
+}
+
+/* Alice as `kchat connect INVITATION` does: her identity, trusting the invitation's Bob. */
+static int setup_alice(kside *k, char *err, size_t errlen)
+{
+    k->self = identity_generate();
+    k->trust = trust_policy_list();
+    if (!k->self || !k->trust) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return trust_policy_add(k->trust, k->inv->bob_id, err, errlen);
+}
+
+void *bench_kchat_new(const bench_wargs *a, const bench_side_ops **ops, char *err, size_t errlen)
+{
+    kside *k = calloc(1, sizeof *k);
+    if (!k || sodium_init() < 0) {
+        snprintf(err, errlen, "out of memory");
+        free(k);
+        return NULL;
+    }
+    k->a = *a;
+    k->net.brokers = a->brokers;
+    const char *tr = getenv("KCHAT_BENCH_TRACE");
+    k->trace = tr && *tr == '1';
+    const char *ns = getenv("KCHAT_BENCH_NO_STATE");
+    k->no_state = ns && *ns == '1';
+    k->inv = a->invitation ? invitation_parse(a->invitation, err, errlen) : NULL;
+    int rc = !k->inv ? -1 : a->alice ? setup_alice(k, err, errlen) : setup_bob(k, err, errlen);
+    if (rc == 0 && !(k->s = open_session(k, err, errlen)))
+        rc = -1;
+    if (rc != 0) {
+        kside_close(k);
+        return NULL;
+    }
+    *ops = &kchat_ops;
+    return k;
+}

@@ -1,0 +1,285 @@
+/* kchat_bench_report: the results as a readable table or one JSON object, each figure next to
+ * its plain-Kafka counterpart and, where the issue sets one, its target. */
+#include "bench/kchat_bench.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MIB 1024.0
+
+/* The figures derived from the raw results. */
+typedef struct summary {
+    double p50[BENCH_SIDES], p99[BENCH_SIDES], mean[BENCH_SIDES]; /* ms */
+    double echo_cpu_alice[BENCH_SIDES], echo_cpu_bob[BENCH_SIDES]; /* us per round trip */
+    double echo_rec_a2b[BENCH_SIDES], echo_rec_b2a[BENCH_SIDES];   /* per round trip */
+    double rate[BENCH_SIDES][BENCH_SIZES], mbps[BENCH_SIDES][BENCH_SIZES];
+    double cpu_send[BENCH_SIDES][BENCH_SIZES], cpu_recv[BENCH_SIDES][BENCH_SIZES]; /* us/msg */
+    double rec_a2b[BENCH_SIDES][BENCH_SIZES], rec_b2a[BENCH_SIDES][BENCH_SIZES]; /* per msg */
+    double connect_med[BENCH_SIDES], inner_med[BENCH_SIDES];
+    double idle_alice[BENCH_SIDES], idle_bob[BENCH_SIDES]; /* % of one core */
+    double hs_rtt, hs_fresh_rtt; /* kchat handshake in plain round trips (steady, fresh) */
+} summary;
+
+typedef struct target {
+    const char *name;
+    double value, limit;
+    bool at_most; /* value <= limit, else value >= limit */
+    const char *unit;
+} target;
+
+enum { N_TARGETS = 9 };
+
+static double ratio(double a, double b)
+{
+    return b > 0 ? a / b : 0;
+}
+
+static double median_of(const double *v, size_t n)
+{
+    double *c = malloc((n ? n : 1) * sizeof *c);
+    if (!c)
+        return 0;
+    memcpy(c, v, n * sizeof *c);
+    double m = bench_quantile(c, n, 0.5);
+    free(c);
+    return m;
+}
+
+static void summarize_side(const bench_side_result *s, int i, summary *m)
+{
+    double *lat = malloc((s->n_lat ? s->n_lat : 1) * sizeof *lat);
+    if (lat) {
+        memcpy(lat, s->lat_us, s->n_lat * sizeof *lat);
+        double sum = 0;
+        for (size_t j = 0; j < s->n_lat; j++)
+            sum += lat[j];
+        m->mean[i] = s->n_lat ? sum / (double)s->n_lat / 1e3 : 0;
+        m->p50[i] = bench_quantile(lat, s->n_lat, 0.50) / 1e3;
+        m->p99[i] = bench_quantile(lat, s->n_lat, 0.99) / 1e3;
+        free(lat);
+    }
+    m->echo_cpu_alice[i] = ratio(s->echo_cpu_alice_us, (double)s->n_lat);
+    m->echo_cpu_bob[i] = ratio(s->echo_cpu_bob_us, (double)s->n_lat);
+    m->echo_rec_a2b[i] = ratio((double)s->echo_records_a2b, (double)s->echo_total);
+    m->echo_rec_b2a[i] = ratio((double)s->echo_records_b2a, (double)s->echo_total);
+    for (int z = 0; z < BENCH_SIZES; z++) {
+        const bench_tput *t = &s->tput[z];
+        m->rate[i][z] = ratio((double)t->msgs, t->secs);
+        m->mbps[i][z] = m->rate[i][z] * (double)t->size / 1e6;
+        m->cpu_send[i][z] = ratio(t->cpu_send_us, (double)t->msgs);
+        m->cpu_recv[i][z] = ratio(t->cpu_recv_us, (double)t->msgs);
+        m->rec_a2b[i][z] = ratio((double)t->records_a2b, (double)t->sent_total);
+        m->rec_b2a[i][z] = ratio((double)t->records_b2a, (double)t->sent_total);
+    }
+    m->connect_med[i] = median_of(s->connect_ms, s->n_connect);
+    m->inner_med[i] = median_of(s->inner_ms, s->n_connect);
+    m->idle_alice[i] = ratio(s->idle_cpu_alice_us / 1e4, s->idle_wall_s);
+    m->idle_bob[i] = ratio(s->idle_cpu_bob_us / 1e4, s->idle_wall_s);
+}
+
+static long max_kchat_rss(const bench_results *r, bool tput)
+{
+    const bench_side_result *k = &r->side[BENCH_KCHAT];
+    long m = 0, v[4] = {k->maxrss_alice_kb, k->maxrss_bob_kb, 0, 0};
+    if (tput) {
+        long t[4] = {k->tput[0].hwm_send_kb, k->tput[0].hwm_recv_kb, k->tput[1].hwm_send_kb,
+                     k->tput[1].hwm_recv_kb};
+        memcpy(v, t, sizeof v);
+    }
+    for (int i = 0; i < 4; i++)
+        m = v[i] > m ? v[i] : m;
+    return m;
+}
+
+static void make_targets(const bench_results *r, const summary *m, target t[N_TARGETS])
+{
+    const int K = BENCH_KCHAT, P = BENCH_PLAIN;
+    double idle = m->idle_alice[K] > m->idle_bob[K] ? m->idle_alice[K] : m->idle_bob[K];
+    target all[N_TARGETS] = {
+        {"echo p50 kchat/plain", ratio(m->p50[K], m->p50[P]), 1.10, true, "x"},
+        {"echo p99 kchat/plain", ratio(m->p99[K], m->p99[P]), 1.25, true, "x"},
+        {"throughput 1 KiB kchat/plain", ratio(m->rate[K][0], m->rate[P][0]), 0.90, false, "x"},
+        {"throughput 64 KiB kchat/plain", ratio(m->rate[K][1], m->rate[P][1]), 0.95, false, "x"},
+        {"handshake in plain round trips", m->hs_rtt, 2.0, true, "RTT"},
+        {"idle CPU per kchat process", idle, 1.0, true, "% core"},
+        {"peak RSS kchat, interactive", (double)max_kchat_rss(r, false) / MIB, 32, true, "MiB"},
+        {"peak RSS kchat, throughput", (double)max_kchat_rss(r, true) / MIB, 32, true, "MiB"},
+        {"messages lost or corrupted", (double)(r->side[K].tput[0].bad + r->side[K].tput[1].bad),
+         0, true, ""},
+    };
+    memcpy(t, all, sizeof all);
+}
+
+static bool met(const target *t)
+{
+    return t->at_most ? t->value <= t->limit : t->value >= t->limit;
+}
+
+/* ---- table ---- */
+
+static void row(const char *name, double k, double p, const char *fmt)
+{
+    char a[32], b[32];
+    snprintf(a, sizeof a, fmt, k);
+    snprintf(b, sizeof b, fmt, p);
+    printf("  %-34s %12s %12s %9.2fx\n", name, a, b, ratio(k, p));
+}
+
+static void row2(const char *name, double k, double p, const char *fmt)
+{
+    char a[32], b[32];
+    snprintf(a, sizeof a, fmt, k);
+    snprintf(b, sizeof b, fmt, p);
+    printf("  %-34s %12s %12s\n", name, a, b);
+}
+
+static void print_tput(const bench_results *r, const summary *m, int z)
+{
+    const bench_tput *kt = &r->side[BENCH_KCHAT].tput[z], *pt = &r->side[BENCH_PLAIN].tput[z];
+    printf("Throughput, %s messages, one direction (%llu per side, measured)\n",
+           z ? "64 KiB" : "1 KiB", (unsigned long long)kt->msgs);
+    row("messages/s", m->rate[0][z], m->rate[1][z], "%.0f");
+    row("MB/s (10^6 bytes)", m->mbps[0][z], m->mbps[1][z], "%.1f");
+    for (int s = 0; s < BENCH_SIDES; s++) {
+        const bench_tput *t = s ? pt : kt;
+        printf("  %-34s", s ? "  rounds, plain (msgs/s)" : "  rounds, kchat (msgs/s)");
+        for (uint32_t i = 0; i < t->nrounds; i++)
+            printf(" %.0f", t->round_rate[i]);
+        printf("\n");
+    }
+    row("CPU us/msg, sender", m->cpu_send[0][z], m->cpu_send[1][z], "%.1f");
+    row("CPU us/msg, receiver", m->cpu_recv[0][z], m->cpu_recv[1][z], "%.1f");
+    row2("Kafka records/msg, data topic", m->rec_a2b[0][z], m->rec_a2b[1][z], "%.3f");
+    row2("Kafka records/msg, back topic", m->rec_b2a[0][z], m->rec_b2a[1][z], "%.4f");
+    row("peak RSS MiB, sender", (double)kt->hwm_send_kb / MIB, (double)pt->hwm_send_kb / MIB,
+        "%.1f");
+    row("peak RSS MiB, receiver", (double)kt->hwm_recv_kb / MIB, (double)pt->hwm_recv_kb / MIB,
+        "%.1f");
+    if (kt->bad || pt->bad)
+        printf("  BAD MESSAGES: kchat %u, plain %u\n", kt->bad, pt->bad);
+}
+
+static void print_table(const bench_opts *o, const bench_results *r, const summary *m,
+                        const target *t)
+{
+    const bench_side_result *k = &r->side[BENCH_KCHAT], *p = &r->side[BENCH_PLAIN];
+    printf("kchat-bench: end-to-end encryption vs plain Kafka (same broker, same librdkafka "
+           "settings, same run)\n");
+    printf("%s; %s, %d CPUs; broker %s; %.0f s%s\n\n", r->date, r->machine, r->ncpu, r->brokers,
+           r->wall_s, o->quick ? "; QUICK (smoke) counts" : "");
+    printf("  %-34s %12s %12s %10s\n", "", "kchat", "plain", "kchat/plain");
+    printf("Echo round trip, 100 B, Alice -> Bob -> Alice (%zu each)\n", k->n_lat);
+    row("p50 ms", m->p50[0], m->p50[1], "%.3f");
+    row("p99 ms", m->p99[0], m->p99[1], "%.3f");
+    row("mean ms", m->mean[0], m->mean[1], "%.3f");
+    row("CPU us/round trip, Alice", m->echo_cpu_alice[0], m->echo_cpu_alice[1], "%.0f");
+    row("CPU us/round trip, Bob", m->echo_cpu_bob[0], m->echo_cpu_bob[1], "%.0f");
+    row2("Kafka records/round trip, a2b", m->echo_rec_a2b[0], m->echo_rec_a2b[1], "%.2f");
+    row2("Kafka records/round trip, b2a", m->echo_rec_b2a[0], m->echo_rec_b2a[1], "%.2f");
+    print_tput(r, m, BENCH_SMALL);
+    print_tput(r, m, BENCH_LARGE);
+    printf("Handshake, fresh client each time (%zu each, medians)\n", k->n_connect);
+    printf("  %-34s %12.2f %12s   = %.2f plain RTT (p50), %.2f fresh RTT\n",
+           "message 1 sent -> secure, ms", m->inner_med[0], "-", m->hs_rtt, m->hs_fresh_rtt);
+    printf("  %-34s %12s %12.2f\n", "first round trip of a fresh client", "-", m->inner_med[1]);
+    row("connect -> secure / first echo, ms", m->connect_med[0], m->connect_med[1], "%.1f");
+    printf("Idle, connected, %.1f s (%% of one core)\n", k->idle_wall_s);
+    row("Alice", m->idle_alice[0], m->idle_alice[1], "%.3f");
+    row("Bob", m->idle_bob[0], m->idle_bob[1], "%.3f");
+    printf("Memory of the interactive processes (MiB)\n");
+    row("RSS after echo, Alice", (double)k->rss_alice_kb / MIB, (double)p->rss_alice_kb / MIB,
+        "%.1f");
+    row("RSS after echo, Bob", (double)k->rss_bob_kb / MIB, (double)p->rss_bob_kb / MIB, "%.1f");
+    row("peak RSS, Alice", (double)k->maxrss_alice_kb / MIB, (double)p->maxrss_alice_kb / MIB,
+        "%.1f");
+    row("peak RSS, Bob", (double)k->maxrss_bob_kb / MIB, (double)p->maxrss_bob_kb / MIB, "%.1f");
+    printf("\nTargets\n");
+    for (int i = 0; i < N_TARGETS; i++)
+        printf("  %-34s %10.3f %-6s %s %6.2f  %s\n", t[i].name, t[i].value, t[i].unit,
+               t[i].at_most ? "<=" : ">=", t[i].limit, met(&t[i]) ? "met" : "MISSED");
+}
+
+/* ---- JSON ---- */
+
+static json_t *side_json(const bench_results *r, const summary *m, int i)
+{
+    const bench_side_result *s = &r->side[i];
+    json_t *tp = json_object();
+    for (int z = 0; z < BENCH_SIZES; z++) {
+        const bench_tput *t = &s->tput[z];
+        json_t *rounds = json_array();
+        for (uint32_t j = 0; j < t->nrounds; j++)
+            json_array_append_new(rounds, json_real(t->round_rate[j]));
+        json_object_set_new(
+            tp, z ? "64KiB" : "1KiB",
+            json_pack("{s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:I,s:I,s:I,s:o}", "size",
+                      (json_int_t)t->size, "messages", (json_int_t)t->msgs, "seconds", t->secs,
+                      "messages_per_s", m->rate[i][z], "mb_per_s", m->mbps[i][z],
+                      "cpu_us_per_msg_sender", m->cpu_send[i][z], "cpu_us_per_msg_receiver",
+                      m->cpu_recv[i][z], "records_per_msg_data", m->rec_a2b[i][z],
+                      "records_per_msg_back", m->rec_b2a[i][z], "peak_rss_kb_sender",
+                      (json_int_t)t->hwm_send_kb, "peak_rss_kb_receiver",
+                      (json_int_t)t->hwm_recv_kb, "bad", (json_int_t)t->bad, "rounds", rounds));
+    }
+    return json_pack(
+        "{s:{s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f},s:o,s:{s:I,s:f,s:f},s:{s:f,s:f,s:f},"
+        "s:{s:I,s:I,s:I,s:I}}",
+        "echo", "n", (json_int_t)s->n_lat, "p50_ms", m->p50[i], "p99_ms", m->p99[i], "mean_ms",
+        m->mean[i], "cpu_us_alice", m->echo_cpu_alice[i], "cpu_us_bob", m->echo_cpu_bob[i],
+        "records_per_rtt_a2b", m->echo_rec_a2b[i], "records_per_rtt_b2a", m->echo_rec_b2a[i],
+        "throughput", tp, "connect", "n", (json_int_t)s->n_connect, "connect_ms_median",
+        m->connect_med[i], i == BENCH_KCHAT ? "handshake_ms_median" : "first_rtt_ms_median",
+        m->inner_med[i], "idle", "seconds", s->idle_wall_s, "alice_pct_core", m->idle_alice[i],
+        "bob_pct_core", m->idle_bob[i], "rss_kb", "alice_after_echo", (json_int_t)s->rss_alice_kb,
+        "bob_after_echo", (json_int_t)s->rss_bob_kb, "alice_peak", (json_int_t)s->maxrss_alice_kb,
+        "bob_peak", (json_int_t)s->maxrss_bob_kb);
+}
+
+static void print_json(const bench_opts *o, const bench_results *r, const summary *m,
+                       const target *t, int missed)
+{
+    json_t *targets = json_array();
+    for (int i = 0; i < N_TARGETS; i++)
+        json_array_append_new(targets, json_pack("{s:s,s:f,s:s,s:f,s:b}", "name", t[i].name,
+                                                 "value", t[i].value, "op",
+                                                 t[i].at_most ? "<=" : ">=", "limit", t[i].limit,
+                                                 "met", met(&t[i])));
+    json_t *root = json_pack(
+        "{s:s,s:s,s:i,s:s,s:f,s:b,s:o,s:o,s:{s:f,s:f,s:f,s:f,s:f,s:f,s:f},s:o,s:i}", "date",
+        r->date, "machine", r->machine, "ncpu", r->ncpu, "brokers", r->brokers, "wall_s",
+        r->wall_s, "quick", o->quick, "kchat", side_json(r, m, BENCH_KCHAT), "plain",
+        side_json(r, m, BENCH_PLAIN), "ratios", "echo_p50", ratio(m->p50[0], m->p50[1]),
+        "echo_p99", ratio(m->p99[0], m->p99[1]), "throughput_1KiB",
+        ratio(m->rate[0][0], m->rate[1][0]), "throughput_64KiB",
+        ratio(m->rate[0][1], m->rate[1][1]), "handshake_plain_rtt", m->hs_rtt,
+        "handshake_fresh_plain_rtt", m->hs_fresh_rtt, "connect",
+        ratio(m->connect_med[0], m->connect_med[1]), "targets", targets, "targets_missed",
+        missed);
+    char *text = root ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+    if (text)
+        printf("%s\n", text);
+    free(text);
+    json_decref(root);
+}
+
+int bench_report(const bench_opts *o, const bench_results *r)
+{
+    summary m;
+    memset(&m, 0, sizeof m);
+    for (int i = 0; i < BENCH_SIDES; i++)
+        summarize_side(&r->side[i], i, &m);
+    m.hs_rtt = ratio(m.inner_med[BENCH_KCHAT], m.p50[BENCH_PLAIN]);
+    m.hs_fresh_rtt = ratio(m.inner_med[BENCH_KCHAT], m.inner_med[BENCH_PLAIN]);
+    target t[N_TARGETS];
+    make_targets(r, &m, t);
+    int missed = 0;
+    for (int i = 0; i < N_TARGETS; i++)
+        missed += !met(&t[i]);
+    if (o->json)
+        print_json(o, r, &m, t, missed);
+    else
+        print_table(o, r, &m, t);
+    return missed;
+}

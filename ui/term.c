@@ -1,0 +1,158 @@
+/* term: the process-level plumbing around the screen: the terminal check, the signal self-pipe
+ * (the only state signal handlers touch) and the stand-in pipe for fd 2 while curses owns the
+ * terminal. Every change is undone by its restore function. */
+#include "ui/tui_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <term.h>
+#include <unistd.h>
+
+/* The signal self-pipe: the only state signal handlers may touch. */
+static int sig_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    char c = sig == SIGWINCH ? 'W' : sig == SIGINT ? 'I' : sig == SIGCONT ? 'C' : 'T';
+    if (sig_pipe[1] >= 0)
+        (void)!write(sig_pipe[1], &c, 1);
+    errno = saved;
+}
+
+static const int caught[TERM_N_SIGNALS] = {SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGCONT};
+
+int tui_check_terminal(char *err, size_t errlen)
+{
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        snprintf(err, errlen, "kchat: the terminal UI needs a terminal; use --batch for scripts");
+        return -1;
+    }
+    int errret = 0;
+    const char *term = getenv("TERM");
+    if (!term || !*term || setupterm(NULL, STDOUT_FILENO, &errret) != OK) {
+        snprintf(err, errlen, "kchat: unknown terminal type '%s' (TERM); use --batch for scripts",
+                 term ? term : "");
+        return -1;
+    }
+    del_curterm(cur_term);
+    return 0;
+}
+
+static int make_pipe(int fds[2])
+{
+    if (pipe(fds) < 0)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+        fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+    }
+    return 0;
+}
+
+static void close_pipe(int fds[2])
+{
+    for (int i = 0; i < 2; i++) {
+        if (fds[i] >= 0)
+            close(fds[i]);
+        fds[i] = -1;
+    }
+}
+
+int term_install_signals(term_saved *ts)
+{
+    if (make_pipe(sig_pipe) < 0)
+        return -1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (size_t i = 0; i < TERM_N_SIGNALS; i++)
+        sigaction(caught[i], &sa, &ts->old[i]);
+    ts->signals = true;
+    return 0;
+}
+
+void term_restore_signals(term_saved *ts)
+{
+    if (ts->signals)
+        for (size_t i = 0; i < TERM_N_SIGNALS; i++)
+            sigaction(caught[i], &ts->old[i], NULL);
+    ts->signals = false;
+    close_pipe(sig_pipe);
+}
+
+/* Points fd 2 at a pipe while curses owns the terminal (only when it is the terminal). */
+void term_capture_stderr(term_saved *ts)
+{
+    ts->stderr_fd = -1;
+    ts->err_pipe[0] = ts->err_pipe[1] = -1;
+    if (!isatty(STDERR_FILENO) || pipe(ts->err_pipe) < 0)
+        return;
+    fcntl(ts->err_pipe[0], F_SETFD, FD_CLOEXEC);
+    fcntl(ts->err_pipe[0], F_SETFL, fcntl(ts->err_pipe[0], F_GETFL) | O_NONBLOCK);
+    fcntl(ts->err_pipe[1], F_SETFL, fcntl(ts->err_pipe[1], F_GETFL) | O_NONBLOCK);
+    fflush(stderr);
+    ts->stderr_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+    if (ts->stderr_fd < 0 || dup2(ts->err_pipe[1], STDERR_FILENO) < 0) {
+        if (ts->stderr_fd >= 0)
+            close(ts->stderr_fd);
+        ts->stderr_fd = -1;
+        close_pipe(ts->err_pipe);
+        return;
+    }
+    close(ts->err_pipe[1]);
+    ts->err_pipe[1] = -1;
+}
+
+/* Shows complete lines that arrived on the captured stderr in the channel pane. */
+void term_read_stderr(tui *t, term_saved *ts)
+{
+    for (;;) {
+        size_t room = sizeof ts->err_buf - 1 - ts->err_len;
+        ssize_t n = read(ts->err_pipe[0], ts->err_buf + ts->err_len, room);
+        if (n <= 0)
+            break;
+        ts->err_len += (size_t)n;
+        ts->err_buf[ts->err_len] = '\0';
+        char *nl;
+        while ((nl = memchr(ts->err_buf, '\n', ts->err_len)) != NULL ||
+               ts->err_len == sizeof ts->err_buf - 1) {
+            size_t line = nl ? (size_t)(nl - ts->err_buf) : ts->err_len;
+            ts->err_buf[line] = '\0';
+            chan_add(t, ST_DIM, "stderr: %s", ts->err_buf);
+            tui_log_file(t, "stderr", ts->err_buf);
+            size_t used = nl ? line + 1 : line;
+            memmove(ts->err_buf, ts->err_buf + used, ts->err_len - used);
+            ts->err_len -= used;
+            ts->err_buf[ts->err_len] = '\0';
+        }
+    }
+}
+
+void term_restore_stderr(term_saved *ts)
+{
+    if (ts->stderr_fd < 0)
+        return;
+    fflush(stderr);
+    dup2(ts->stderr_fd, STDERR_FILENO);
+    close(ts->stderr_fd);
+    ts->stderr_fd = -1;
+    /* Whatever was not shown yet goes to the real stderr now. */
+    if (ts->err_len)
+        (void)!write(STDERR_FILENO, ts->err_buf, ts->err_len);
+    char buf[4096];
+    ssize_t n;
+    while (ts->err_pipe[0] >= 0 && (n = read(ts->err_pipe[0], buf, sizeof buf)) > 0)
+        (void)!write(STDERR_FILENO, buf, (size_t)n);
+    close_pipe(ts->err_pipe);
+}
+
+int term_signal_fd(void)
+{
+    return sig_pipe[0];
+}
