@@ -25,11 +25,19 @@
  *   4. Throughput, one direction: N messages of 1 KiB and of 64 KiB handed over as fast as they
  *      are accepted (kchat: session_post_line never refuses; plain: produce, serving delivery
  *      reports while librdkafka's queue is full), timed from the first hand-over to the last
- *      message verified at the receiver (each message once, intact). Rounds K P P K. The sender
+ *      message verified at the receiver (each message once, intact). Turns K P P K .... The sender
  *      then drains (kchat: every message acknowledged end to end; plain: acknowledged by Kafka)
  *      before CPU is read. The records Kafka holds afterwards show retransmissions and acks.
+ *      --window BYTES paces both senders instead (at most that much handed over and not yet
+ *      delivered: kchat acknowledged end to end, plain acknowledged by Kafka), as a front end
+ *      with back-pressure would; by default there is none (kchat's batch mode has none).
  * Targets (kchat vs plain): echo p50 <= 1.10x, p99 <= 1.25x; throughput >= 0.90x (1 KiB),
  * >= 0.95x (64 KiB); handshake <= 2 plain round trips; idle < 1% of a core; RSS < 32 MiB.
+ *
+ * Diagnosis switches (environment; see bench/RESULTS.md): KCHAT_BENCH_NO_STATE=1 runs kchat's
+ * Bob without a listen state file, KCHAT_BENCH_PLAIN_ACKS=1 makes plain write kchat's record
+ * pattern (a standalone ack each way per round trip), KCHAT_BENCH_TRACE=1 prints kchat's events
+ * with timestamps, KCHAT_BENCH_PAUSE=S waits S seconds before the echo phase (to attach perf).
  *
  * Usage: kchat-bench [--brokers HOST:PORT] [--json] [--quick] [--strict] [count options]
  * The broker: --brokers, else $KCHAT_TEST_BROKERS, else the file $KCHAT_TEST_BROKERS_FILE names.
@@ -50,15 +58,16 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: kchat-bench [--brokers HOST:PORT] [--json] [--quick] [--strict]\n"
             "                   [--echo N] [--warmup N] [--block N] [--small N] [--large N]\n"
-            "                   [--rounds N] [--handshakes N] [--idle SECONDS]\n"
+            "                   [--rounds N] [--handshakes N] [--idle SECONDS] [--window BYTES]\n"
             "  --echo N        echo round trips per side (1000; quick 100)\n"
             "  --warmup N      round trips per side before measuring (100; quick 20)\n"
             "  --block N       round trips per turn (50; quick 10)\n"
             "  --small N       1 KiB messages per side (100000; quick 3000)\n"
             "  --large N       64 KiB messages per side (10000; quick 300)\n"
-            "  --rounds N      throughput turns, even (4: K P P K; quick 2)\n"
+            "  --rounds N      throughput turns, even, <= 32 (8: K P P K K P P K; quick 2)\n"
             "  --handshakes N  fresh connections per side (50; quick 5)\n"
             "  --idle S        idle measurement (10 s; quick 3)\n"
+            "  --window BYTES  throughput senders keep at most this much undelivered (0: none)\n"
             "  --strict        exit 3 when a target is missed\n");
 }
 
@@ -70,7 +79,7 @@ static void defaults(bench_opts *o, bool quick)
     o->block = quick ? 10 : 50;
     o->tput_small = quick ? 3000 : 100000;
     o->tput_large = quick ? 300 : 10000;
-    o->rounds = quick ? 2 : 4;
+    o->rounds = quick ? 2 : 8;
     o->handshakes = quick ? 5 : 50;
     o->idle_s = quick ? 3 : 10;
 }
@@ -90,6 +99,10 @@ static int count_opt(const char *name, const char *val, bench_opts *o)
         {"--handshakes", offsetof(bench_opts, handshakes)},
     };
     char *end;
+    if (!strcmp(name, "--window")) {
+        o->window = strtoull(val, &end, 10);
+        return *end ? -1 : 0;
+    }
     if (!strcmp(name, "--idle")) {
         o->idle_s = strtod(val, &end);
         return *end || o->idle_s < 0 ? -1 : 0;
@@ -127,7 +140,7 @@ static int parse(int argc, char **argv, bench_opts *o)
         else
             return -1;
     }
-    if (o->rounds < 2 || o->rounds % 2 || o->rounds > 16 || o->block == 0 || o->block > 2000)
+    if (o->rounds < 2 || o->rounds % 2 || o->rounds > 32 || o->block == 0 || o->block > 2000)
         return -1;
     return 0;
 }

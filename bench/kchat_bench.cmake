@@ -14,10 +14,14 @@ target_link_libraries(kchat-bench PRIVATE kchat_app)
 
 add_test(NAME bench_smoke COMMAND kchat-bench --quick)
 if(COMMAND kchat_broker_test_properties)
+  # The function reads this variable in the caller's scope; tests/ sets it only in its own.
+  if(NOT KCHAT_TEST_BROKER_FILE)
+    set(KCHAT_TEST_BROKER_FILE ${CMAKE_BINARY_DIR}/kafka-test/bootstrap)
+  endif()
   kchat_broker_test_properties(bench_smoke)
   set_property(TEST bench_smoke APPEND PROPERTY LABELS bench)
 else()
-  # bench/ is configured before tests/, where that function is defined: the same properties.
+  # tests/ (where the function is defined) is not configured: the same properties.
   set_tests_properties(bench_smoke PROPERTIES LABELS "integration;bench" FIXTURES_REQUIRED broker
     TIMEOUT 300 ENVIRONMENT "KCHAT_TEST_BROKERS_FILE=${CMAKE_BINARY_DIR}/kafka-test/bootstrap")
 endif()

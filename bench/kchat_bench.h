@@ -63,7 +63,7 @@ typedef struct bench_wargs {
     bool alice;       /* else Bob */
     bool echo;        /* Bob echoes (kchat: --echo; plain: initial mode) */
     const char *brokers, *a2b, *b2a;
-    const char *state_dir; /* kchat Bob: where its listen state is saved */
+    const char *state_dir;                   /* kchat Bob: where its listen state is saved */
     const char *bob_secret_hex, *invitation; /* kchat: from the init line */
 } bench_wargs;
 
@@ -77,28 +77,26 @@ typedef struct bench_side_ops {
     /* Alice: n sequential round trips; lat_us[i] from hand-over to the echo verified */
     int (*echo)(void *ctx, uint32_t n, size_t size, uint32_t round, double *lat_us, char *err,
                 size_t errlen);
-    /* Alice: hands over n messages as fast as they are accepted; *t0 before the first */
-    int (*send)(void *ctx, uint32_t n, size_t size, uint32_t round, int64_t *t0, char *err,
-                size_t errlen);
+    /* Alice: hands over n messages as fast as they are accepted; *t0 before the first. window:
+     * 0, or at most this many bytes handed over and not yet delivered (as for drain) */
+    int (*send)(void *ctx, uint32_t n, size_t size, uint32_t round, uint64_t window, int64_t *t0,
+                char *err, size_t errlen);
     /* Bob: waits for n messages of the round, each verified; *last: when the n-th arrived */
-    int (*expect)(void *ctx, uint32_t n, size_t size, uint32_t round, int timeout_ms,
-                  int64_t *last, uint32_t *bad, char *err, size_t errlen);
+    int (*expect)(void *ctx, uint32_t n, size_t size, uint32_t round, int timeout_ms, int64_t *last,
+                  uint32_t *bad, char *err, size_t errlen);
     /* Alice: waits until everything handed over is delivered (kchat: acknowledged by Bob;
      * plain: acknowledged by Kafka) */
     int (*drain)(void *ctx, int timeout_ms, char *err, size_t errlen);
     /* Alice: a fresh connection; connect_ms until usable (kchat: secure; plain: one echo back),
      * inner_ms: kchat the handshake alone (message 1 sent to secure), plain the round trip */
-    int (*connect_once)(void *ctx, double *connect_ms, double *inner_ms, char *err,
-                        size_t errlen);
+    int (*connect_once)(void *ctx, double *connect_ms, double *inner_ms, char *err, size_t errlen);
     /* Bob (plain): echo on or off */
     int (*set_echo)(void *ctx, bool on, char *err, size_t errlen);
     void (*close)(void *ctx);
 } bench_side_ops;
 
-void *bench_kchat_new(const bench_wargs *a, const bench_side_ops **ops, char *err,
-                      size_t errlen);
-void *bench_plain_new(const bench_wargs *a, const bench_side_ops **ops, char *err,
-                      size_t errlen);
+void *bench_kchat_new(const bench_wargs *a, const bench_side_ops **ops, char *err, size_t errlen);
+void *bench_plain_new(const bench_wargs *a, const bench_side_ops **ops, char *err, size_t errlen);
 
 /* kchat_bench_worker.c: the worker process's main (argv after "--worker"). */
 int bench_worker_main(int argc, char **argv);
@@ -139,6 +137,7 @@ typedef struct bench_opts {
     uint32_t tput_small, tput_large, rounds;
     uint32_t handshakes;
     double idle_s;
+    uint64_t window; /* sender pacing in bytes, 0: none (see kchat_bench.c) */
 } bench_opts;
 
 enum { BENCH_KCHAT = 0, BENCH_PLAIN = 1, BENCH_SIDES = 2 };
@@ -146,16 +145,16 @@ enum { BENCH_SMALL = 0, BENCH_LARGE = 1, BENCH_SIZES = 2 };
 
 typedef struct bench_tput {
     size_t size;
-    uint64_t msgs;          /* measured rounds only */
-    double secs;            /* sum over measured rounds, first hand-over to last verified */
-    double cpu_send_us;     /* sender process CPU over the measured rounds (incl. drain) */
-    double cpu_recv_us;     /* receiver process CPU */
-    long hwm_send_kb;       /* peak RSS of the sender during this size's rounds */
-    long hwm_recv_kb;       /* peak RSS of the receiver */
-    uint64_t records_a2b;   /* Kafka records written to the data topic for this size */
-    uint64_t records_b2a;   /* records written back (kchat: acknowledgements) */
-    uint64_t sent_total;    /* messages handed over for this size, warm-up included */
-    double round_rate[16];  /* msgs/s of each measured round */
+    uint64_t msgs;         /* measured rounds only */
+    double secs;           /* sum over measured rounds, first hand-over to last verified */
+    double cpu_send_us;    /* sender process CPU over the measured rounds (incl. drain) */
+    double cpu_recv_us;    /* receiver process CPU */
+    long hwm_send_kb;      /* peak RSS of the sender during this size's rounds */
+    long hwm_recv_kb;      /* peak RSS of the receiver */
+    uint64_t records_a2b;  /* Kafka records written to the data topic for this size */
+    uint64_t records_b2a;  /* records written back (kchat: acknowledgements) */
+    uint64_t sent_total;   /* messages handed over for this size, warm-up included */
+    double round_rate[16]; /* msgs/s of each measured round */
     uint32_t nrounds;
     uint32_t bad;
 } bench_tput;
@@ -163,14 +162,14 @@ typedef struct bench_tput {
 typedef struct bench_side_result {
     double *lat_us; /* echo round trips */
     size_t n_lat;
-    double echo_cpu_alice_us, echo_cpu_bob_us; /* totals over the measured round trips */
-    uint64_t echo_total;                       /* round trips, warm-up included */
+    double echo_cpu_alice_us, echo_cpu_bob_us;   /* totals over the measured round trips */
+    uint64_t echo_total;                         /* round trips, warm-up included */
     uint64_t echo_records_a2b, echo_records_b2a; /* Kafka records they wrote */
     bench_tput tput[BENCH_SIZES];
     double *connect_ms, *inner_ms; /* handshake phase */
     size_t n_connect;
     double idle_cpu_alice_us, idle_cpu_bob_us, idle_wall_s;
-    long rss_alice_kb, rss_bob_kb; /* steady RSS after the echo phase */
+    long rss_alice_kb, rss_bob_kb;       /* steady RSS after the echo phase */
     long maxrss_alice_kb, maxrss_bob_kb; /* peak RSS of the interactive processes (wait4) */
 } bench_side_result;
 

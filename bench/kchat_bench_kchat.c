@@ -34,8 +34,8 @@ typedef struct kside {
     int exit_code;
     double hs_ms; /* the last "established" event: message 1 sent to secure */
     uint64_t posted, delivered, errors;
-    bench_tally *tally;         /* expect(): messages to verify */
-    const uint8_t *echo_want;   /* echo(): the message whose echo we wait for */
+    bench_tally *tally;       /* expect(): messages to verify */
+    const uint8_t *echo_want; /* echo(): the message whose echo we wait for */
     size_t echo_len;
     bool echo_got;
     bool trace;
@@ -211,22 +211,41 @@ static int echo(void *ctx, uint32_t n, size_t size, uint32_t round, double *lat_
     return rc;
 }
 
-static int send_msgs(void *ctx, uint32_t n, size_t size, uint32_t round, int64_t *t0, char *err,
-                     size_t errlen)
+/* With a window: waits until at most window bytes are handed over and not acknowledged. */
+static int pace(kside *k, size_t size, uint64_t window, char *err, size_t errlen)
+{
+    int64_t deadline = bench_now_ns() + 60 * (int64_t)1000000000;
+    while (window && (k->posted - k->delivered) * size >= window) {
+        struct pollfd p = {.fd = event_queue_wake_fd(k->q), .events = POLLIN};
+        poll(&p, 1, 100);
+        if (serve(k, err, errlen) != 0)
+            return -1;
+        if (bench_now_ns() > deadline) {
+            snprintf(err, errlen, "no acknowledgement within 60 s");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int send_msgs(void *ctx, uint32_t n, size_t size, uint32_t round, uint64_t window,
+                     int64_t *t0, char *err, size_t errlen)
 {
     kside *k = ctx;
     uint8_t buf[BENCH_MAX_SIZE];
     *t0 = bench_now_ns();
     for (uint32_t i = 0; i < n; i++) {
+        if (pace(k, size, window, err, errlen) != 0)
+            return -1;
         bench_fill(buf, size, round, i);
         session_post_line(k->s, (const char *)buf, size);
+        k->posted++;
     }
-    k->posted += n;
     return serve(k, err, errlen);
 }
 
-static int expect(void *ctx, uint32_t n, size_t size, uint32_t round, int timeout_ms,
-                  int64_t *last, uint32_t *bad, char *err, size_t errlen)
+static int expect(void *ctx, uint32_t n, size_t size, uint32_t round, int timeout_ms, int64_t *last,
+                  uint32_t *bad, char *err, size_t errlen)
 {
     kside *k = ctx;
     bench_tally t;
@@ -264,8 +283,8 @@ static int drain(void *ctx, int timeout_ms, char *err, size_t errlen)
             return -1;
         if (bench_now_ns() > deadline) {
             snprintf(err, errlen, "%llu of %llu messages not acknowledged within %d ms",
-                     (unsigned long long)(k->posted - k->delivered),
-                     (unsigned long long)k->posted, timeout_ms);
+                     (unsigned long long)(k->posted - k->delivered), (unsigned long long)k->posted,
+                     timeout_ms);
             return -1;
         }
         struct pollfd p = {.fd = event_queue_wake_fd(k->q), .events = POLLIN};
@@ -275,8 +294,7 @@ static int drain(void *ctx, int timeout_ms, char *err, size_t errlen)
 }
 
 /* A fresh `kchat connect`: a new session (its own Kafka clients) until secure, then quit. */
-static int connect_once(void *ctx, double *connect_ms, double *inner_ms, char *err,
-                        size_t errlen)
+static int connect_once(void *ctx, double *connect_ms, double *inner_ms, char *err, size_t errlen)
 {
     kside *k = ctx;
     close_session(k); /* the long-lived session, on the first call */

@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH 512 /* records per consumer batch, as the session (SESSION_BATCH) */
+#define BATCH 512  /* records per consumer batch, as the session (SESSION_BATCH) */
+#define ACK_LEN 76 /* a sealed kchat acknowledgement: 26 header + 34 record + 16 tag */
 
 typedef struct pside {
     bench_wargs a;
@@ -19,6 +20,7 @@ typedef struct pside {
     net_producer *prod;
     net_consumer *cons;
     bool echo;
+    bool acks; /* KCHAT_BENCH_PLAIN_ACKS=1: kchat's record pattern (diagnosis only) */
     uint64_t posted, delivered, errors;
     bench_tally *tally;
 } pside;
@@ -60,9 +62,28 @@ static int fds(void *ctx, struct pollfd *out, int max)
     return 2;
 }
 
+static bool is_ack(const net_record *rec)
+{
+    return rec->len == ACK_LEN && rec->data[0] == 'A';
+}
+
+/* A standalone acknowledgement record, as kchat writes one each way per round trip. */
+static int send_ack(pside *p, net_producer *prod, char *err, size_t errlen)
+{
+    uint8_t ack[ACK_LEN];
+    memset(ack, 'A', sizeof ack);
+    return produce(p, prod, ack, sizeof ack, err, errlen);
+}
+
 /* Bob's work on one record. */
 static int bob_record(pside *p, const net_record *rec, char *err, size_t errlen)
 {
+    if (p->echo && p->acks && is_ack(rec))
+        return 0;
+    if (p->echo && p->acks)
+        return produce(p, p->prod, rec->data, rec->len, err, errlen) == 0
+                   ? send_ack(p, p->prod, err, errlen)
+                   : -1;
     if (p->echo)
         return produce(p, p->prod, rec->data, rec->len, err, errlen);
     if (p->tally)
@@ -113,8 +134,8 @@ static void wait_io(net_consumer *c, net_producer *prod, int timeout_ms)
 }
 
 /* Reads c until the record equal to want comes back; other records are skipped. */
-static int await_echo(pside *p, net_consumer *c, net_producer *prod, const uint8_t *want,
-                      size_t len, char *err, size_t errlen)
+static int await_echo(net_consumer *c, net_producer *prod, const uint8_t *want, size_t len,
+                      char *err, size_t errlen)
 {
     int64_t deadline = bench_now_ns() + 10 * (int64_t)1000000000;
     for (;;) {
@@ -134,7 +155,6 @@ static int await_echo(pside *p, net_consumer *c, net_producer *prod, const uint8
             return -1;
         }
         wait_io(c, prod, 100);
-        (void)p;
     }
 }
 
@@ -147,20 +167,24 @@ static int echo(void *ctx, uint32_t n, size_t size, uint32_t round, double *lat_
         bench_fill(buf, size, round, i);
         int64_t t0 = bench_now_ns();
         if (produce(p, p->prod, buf, size, err, errlen) != 0 ||
-            await_echo(p, p->cons, p->prod, buf, size, err, errlen) != 0)
+            await_echo(p->cons, p->prod, buf, size, err, errlen) != 0)
             return -1;
         lat_us[i] = (double)(bench_now_ns() - t0) / 1e3;
+        if (p->acks && send_ack(p, p->prod, err, errlen) != 0)
+            return -1;
     }
     return 0;
 }
 
-static int send_msgs(void *ctx, uint32_t n, size_t size, uint32_t round, int64_t *t0, char *err,
-                     size_t errlen)
+static int send_msgs(void *ctx, uint32_t n, size_t size, uint32_t round, uint64_t window,
+                     int64_t *t0, char *err, size_t errlen)
 {
     pside *p = ctx;
     uint8_t buf[BENCH_MAX_SIZE];
     *t0 = bench_now_ns();
     for (uint32_t i = 0; i < n; i++) {
+        while (window && (p->posted - p->delivered) * size >= window)
+            net_producer_poll(p->prod, 1); /* delivery reports; librdkafka retries for us */
         bench_fill(buf, size, round, i);
         if (produce(p, p->prod, buf, size, err, errlen) != 0)
             return -1;
@@ -169,8 +193,8 @@ static int send_msgs(void *ctx, uint32_t n, size_t size, uint32_t round, int64_t
     return 0;
 }
 
-static int expect(void *ctx, uint32_t n, size_t size, uint32_t round, int timeout_ms,
-                  int64_t *last, uint32_t *bad, char *err, size_t errlen)
+static int expect(void *ctx, uint32_t n, size_t size, uint32_t round, int timeout_ms, int64_t *last,
+                  uint32_t *bad, char *err, size_t errlen)
 {
     pside *p = ctx;
     bench_tally t;
@@ -210,8 +234,7 @@ static int drain(void *ctx, int timeout_ms, char *err, size_t errlen)
 }
 
 /* A fresh plain client: new producer and consumer, then one message until its echo is back. */
-static int connect_once(void *ctx, double *connect_ms, double *inner_ms, char *err,
-                        size_t errlen)
+static int connect_once(void *ctx, double *connect_ms, double *inner_ms, char *err, size_t errlen)
 {
     pside *p = ctx;
     int64_t t0 = bench_now_ns();
@@ -224,7 +247,7 @@ static int connect_once(void *ctx, double *connect_ms, double *inner_ms, char *e
         bench_fill(buf, sizeof buf, 9999, (uint32_t)p->posted);
         int64_t t1 = bench_now_ns();
         if (produce(p, prod, buf, sizeof buf, err, errlen) == 0 &&
-            await_echo(p, c, prod, buf, sizeof buf, err, errlen) == 0) {
+            await_echo(c, prod, buf, sizeof buf, err, errlen) == 0) {
             int64_t t2 = bench_now_ns();
             *connect_ms = bench_ms_between(t0, t2);
             *inner_ms = bench_ms_between(t1, t2);
@@ -284,6 +307,8 @@ void *bench_plain_new(const bench_wargs *a, const bench_side_ops **ops, char *er
     p->a = *a;
     p->net.brokers = a->brokers;
     p->echo = a->echo;
+    const char *acks = getenv("KCHAT_BENCH_PLAIN_ACKS");
+    p->acks = acks && *acks == '1';
     char group[300];
     snprintf(group, sizeof group, "plain-%s", a->a2b);
     const char *out = a->alice ? a->a2b : a->b2a, *in = a->alice ? a->b2a : a->a2b;

@@ -11,12 +11,12 @@
 
 /* The figures derived from the raw results. */
 typedef struct summary {
-    double p50[BENCH_SIDES], p99[BENCH_SIDES], mean[BENCH_SIDES]; /* ms */
+    double p50[BENCH_SIDES], p99[BENCH_SIDES], mean[BENCH_SIDES];  /* ms */
     double echo_cpu_alice[BENCH_SIDES], echo_cpu_bob[BENCH_SIDES]; /* us per round trip */
     double echo_rec_a2b[BENCH_SIDES], echo_rec_b2a[BENCH_SIDES];   /* per round trip */
     double rate[BENCH_SIDES][BENCH_SIZES], mbps[BENCH_SIDES][BENCH_SIZES];
     double cpu_send[BENCH_SIDES][BENCH_SIZES], cpu_recv[BENCH_SIDES][BENCH_SIZES]; /* us/msg */
-    double rec_a2b[BENCH_SIDES][BENCH_SIZES], rec_b2a[BENCH_SIDES][BENCH_SIZES]; /* per msg */
+    double rec_a2b[BENCH_SIDES][BENCH_SIZES], rec_b2a[BENCH_SIDES][BENCH_SIZES];   /* per msg */
     double connect_med[BENCH_SIDES], inner_med[BENCH_SIDES];
     double idle_alice[BENCH_SIDES], idle_bob[BENCH_SIDES]; /* % of one core */
     double hs_rtt, hs_fresh_rtt; /* kchat handshake in plain round trips (steady, fresh) */
@@ -106,8 +106,8 @@ static void make_targets(const bench_results *r, const summary *m, target t[N_TA
         {"idle CPU per kchat process", idle, 1.0, true, "% core"},
         {"peak RSS kchat, interactive", (double)max_kchat_rss(r, false) / MIB, 32, true, "MiB"},
         {"peak RSS kchat, throughput", (double)max_kchat_rss(r, true) / MIB, 32, true, "MiB"},
-        {"messages lost or corrupted", (double)(r->side[K].tput[0].bad + r->side[K].tput[1].bad),
-         0, true, ""},
+        {"messages lost or corrupted", (double)(r->side[K].tput[0].bad + r->side[K].tput[1].bad), 0,
+         true, ""},
     };
     memcpy(t, all, sizeof all);
 }
@@ -167,8 +167,12 @@ static void print_table(const bench_opts *o, const bench_results *r, const summa
     const bench_side_result *k = &r->side[BENCH_KCHAT], *p = &r->side[BENCH_PLAIN];
     printf("kchat-bench: end-to-end encryption vs plain Kafka (same broker, same librdkafka "
            "settings, same run)\n");
-    printf("%s; %s, %d CPUs; broker %s; %.0f s%s\n\n", r->date, r->machine, r->ncpu, r->brokers,
+    printf("%s; %s, %d CPUs; broker %s; %.0f s%s\n", r->date, r->machine, r->ncpu, r->brokers,
            r->wall_s, o->quick ? "; QUICK (smoke) counts" : "");
+    if (o->window)
+        printf("throughput senders paced: at most %llu bytes undelivered\n",
+               (unsigned long long)o->window);
+    printf("\n");
     printf("  %-34s %12s %12s %10s\n", "", "kchat", "plain", "kchat/plain");
     printf("Echo round trip, 100 B, Alice -> Bob -> Alice (%zu each)\n", k->n_lat);
     row("p50 ms", m->p50[0], m->p50[1], "%.3f");
@@ -185,6 +189,8 @@ static void print_table(const bench_opts *o, const bench_results *r, const summa
            "message 1 sent -> secure, ms", m->inner_med[0], "-", m->hs_rtt, m->hs_fresh_rtt);
     printf("  %-34s %12s %12.2f\n", "first round trip of a fresh client", "-", m->inner_med[1]);
     row("connect -> secure / first echo, ms", m->connect_med[0], m->connect_med[1], "%.1f");
+    printf("  %-34s %12.2f %12.2f   (kchat: connect -> secure)\n", "  in plain RTT (p50)",
+           ratio(m->connect_med[0], m->p50[1]), ratio(m->connect_med[1], m->p50[1]));
     printf("Idle, connected, %.1f s (%% of one core)\n", k->idle_wall_s);
     row("Alice", m->idle_alice[0], m->idle_alice[1], "%.3f");
     row("Bob", m->idle_bob[0], m->idle_bob[1], "%.3f");
@@ -242,21 +248,21 @@ static void print_json(const bench_opts *o, const bench_results *r, const summar
 {
     json_t *targets = json_array();
     for (int i = 0; i < N_TARGETS; i++)
-        json_array_append_new(targets, json_pack("{s:s,s:f,s:s,s:f,s:b}", "name", t[i].name,
-                                                 "value", t[i].value, "op",
-                                                 t[i].at_most ? "<=" : ">=", "limit", t[i].limit,
-                                                 "met", met(&t[i])));
+        json_array_append_new(targets,
+                              json_pack("{s:s,s:f,s:s,s:f,s:b}", "name", t[i].name, "value",
+                                        t[i].value, "op", t[i].at_most ? "<=" : ">=", "limit",
+                                        t[i].limit, "met", met(&t[i])));
     json_t *root = json_pack(
-        "{s:s,s:s,s:i,s:s,s:f,s:b,s:o,s:o,s:{s:f,s:f,s:f,s:f,s:f,s:f,s:f},s:o,s:i}", "date",
-        r->date, "machine", r->machine, "ncpu", r->ncpu, "brokers", r->brokers, "wall_s",
-        r->wall_s, "quick", o->quick, "kchat", side_json(r, m, BENCH_KCHAT), "plain",
-        side_json(r, m, BENCH_PLAIN), "ratios", "echo_p50", ratio(m->p50[0], m->p50[1]),
-        "echo_p99", ratio(m->p99[0], m->p99[1]), "throughput_1KiB",
+        "{s:s,s:s,s:i,s:s,s:f,s:b,s:I,s:o,s:o,s:{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f},s:o,s:i}", "date",
+        r->date, "machine", r->machine, "ncpu", r->ncpu, "brokers", r->brokers, "wall_s", r->wall_s,
+        "quick", o->quick, "window_bytes", (json_int_t)o->window, "kchat",
+        side_json(r, m, BENCH_KCHAT), "plain", side_json(r, m, BENCH_PLAIN), "ratios", "echo_p50",
+        ratio(m->p50[0], m->p50[1]), "echo_p99", ratio(m->p99[0], m->p99[1]), "throughput_1KiB",
         ratio(m->rate[0][0], m->rate[1][0]), "throughput_64KiB",
         ratio(m->rate[0][1], m->rate[1][1]), "handshake_plain_rtt", m->hs_rtt,
         "handshake_fresh_plain_rtt", m->hs_fresh_rtt, "connect",
-        ratio(m->connect_med[0], m->connect_med[1]), "targets", targets, "targets_missed",
-        missed);
+        ratio(m->connect_med[0], m->connect_med[1]), "connect_plain_rtt",
+        ratio(m->connect_med[0], m->p50[1]), "targets", targets, "targets_missed", missed);
     char *text = root ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
     if (text)
         printf("%s\n", text);

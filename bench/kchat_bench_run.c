@@ -60,14 +60,12 @@ static int make_topics(run *R)
 static int make_invitation(run *R, int pair)
 {
     identity *bob = identity_generate();
-    invitation *inv =
-        bob ? invitation_new(R->topic[pair][0], R->topic[pair][1], identity_id(bob), R->err,
-                             R->errlen)
-            : NULL;
+    invitation *inv = bob ? invitation_new(R->topic[pair][0], R->topic[pair][1], identity_id(bob),
+                                           R->err, R->errlen)
+                          : NULL;
     int rc = -1;
     if (inv && invitation_format(inv, R->invitation[pair], sizeof R->invitation[pair]) > 0) {
-        sodium_bin2hex(R->bob_secret[pair], sizeof R->bob_secret[pair], identity_secret(bob),
-                       32);
+        sodium_bin2hex(R->bob_secret[pair], sizeof R->bob_secret[pair], identity_secret(bob), 32);
         rc = 0;
     }
     invitation_free(inv);
@@ -78,13 +76,13 @@ static int make_invitation(run *R, int pair)
 static int start_worker(run *R, bench_proc *p, const char *name, bool kchat, int pair, bool alice,
                         bool echo)
 {
-    const char *args[] = {"--kind",     kchat ? "kchat" : "plain",
-                          "--name",     name,
-                          "--role",     alice ? "alice" : "bob",
-                          "--echo",     echo ? "1" : "0",
-                          "--brokers",  R->o->brokers,
-                          "--a2b",      R->topic[pair][0],
-                          "--b2a",      R->topic[pair][1],
+    const char *args[] = {"--kind",      kchat ? "kchat" : "plain",
+                          "--name",      name,
+                          "--role",      alice ? "alice" : "bob",
+                          "--echo",      echo ? "1" : "0",
+                          "--brokers",   R->o->brokers,
+                          "--a2b",       R->topic[pair][0],
+                          "--b2a",       R->topic[pair][1],
                           "--state-dir", R->state_dir,
                           NULL};
     char line[2048];
@@ -205,7 +203,8 @@ static int echo_blocks(run *R)
 static int phase_echo(run *R)
 {
     int64_t off0[4], off1[4];
-    if (pair_offsets(R, PAIR_ECHO, off0) != 0 || echo_blocks(R) != 0 || pair_offsets(R, PAIR_ECHO, off1) != 0)
+    if (pair_offsets(R, PAIR_ECHO, off0) != 0 || echo_blocks(R) != 0 ||
+        pair_offsets(R, PAIR_ECHO, off1) != 0)
         return -1;
     for (int side = 0; side < BENCH_SIDES; side++) {
         R->r->side[side].echo_records_a2b = (uint64_t)(off1[2 * side] - off0[2 * side]);
@@ -306,11 +305,11 @@ static int tput_round(run *R, int side, int size_i, uint32_t n, bool measure)
     snprintf(cmd, sizeof cmd, "expect %u %zu %u %d", n, t->size, round, ms);
     if (bench_proc_cmd(rx, cmd, 10000, armed, sizeof armed, R->err, R->errlen) != 0)
         return -1;
-    snprintf(cmd, sizeof cmd, "send %u %zu %u", n, t->size, round);
+    snprintf(cmd, sizeof cmd, "send %u %zu %u %llu", n, t->size, round,
+             (unsigned long long)R->o->window);
     if (bench_proc_cmd(tx, cmd, ms, sent, sizeof sent, R->err, R->errlen) != 0 ||
         bench_proc_reply(rx, ms + 10000, got, sizeof got, R->err, R->errlen) != 0 ||
-        bench_proc_cmd(tx, "drain 120000", 130000, drained, sizeof drained, R->err,
-                       R->errlen) != 0)
+        bench_proc_cmd(tx, "drain 120000", 130000, drained, sizeof drained, R->err, R->errlen) != 0)
         return -1;
     t->sent_total += n;
     if (sscanf(sent, "ok %lld", &t0) != 1 || sscanf(got, "ok %lld %u", &last, &bad) != 2) {
@@ -407,6 +406,9 @@ static int run_phases(run *R)
         start_worker(R, &R->pb, "plain-bob", false, PAIR_PLAIN, false, true) != 0 ||
         start_worker(R, &R->pa, "plain-alice", false, PAIR_PLAIN, true, false) != 0)
         return -1;
+    const char *pause = getenv("KCHAT_BENCH_PAUSE"); /* seconds: time to attach a profiler */
+    if (pause)
+        sleep((unsigned)atoi(pause));
     if (phase_echo(R) != 0 || phase_idle(R) != 0 || phase_handshake(R) != 0)
         return -1;
     bench_proc_stop(&R->ka1);

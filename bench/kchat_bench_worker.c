@@ -3,7 +3,7 @@
  *   init SECRET|- INVITATION   (kchat: first line)      -> ok
  *   ready                      -> ok                     (Alice: secure / connected)
  *   echo N SIZE ROUND          -> ok LAT_US...
- *   send N SIZE ROUND          -> ok T0_NS
+ *   send N SIZE ROUND WINDOW   -> ok T0_NS
  *   expect N SIZE ROUND MS     -> armed, later: ok LAST_NS BAD
  *   drain MS                   -> ok
  *   connect                    -> ok CONNECT_MS INNER_MS
@@ -93,13 +93,13 @@ static int cmd_expect(worker *w, uint32_t n, size_t size, uint32_t round, int ms
     return replyf("ok %lld %u", (long long)last, bad);
 }
 
-static int cmd_send(worker *w, uint32_t n, size_t size, uint32_t round)
+static int cmd_send(worker *w, uint32_t n, size_t size, uint32_t round, uint64_t window)
 {
     char err[512] = "";
     int64_t t0 = 0;
     if (size > BENCH_MAX_SIZE)
         return reply_err("message too large");
-    if (w->ops->send(w->side, n, size, round, &t0, err, sizeof err) != 0)
+    if (w->ops->send(w->side, n, size, round, window, &t0, err, sizeof err) != 0)
         return reply_err(err);
     return replyf("ok %lld", (long long)t0);
 }
@@ -138,15 +138,16 @@ static int command(worker *w, char *line)
 {
     char verb[32] = "", arg[64] = "";
     unsigned n = 0, size = 0, round = 0;
+    unsigned long long window = 0;
     int ms = 0;
     if (sscanf(line, "%31s %63s", verb, arg) < 1)
         return reply_err("empty command");
     if (!strcmp(verb, "echo") && sscanf(line, "echo %u %u %u", &n, &size, &round) == 3)
         return cmd_echo(w, n, size, round);
-    if (!strcmp(verb, "send") && sscanf(line, "send %u %u %u", &n, &size, &round) == 3)
-        return cmd_send(w, n, size, round);
-    if (!strcmp(verb, "expect") &&
-        sscanf(line, "expect %u %u %u %d", &n, &size, &round, &ms) == 4)
+    if (!strcmp(verb, "send") &&
+        sscanf(line, "send %u %u %u %llu", &n, &size, &round, &window) == 4)
+        return cmd_send(w, n, size, round, window);
+    if (!strcmp(verb, "expect") && sscanf(line, "expect %u %u %u %d", &n, &size, &round, &ms) == 4)
         return cmd_expect(w, n, size, round, ms);
     return cmd_simple(w, verb, arg);
 }

@@ -98,6 +98,8 @@ static rd_kafka_resp_err_t on_broker_state(rd_kafka_t *rk, int32_t broker_id, co
     (void)rk;
     (void)secproto;
     net_client *cl = ic_opaque;
+    if (port == 0)
+        return RD_KAFKA_RESP_ERR_NO_ERROR; /* a logical broker (GroupCoordinator, ...) */
     bool up = strcmp(state, "UP") == 0 || strcmp(state, "UPDATE") == 0;
     if (note_state(cl, broker_id, name ? name : "", port, up)) {
         atomic_fetch_add(&cl->up_seq, 1);
@@ -158,6 +160,10 @@ static int broker_name_len(const char *name, int len)
 static void simplify_cause(const char *reason, char *out, size_t outlen)
 {
     const char *sep = strstr(reason, ": ");
+    if (sep && !memchr(reason, ':', (size_t)(sep - reason)) && strstr(sep + 2, ": ")) {
+        reason = sep + 2; /* "GroupCoordinator: host:port: ..." */
+        sep = strstr(reason, ": ");
+    }
     if (!sep) {
         snprintf(out, outlen, "%s", reason);
         return;
@@ -169,12 +175,28 @@ static void simplify_cause(const char *reason, char *out, size_t outlen)
         what = failed + strlen(" failed: ");
     const char *after = strstr(what, " (after ");
     int whatlen = after ? (int)(after - what) : (int)strlen(what);
+    /* librdkafka's guess for any disconnect soon after connecting; a stopped broker is likelier */
+    if (strncmp(what, "Disconnected: verify that security.protocol", 43) == 0)
+        whatlen = (int)strlen("Disconnected");
     snprintf(out, outlen, "%.*s: %.*s", hostlen, reason, whatlen, what);
+}
+
+/* librdkafka queues ALL_BROKERS_DOWN just before it tells on_broker_state that the last broker
+ * went down, so the table may lag for a moment: give it up to 50 ms to agree. If a broker is
+ * still up after that, the outage is already over. */
+static bool all_down_confirmed(net_client *cl)
+{
+    for (int i = 0; i < 50; i++) {
+        if (brokers_up(cl) == 0)
+            return true;
+        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    }
+    return false;
 }
 
 static void on_all_down(net_client *cl, const char *reason)
 {
-    if (cl->down_reported || brokers_up(cl) > 0)
+    if (cl->down_reported)
         return;
     /* Without a connection failure since the last connect this is the broker closing idle
      * connections; librdkafka reconnects when it needs to. */
@@ -183,6 +205,8 @@ static void on_all_down(net_client *cl, const char *reason)
             cl->log(cl->log_ctx, LOG_DEBUG, "kchat: all broker connections are idle-closed");
         return;
     }
+    if (!all_down_confirmed(cl))
+        return;
     char line[512];
     snprintf(line, sizeof line, "all brokers down (%s)", cl->cause[0] ? cl->cause : reason);
     cl->down_reported = true;

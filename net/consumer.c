@@ -13,6 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Bounds on the waits for the cluster: a commit, and closing (its final commit). */
+#define NET_COMMIT_WAIT_MS 3000
+#define NET_CLOSE_WAIT_MS 3000
+#define NET_END_WAIT_MS 10000 /* finding the end offset for NET_START_END */
+
 struct net_consumer {
     net_client cl;
     rd_kafka_t *rk;
@@ -34,12 +39,33 @@ static int64_t start_offset(net_start start)
     }
 }
 
+/* Serves queued errors and logs (nothing is assigned yet, so no records can come). */
+static void serve_errors(net_consumer *c)
+{
+    rd_kafka_message_t *m;
+    while ((m = rd_kafka_consumer_poll(c->rk, 0)) != NULL)
+        rd_kafka_message_destroy(m);
+}
+
 /* NET_START_END is resolved here, before returning: a lazily resolved "end" could land after
  * a reply that arrives right away, and that reply would be skipped. */
 static int resolve_end(net_consumer *c, int64_t *offset, char *err, size_t errlen)
 {
     int64_t lo = 0, hi = 0;
-    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(c->rk, c->topic, 0, &lo, &hi, 10000);
+    rd_kafka_resp_err_t e =
+        rd_kafka_query_watermark_offsets(c->rk, c->topic, 0, &lo, &hi, NET_END_WAIT_MS);
+    if (e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || e == RD_KAFKA_RESP_ERR__TRANSPORT ||
+        e == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+        serve_errors(c); /* the connection failure behind it, for the message */
+        net_client_unreachable(&c->cl, NET_END_WAIT_MS, err, errlen);
+        return -1;
+    }
+    if (e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION || e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+        e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+        net_errf(err, errlen, "cannot read topic '%s': it does not exist on %s", c->topic,
+                 c->cl.brokers);
+        return -1;
+    }
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
         net_errf(err, errlen, "cannot find the end of topic '%s': %s", c->topic,
                  rd_kafka_err2str(e));
@@ -233,18 +259,34 @@ int net_consumer_done(net_consumer *c, int64_t offset)
     return e == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : -1;
 }
 
+/* Commits the stored position and waits at most timeout_ms for the answer. */
+static rd_kafka_resp_err_t commit_wait(net_consumer *c, int timeout_ms)
+{
+    rd_kafka_queue_t *rq = rd_kafka_queue_new(c->rk);
+    rd_kafka_resp_err_t e = rd_kafka_commit_queue(c->rk, NULL, rq, NULL, NULL);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(rq, timeout_ms);
+        e = ev ? rd_kafka_event_error(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
+        if (ev)
+            rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_queue_destroy(rq);
+    if (e == RD_KAFKA_RESP_ERR__NO_OFFSET)
+        return RD_KAFKA_RESP_ERR_NO_ERROR; /* nothing new to commit */
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        char line[512];
+        snprintf(line, sizeof line, "cannot commit the read position of topic '%s': %s", c->topic,
+                 rd_kafka_err2str(e));
+        net_client_report(&c->cl, LOG_WARNING, line);
+    }
+    return e;
+}
+
 int net_consumer_commit(net_consumer *c)
 {
     if (!c->group)
         return 0;
-    rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, NULL, 0);
-    if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR__NO_OFFSET)
-        return 0;
-    char line[512];
-    snprintf(line, sizeof line, "cannot commit the read position of topic '%s': %s", c->topic,
-             rd_kafka_err2str(e));
-    net_client_report(&c->cl, LOG_WARNING, line);
-    return -1;
+    return commit_wait(c, NET_COMMIT_WAIT_MS) == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : -1;
 }
 
 int64_t net_consumer_end_offset(net_consumer *c, int timeout_ms)
@@ -260,21 +302,42 @@ int net_consumer_fd(net_consumer *c)
     return c->wake[0];
 }
 
+/* rd_kafka_consumer_close, but giving up after timeout_ms (a cluster that is down would keep
+ * it waiting for the final commit for minutes). True when closed. */
+static bool close_bounded(net_consumer *c, int timeout_ms)
+{
+    rd_kafka_queue_t *cq = rd_kafka_queue_new(c->rk);
+    rd_kafka_error_t *e = rd_kafka_consumer_close_queue(c->rk, cq);
+    if (e)
+        rd_kafka_error_destroy(e);
+    int64_t deadline = net_now_ms() + timeout_ms;
+    while (!e && !rd_kafka_consumer_closed(c->rk) && net_now_ms() < deadline) {
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(cq, 50);
+        if (ev)
+            rd_kafka_event_destroy(ev);
+    }
+    bool closed = !e && rd_kafka_consumer_closed(c->rk);
+    rd_kafka_queue_destroy(cq);
+    return closed;
+}
+
 void net_consumer_close(net_consumer *c)
 {
     if (!c)
         return;
+    bool closed = false;
     if (c->rk) {
-        if (c->group)
-            net_consumer_commit(c);
-        rd_kafka_consumer_close(c->rk);
+        /* With the cluster down the commit cannot succeed: the next start re-reads a little. */
+        int wait = c->cl.down_reported ? NET_COMMIT_WAIT_MS / 6 : NET_COMMIT_WAIT_MS;
+        bool committed = !c->group || commit_wait(c, wait) == 0;
+        closed = close_bounded(c, committed ? NET_CLOSE_WAIT_MS : NET_CLOSE_WAIT_MS / 3);
     }
     if (c->q) {
         rd_kafka_queue_io_event_enable(c->q, -1, NULL, 0);
         rd_kafka_queue_destroy(c->q);
     }
     if (c->rk)
-        rd_kafka_destroy(c->rk);
+        rd_kafka_destroy_flags(c->rk, closed ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     net_wake_close(c->wake);
     net_client_destroy(&c->cl);
     free(c);

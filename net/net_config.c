@@ -19,6 +19,7 @@ static const net_prop common_defaults[] = {
     {"socket.nagle.disable", "true"},
     {"allow.auto.create.topics", "false"},
     {"client.id", "kchat"},
+    {"reconnect.backoff.max.ms", "2000"}, /* back within 2 s of the cluster's return */
     {NULL, NULL},
 };
 
@@ -40,6 +41,10 @@ static const net_prop consumer_defaults[] = {
     {"auto.commit.interval.ms", "1000"},
     {"enable.partition.eof", "false"},
     {"auto.offset.reset", "earliest"},
+    /* No group membership (assign), so no heartbeats; but closing waits up to the session
+     * timeout for a coordinator that is down. */
+    {"session.timeout.ms", "3000"},
+    {"heartbeat.interval.ms", "1000"},
     {NULL, NULL},
 };
 

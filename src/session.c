@@ -37,8 +37,10 @@ static void on_net_log(void *ctx, int level, const char *line)
 static void on_net_error(void *ctx, int level, const char *line)
 {
     session *s = ctx;
-    if (s->done)
-        return; /* shutting down: the session has said why, and flushing says what was lost */
+    /* Starting (no consumer yet) or ending: a failure there gets one line of the session's own
+     * (setup_kafka, shutdown_session); the clients' "all brokers down" would only repeat it. */
+    if (s->done || !s->cons)
+        return;
     ui_event *ev = session_event(level >= 6 ? UI_EV_STATE : UI_EV_ERROR);
     if (!ev)
         return;
@@ -245,12 +247,14 @@ static void describe_missing(session *s)
     if (s->peer_echoes && sent > s->echoed.upto)
         unechoed = sent - s->echoed.upto - s->echoed.n;
     const out_msg *first = outbox_at(&s->out, 0);
+    char which[64] = "";
+    if (first)
+        snprintf(which, sizeof which, " (first: seq %llu)", (unsigned long long)first->seq);
     session_emit_text(s, UI_EV_ERROR,
-                      "timed out after %.0f s: %llu of %llu messages not delivered%s%llu, %llu "
+                      "timed out after %.0f s: %llu of %llu messages not delivered%s, %llu "
                       "not echoed (first missing echo: seq %llu)",
-                      s->cfg.timeout_s, undelivered, (unsigned long long)sent,
-                      first ? " (first: seq " : "", first ? (unsigned long long)first->seq : 0ULL,
-                      unechoed, (unsigned long long)(s->echoed.upto + 1));
+                      s->cfg.timeout_s, undelivered, (unsigned long long)sent, which, unechoed,
+                      (unsigned long long)(s->echoed.upto + 1));
 }
 
 static void timers(session *s, double now)
@@ -320,13 +324,15 @@ static int setup_kafka(session *s)
     snprintf(group, sizeof group, "kchat-%s", s->in_topic);
     s->cons = net_consumer_new(&s->cfg.net, s->in_topic, bob ? group : NULL,
                                bob ? NET_START_STORED : NET_START_END, err, sizeof err);
+    const char *where = s->cfg.net.brokers ? s->cfg.net.brokers : "?";
     if (!s->cons) {
-        session_emit_text(s, UI_EV_ERROR, "%s", err);
+        session_emit_text(s, UI_EV_ERROR, "%s (Kafka at %s)", err, where);
         return -1;
     }
     s->startup_end = bob ? net_consumer_end_offset(s->cons, 10000) : 0;
     if (s->startup_end < 0) {
-        session_emit_text(s, UI_EV_ERROR, "cannot read the end of topic %s", s->in_topic);
+        session_emit_text(s, UI_EV_ERROR, "cannot read the end of topic %s (Kafka at %s)",
+                          s->in_topic, where);
         return -1;
     }
     return 0;
@@ -353,6 +359,7 @@ static void step(session *s, uint64_t *se, uint64_t *re)
     net_producer_poll(s->prod, 0);
     double now = session_now_ms();
     timers(s, now);
+    save_state(s); /* sequence numbers handed out above are saved before anything is sent */
     session_tx_pump(s, now);
     session_tx_ack(s);
     check_epochs(s, se, re);

@@ -81,8 +81,16 @@ void session_tx_queue(session *s, const uint8_t *text, size_t len, uint64_t echo
         return;
     }
     uint8_t flags = echo_of ? RECORD_FLAG_ECHO : 0;
-    if (!outbox_push(&s->out, text, len, echo_of, flags))
+    if (!outbox_push(&s->out, text, len, echo_of, flags)) {
         session_emit_text(s, UI_EV_ERROR, "out of memory; message not queued");
+        return;
+    }
+    /* The number is spent: a resumed Bob must not give it to another message (the peer would
+     * drop that one as a duplicate). Saved before the message is sent (see step()). */
+    if (s->cfg.state) {
+        s->cfg.state->send_next = s->out.next_seq;
+        s->state_dirty = true;
+    }
 }
 
 static void retransmit_due(session *s, double now)

@@ -198,6 +198,14 @@ class Chat:
     def close(self):
         for p in self.peers:
             p.kill()
+        keep = os.environ.get("KCHAT_E2E_KEEP")  # a directory: every peer's events and stderr
+        if keep:
+            os.makedirs(keep, exist_ok=True)
+            for i, p in enumerate(self.peers):
+                if isinstance(p, Peer):
+                    with open(os.path.join(keep, f"{i:02d}-{p.name}.jsonl"), "w") as f:
+                        f.writelines(json.dumps(e) + "\n" for e in p.events)
+                        f.writelines(f"stderr: {line}\n" for line in p.stderr)
         self.tmp.cleanup()
 
     def __enter__(self):

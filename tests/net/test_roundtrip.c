@@ -69,6 +69,17 @@ static void test_roundtrip(const char *topic)
     CHECK(rec.offset == 2 && rec.len == 0 && rec.data != NULL);
     net_record_release(&rec);
 
+    /* NET_START_END: only what is written after net_consumer_new returns, with no race. */
+    net_consumer *tail = net_consumer_new(&cfg, topic, NULL, NET_START_END, err, sizeof err);
+    CHECK(tail != NULL);
+    if (tail) {
+        CHECK(produce_sync(p, &d, "new", 3, 10, 15000) == 3);
+        CHECK(consume_wait(tail, &rec, 15000, err, sizeof err) == 1);
+        CHECK(rec.offset == 3 && rec.len == 3 && memcmp(rec.data, "new", 3) == 0);
+        net_record_release(&rec);
+        net_consumer_close(tail);
+    }
+
     CHECK(sink_count(&s.errors) == 0);
     sink_print(&s.errors, "errors");
     net_consumer_close(c);
@@ -163,6 +174,12 @@ static void test_missing_topic(void)
         CHECK(strstr(err, topic) != NULL);
         net_consumer_close(c);
     }
+    /* Starting at the end needs the end: a missing topic fails right away. */
+    c = net_consumer_new(&cfg, topic, NULL, NET_START_END, err, sizeof err);
+    CHECK(c == NULL);
+    printf("missing topic at end: %s\n", err);
+    CHECK(strstr(err, "does not exist") != NULL && strstr(err, topic) != NULL);
+    net_consumer_close(c);
     sink_print(&s.errors, "missing topic errors");
     free(topic);
     sinks_free(&s);

@@ -102,6 +102,12 @@ static void test_consumer(void)
     sink_print(&s.errors, "consumer errors");
     CHECK(sink_find(&s.errors, "all brokers down (" NOWHERE ": Connection refused)", 0) == 0);
     CHECK(net_consumer_end_offset(c, 500) == -1);
+    /* NET_START_END needs the end offset before it can start: a clear failure. */
+    int64_t t_end = now_ms();
+    CHECK(net_consumer_new(&cfg, "kchat-unreachable", NULL, NET_START_END, err, sizeof err) ==
+          NULL);
+    printf("start at end: %s (%lld ms)\n", err, (long long)(now_ms() - t_end));
+    CHECK(strcmp(err, "cannot reach Kafka at " NOWHERE " within 10 s (Connection refused)") == 0);
     int64_t t0 = now_ms();
     net_consumer_close(c);
     printf("consumer close took %lld ms\n", (long long)(now_ms() - t0));
