@@ -38,13 +38,15 @@ void event_queue_push(event_queue *q, ui_event *ev)
     n->ev = ev;
     n->next = NULL;
     pthread_mutex_lock(&q->lock);
+    bool was_empty = !q->tail;
     if (q->tail)
         q->tail->next = n;
     else
         q->head = n;
     q->tail = n;
     pthread_mutex_unlock(&q->lock);
-    wake_signal(&q->w);
+    if (was_empty) /* readers pop until empty after draining, so one wake-up is enough */
+        wake_signal(&q->w);
 }
 
 bool event_queue_pop(event_queue *q, ui_event **out)

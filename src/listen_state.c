@@ -164,25 +164,22 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-int listen_state_save(const char *path, const listen_state *st, char *err, size_t errlen)
+int listen_state_save(const char *path, listen_state *st, char *err, size_t errlen)
 {
-    if (xdg_make_parent(path, err, errlen) != 0)
+    if (!st->dir_ready && xdg_make_parent(path, err, errlen) != 0)
         return -1;
+    st->dir_ready = true;
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    char *buf = sodium_malloc(STATE_BUF_MAX);
-    if (!buf) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    int len = format_state(st, buf, STATE_BUF_MAX);
+    char buf[STATE_BUF_MAX]; /* holds the invitation secret: wiped below */
+    int len = format_state(st, buf, sizeof buf);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     int rc = -1;
     if (fd >= 0 && len > 0 && len < STATE_BUF_MAX && write_all(fd, buf, (size_t)len) == 0)
         rc = 0;
     if (fd >= 0 && close(fd) != 0)
         rc = -1;
-    sodium_free(buf);
+    sodium_memzero(buf, sizeof buf);
     if (rc == 0 && rename(tmp, path) != 0)
         rc = -1;
     if (rc != 0) {

@@ -25,6 +25,7 @@ typedef struct listen_state {
     uint64_t shown;     /* Alice's messages 1..shown were shown */
     uint64_t acked;     /* and 1..acked acknowledged */
     uint64_t send_next; /* Bob's next sequence number */
+    bool dir_ready;     /* not saved: the directory is known to exist */
 } listen_state;
 
 listen_state *listen_state_new(void);
@@ -32,6 +33,6 @@ void listen_state_free(listen_state *st);
 int listen_state_default_path(char *out, size_t cap);
 /* 0 on success; -1 with err filled (missing file: "no earlier listen to resume (X not found)"). */
 int listen_state_load(const char *path, listen_state *st, char *err, size_t errlen);
-int listen_state_save(const char *path, const listen_state *st, char *err, size_t errlen);
+int listen_state_save(const char *path, listen_state *st, char *err, size_t errlen);
 
 #endif

@@ -34,6 +34,15 @@ static void on_net_log(void *ctx, int level, const char *line)
     }
 }
 
+ui_state session_current_state(const session *s)
+{
+    if (s->confirmed)
+        return UI_STATE_SECURE;
+    if (s->ch || s->pending)
+        return UI_STATE_HANDSHAKING;
+    return UI_STATE_WAITING;
+}
+
 static void on_net_error(void *ctx, int level, const char *line)
 {
     session *s = ctx;
@@ -41,10 +50,10 @@ static void on_net_error(void *ctx, int level, const char *line)
      * (setup_kafka, shutdown_session); the clients' "all brokers down" would only repeat it. */
     if (s->done || !s->cons)
         return;
-    ui_event *ev = session_event(level >= 6 ? UI_EV_STATE : UI_EV_ERROR);
+    ui_event *ev = session_event(UI_EV_STATE);
     if (!ev)
         return;
-    ev->state = level >= 6 ? UI_STATE_SECURE : UI_STATE_BROKEN;
+    ev->state = level >= 6 ? session_current_state(s) : UI_STATE_BROKEN;
     ev->text = strdup(line);
     event_queue_push(s->events, ev);
 }
@@ -101,13 +110,15 @@ static void post(session *s, int kind, const char *text, size_t len)
         it->len = len;
     }
     pthread_mutex_lock(&s->in_lock);
+    bool was_empty = !s->in_tail;
     if (s->in_tail)
         s->in_tail->next = it;
     else
         s->in_head = it;
     s->in_tail = it;
     pthread_mutex_unlock(&s->in_lock);
-    wake_signal(&s->in_wake);
+    if (was_empty) /* the session takes the whole queue at once; one wake-up is enough */
+        wake_signal(&s->in_wake);
 }
 
 void session_post_line(session *s, const char *text, size_t len)
@@ -149,14 +160,8 @@ static void command(session *s, const char *name)
         s->quitting = true;
         session_finish(s, KCHAT_EXIT_OK);
     } else if (!strcmp(name, "rekey")) {
-        if (s->ch && channel_established(s->ch) && channel_rekey_now(s->ch) == CHANNEL_OK) {
-            ui_event *ev = session_event(UI_EV_REKEY);
-            if (ev) {
-                ev->seq = channel_send_epoch(s->ch);
-                ev->out = true;
-                session_emit(s, ev);
-            }
-        } else {
+        /* the rekey event itself comes from check_epochs, like automatic rekeys */
+        if (!s->ch || !channel_established(s->ch) || channel_rekey_now(s->ch) != CHANNEL_OK) {
             session_emit_text(s, UI_EV_ERROR, "no secure channel to rekey yet");
         }
     } else if (!strcmp(name, "stats")) {
@@ -345,11 +350,13 @@ static void wait_for_work(session *s, int timeout_ms)
         {.fd = net_consumer_fd(s->cons), .events = POLLIN},
         {.fd = net_producer_fd(s->prod), .events = POLLIN},
     };
-    if (poll(fds, 3, timeout_ms) > 0) {
+    if (poll(fds, 3, timeout_ms) <= 0)
+        return;
+    if (fds[0].revents & POLLIN)
         wake_drain(&s->in_wake);
-        net_drain_fd(fds[1].fd);
-        net_drain_fd(fds[2].fd);
-    }
+    for (int i = 1; i < 3; i++)
+        if (fds[i].revents & POLLIN)
+            net_drain_fd(fds[i].fd);
 }
 
 static void step(session *s, uint64_t *se, uint64_t *re)

@@ -216,10 +216,23 @@ static void new_conversation(session *s, const uint8_t *conv)
     s->state_dirty = true;
 }
 
+/* Why the peer is trusted, in words for /peer. */
+static const char *trust_reason(const session *s)
+{
+    if (trust_policy_is_anyone(s->cfg.trust))
+        return s->cfg.psk ? "holds the invitation secret (XXpsk3)"
+                          : "not verified: --trust-any accepts anyone";
+    if (s->cfg.role == SESSION_ALICE)
+        return "is the identity the invitation names, and holds its secret (XXpsk3)";
+    return s->cfg.psk ? "listed with --trust, and holds the invitation secret (XXpsk3)"
+                      : "listed with --trust";
+}
+
 static void emit_established(session *s, double since)
 {
     ui_event *ev = session_event(UI_EV_ESTABLISHED);
     if (ev) {
+        ev->text = strdup(trust_reason(s));
         ev->peer = strdup(channel_peer_id(s->ch));
         ev->suite = strdup(channel_suite(s->ch));
         ev->ms = session_now_ms() - since;

@@ -107,6 +107,7 @@ struct session {
 double session_now_ms(void);
 void session_finish(session *s, int code);
 void session_peer_left(session *s);
+ui_state session_current_state(const session *s);
 
 /* session_emit.c */
 ui_event *session_event(ui_event_type type);

@@ -105,6 +105,8 @@ static void on_msg(session *s, const channel_record *r, int64_t offset)
     }
     s->ack_due = true;
     bool dup = seqset_has(&s->seen, r->seq);
+    if (dup && r->seq <= s->acked_in)
+        s->ack_sent = UINT64_MAX; /* the peer resent it: our acknowledgement was lost, send again */
     if (dup && !(s->cfg.echo && r->seq > s->acked_in && r->seq > s->echo_queued))
         return;
     uint8_t *text = NULL;

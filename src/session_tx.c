@@ -235,8 +235,7 @@ void session_tx_delivery(void *ctx, uint64_t token, int64_t offset, const char *
     }
     if (s->broker_down) {
         s->broker_down = false;
-        session_emit_state(s, s->confirmed ? UI_STATE_SECURE : UI_STATE_HANDSHAKING,
-                           "Kafka reachable again");
+        session_emit_state(s, session_current_state(s), "Kafka reachable again");
     }
     if (!(token & 1))
         return;

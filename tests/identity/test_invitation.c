@@ -150,7 +150,7 @@ static void test_messages(void)
     CHECK(refused(text, "invalid identifier"));
     snprintf(text, sizeof text, "kchat1:a:b:%sa:%s:00000000", BOB, SECRET);
     CHECK(refused(text, "invalid identifier"));
-    snprintf(text, sizeof text, "kchat1:a:b:M%.47s:%s:00000000", BOB + 1, SECRET);
+    snprintf(text, sizeof text, "kchat1:a:b:M%.47s:%s:00000000", &BOB[1], SECRET);
     CHECK(refused(text, "invalid identifier"));
     snprintf(text, sizeof text, "kchat1:a:b:miv2-nzn6-4ppj:%s:00000000", SECRET);
     CHECK(refused(text, "invalid identifier"));
