@@ -12,6 +12,10 @@
  *         --drop N           withhold frame N
  *       Prints "ready" once both topics are read, then one line per fault applied.
  *
+ *   kafka_relay flip -b BROKERS -t TOPIC
+ *       Writes into TOPIC a copy of its last data frame with one ciphertext bit flipped (a
+ *       tampered record for the receiver to reject); prints the copy's source offset.
+ *
  *   kafka_relay dump -b BROKERS -t TOPIC
  *       Prints every record of partition 0 present now, one line each:
  *         offset=N key=HEX value=HEX headers=NAME:HEX,...
@@ -83,7 +87,8 @@ static int usage(void)
 {
     fputs("usage: kafka_relay relay --from B1 --to B2 --a2b T --b2a T [--flip N] [--replay N]\n"
           "                   [--garbage-after N] [--truncate N] [--foreign N] [--drop N]\n"
-          "       kafka_relay dump -b BROKERS -t TOPIC\n",
+          "       kafka_relay dump -b BROKERS -t TOPIC\n"
+          "       kafka_relay flip -b BROKERS -t TOPIC\n",
           stderr);
     return 2;
 }
@@ -393,6 +398,73 @@ static int cmd_dump(int argc, char **argv)
     return rc;
 }
 
+/* ---- flip: tamper with a real record in place ---- */
+
+static int last_data_frame(const net_config *cfg, const char *topic, uint8_t *buf, size_t *len,
+                           int64_t *offset)
+{
+    char err[512];
+    net_consumer *c = net_consumer_new(cfg, topic, NULL, NET_START_BEGINNING, err, sizeof err);
+    if (!c) {
+        fprintf(stderr, "kafka_relay: %s\n", err);
+        return -1;
+    }
+    int64_t end = net_consumer_end_offset(c, 10000), last = -1;
+    *offset = -1;
+    for (int idle = 0; last + 1 < end && idle < 100;) {
+        net_record r;
+        int rc = net_consumer_poll(c, 100, &r, err, sizeof err);
+        if (rc <= 0) {
+            idle++;
+            continue;
+        }
+        last = r.offset;
+        if (r.len > FRAME_HEADER_DATA + 16 && r.len <= 70000 && r.data[1] == FRAME_TYPE_DATA) {
+            memcpy(buf, r.data, r.len);
+            *len = r.len;
+            *offset = r.offset;
+        }
+        net_record_release(&r);
+    }
+    net_consumer_close(c);
+    return *offset >= 0 ? 0 : -1;
+}
+
+static int cmd_flip(int argc, char **argv)
+{
+    const char *brokers = NULL, *topic = NULL;
+    for (int i = 2; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "-b"))
+            brokers = argv[i + 1];
+        else if (!strcmp(argv[i], "-t"))
+            topic = argv[i + 1];
+    }
+    if (!brokers || !topic || argc % 2)
+        return usage();
+    net_config cfg = {.brokers = brokers};
+    static uint8_t buf[70000];
+    size_t len = 0;
+    int64_t offset = -1;
+    if (last_data_frame(&cfg, topic, buf, &len, &offset) != 0) {
+        fprintf(stderr, "kafka_relay: no data frame in %s\n", topic);
+        return 1;
+    }
+    buf[FRAME_HEADER_DATA + 1] ^= 0x01;
+    char err[512];
+    net_producer *p = net_producer_new(&cfg, topic, NULL, NULL, err, sizeof err);
+    int rc = p && net_producer_send(p, buf, len, 0, err, sizeof err) == 0 &&
+                     net_producer_flush(p, 10000) == 0
+                 ? 0
+                 : 1;
+    if (p)
+        net_producer_free(p);
+    if (rc)
+        fprintf(stderr, "kafka_relay: cannot write the tampered copy: %s\n", err);
+    else
+        printf("flipped a copy of offset %lld\n", (long long)offset);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (sodium_init() < 0 || argc < 2)
@@ -403,5 +475,7 @@ int main(int argc, char **argv)
         return cmd_relay(argc, argv);
     if (!strcmp(argv[1], "dump"))
         return cmd_dump(argc, argv);
+    if (!strcmp(argv[1], "flip"))
+        return cmd_flip(argc, argv);
     return usage();
 }
