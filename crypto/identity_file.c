@@ -12,6 +12,7 @@
 #include "crypto/identity.h"
 
 #include "crypto/encoding.h"
+#include "crypto/errf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -60,19 +61,6 @@ typedef struct header {
     size_t mem;
 } header;
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static bool starts_with(const char *s, size_t len, const char *prefix)
 {
     size_t n = strlen(prefix);
@@ -84,7 +72,7 @@ static bool sodium_ready(char *err, size_t errlen)
 {
     if (sodium_init() >= 0)
         return true;
-    set_err(err, errlen, "cannot initialise libsodium");
+    crypto_errf(err, errlen, "cannot initialise libsodium");
     return false;
 }
 
@@ -147,19 +135,20 @@ static int header_error(hdr_kind kind, const char *name, char *err, size_t errle
 {
     switch (kind) {
     case HDR_FOREIGN:
-        set_err(err, errlen, "%s is not a kchat identity file", name);
+        crypto_errf(err, errlen, "%s is not a kchat identity file", name);
         break;
     case HDR_VERSION:
-        set_err(err, errlen,
-                "identity file %s has an unsupported format version (this kchat reads "
-                "kchat-identity-v1)",
-                name);
+        crypto_errf(err, errlen,
+                    "identity file %s has an unsupported format version (this kchat reads "
+                    "kchat-identity-v1)",
+                    name);
         break;
     case HDR_LIMITS:
-        set_err(err, errlen, "identity file %s asks for unsupported key derivation limits", name);
+        crypto_errf(err, errlen, "identity file %s asks for unsupported key derivation limits",
+                    name);
         break;
     default:
-        set_err(err, errlen, "identity file %s is corrupted (bad header line)", name);
+        crypto_errf(err, errlen, "identity file %s is corrupted (bad header line)", name);
         break;
     }
     return -1;
@@ -177,13 +166,13 @@ typedef struct cursor {
 
 static int truncated(const cursor *c)
 {
-    set_err(c->err, c->errlen, "identity file %s is truncated", c->name);
+    crypto_errf(c->err, c->errlen, "identity file %s is truncated", c->name);
     return -1;
 }
 
 static int corrupted(const cursor *c, const char *what)
 {
-    set_err(c->err, c->errlen, "identity file %s is corrupted (%s)", c->name, what);
+    crypto_errf(c->err, c->errlen, "identity file %s is corrupted (%s)", c->name, what);
     return -1;
 }
 
@@ -218,7 +207,7 @@ static identity *parse_plain(cursor *c)
         return NULL;
     uint8_t *secret = sodium_malloc(KEY_LEN);
     if (secret == NULL) {
-        set_err(c->err, c->errlen, "out of memory");
+        crypto_errf(c->err, c->errlen, "out of memory");
         return NULL;
     }
     identity *id = NULL;
@@ -227,7 +216,7 @@ static identity *parse_plain(cursor *c)
     else if (base64url_decode(pub, KEY_LEN, NULL, pub_text, KEY_TEXT_LEN) != 0)
         corrupted(c, "bad public key encoding");
     else if ((id = identity_from_secret(secret)) == NULL)
-        set_err(c->err, c->errlen, "out of memory");
+        crypto_errf(c->err, c->errlen, "out of memory");
     else if (memcmp(identity_public(id), pub, KEY_LEN) != 0) {
         corrupted(c, "public key does not match secret key");
         identity_free(id);
@@ -246,7 +235,7 @@ static uint8_t *derive_key(const char *passphrase, const uint8_t *salt, unsigned
                                      crypto_pwhash_ALG_ARGON2ID13) == 0)
         return key;
     sodium_free(key);
-    set_err(err, errlen, "out of memory deriving the identity file key");
+    crypto_errf(err, errlen, "out of memory deriving the identity file key");
     return NULL;
 }
 
@@ -257,13 +246,13 @@ static identity *unseal(cursor *c, const uint8_t *blob, const char *hdr, size_t 
     uint8_t *secret = sodium_malloc(KEY_LEN);
     identity *id = NULL;
     if (key == NULL || secret == NULL) {
-        set_err(c->err, c->errlen, "out of memory");
+        crypto_errf(c->err, c->errlen, "out of memory");
     } else if (crypto_aead_xchacha20poly1305_ietf_decrypt(
                    secret, NULL, NULL, blob + SALT_LEN + NONCE_LEN, CT_LEN, (const uint8_t *)hdr,
                    hdr_len, blob + SALT_LEN, key) != 0) {
-        set_err(c->err, c->errlen, "wrong passphrase or corrupted identity file %s", c->name);
+        crypto_errf(c->err, c->errlen, "wrong passphrase or corrupted identity file %s", c->name);
     } else if ((id = identity_from_secret(secret)) == NULL) {
-        set_err(c->err, c->errlen, "out of memory");
+        crypto_errf(c->err, c->errlen, "out of memory");
     }
     sodium_free(key);
     sodium_free(secret);
@@ -282,8 +271,9 @@ static identity *parse_sealed(cursor *c, const char *hdr, size_t hdr_len, const 
         return NULL;
     }
     if (passphrase == NULL || passphrase[0] == '\0') {
-        set_err(c->err, c->errlen,
-                "identity file %s is sealed with a passphrase; a passphrase is needed", c->name);
+        crypto_errf(c->err, c->errlen,
+                    "identity file %s is sealed with a passphrase; a passphrase is needed",
+                    c->name);
         return NULL;
     }
     return unseal(c, blob, hdr, hdr_len, h, passphrase);
@@ -296,7 +286,7 @@ static identity *parse_named(const char *name, const char *text, size_t len, con
     if (!sodium_ready(err, errlen))
         return NULL;
     if (text == NULL || len == 0) {
-        set_err(err, errlen, "identity file %s is empty", name);
+        crypto_errf(err, errlen, "identity file %s is empty", name);
         return NULL;
     }
     const char *nl = memchr(text, '\n', len);
@@ -341,7 +331,7 @@ static int format_plain(const identity *id, text_buf *t, char *err, size_t errle
     size_t sec_at = (size_t)n, pub_at = sec_at + KEY_TEXT_LEN + 1;
     if (base64url_encode(t->s + sec_at, TEXT_CAP - sec_at, identity_secret(id), KEY_LEN) != 0 ||
         base64url_encode(t->s + pub_at, TEXT_CAP - pub_at, identity_public(id), KEY_LEN) != 0) {
-        set_err(err, errlen, "cannot format the identity file");
+        crypto_errf(err, errlen, "cannot format the identity file");
         return -1;
     }
     t->s[pub_at - 1] = '\n';
@@ -368,7 +358,7 @@ static int format_sealed(const identity *id, const char *passphrase, text_buf *t
     t->len = (size_t)n;
     t->s[t->len++] = '\n';
     if (base64url_encode(t->s + t->len, TEXT_CAP - t->len, blob, BLOB_LEN) != 0) {
-        set_err(err, errlen, "cannot format the identity file");
+        crypto_errf(err, errlen, "cannot format the identity file");
         return -1;
     }
     t->len += BLOB_TEXT_LEN;
@@ -384,7 +374,7 @@ static char *format_identity(const identity *id, const char *passphrase, size_t 
         return NULL;
     text_buf t = {sodium_malloc(TEXT_CAP), 0};
     if (t.s == NULL) {
-        set_err(err, errlen, "out of memory");
+        crypto_errf(err, errlen, "out of memory");
         return NULL;
     }
     int rc = passphrase != NULL && passphrase[0] != '\0'
@@ -408,8 +398,8 @@ static int resolve_path(const char *path, char *buf, size_t cap, const char **ou
         return 0;
     }
     if (identity_default_path(buf, cap) != 0) {
-        set_err(err, errlen,
-                "cannot find the identity file location (set XDG_CONFIG_HOME or HOME)");
+        crypto_errf(err, errlen,
+                    "cannot find the identity file location (set XDG_CONFIG_HOME or HOME)");
         return -1;
     }
     *out = buf;
@@ -437,8 +427,8 @@ static int check_mode(const char *path, mode_t mode, char *err, size_t errlen)
     if ((mode & 077) == 0)
         return 0;
     const char *what = (mode & 044) != 0 ? "readable" : (mode & 022) != 0 ? "writable" : "usable";
-    set_err(err, errlen, "identity file %s is %s by others (mode %04o); run chmod 600 %s", path,
-            what, (unsigned)(mode & 07777), path);
+    crypto_errf(err, errlen, "identity file %s is %s by others (mode %04o); run chmod 600 %s", path,
+                what, (unsigned)(mode & 07777), path);
     return -1;
 }
 
@@ -447,19 +437,19 @@ static int open_regular(const char *path, struct stat *st, char *err, size_t err
 {
     int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
-        set_err(err, errlen, "cannot open identity file %s: %s", path, strerror(errno));
+        crypto_errf(err, errlen, "cannot open identity file %s: %s", path, strerror(errno));
         return -1;
     }
     if (fstat(fd, st) != 0) {
-        set_err(err, errlen, "cannot read identity file %s: %s", path, strerror(errno));
+        crypto_errf(err, errlen, "cannot read identity file %s: %s", path, strerror(errno));
         close(fd);
         return -1;
     }
     if (!S_ISREG(st->st_mode)) {
         if (S_ISDIR(st->st_mode))
-            set_err(err, errlen, "%s is a directory, not a kchat identity file", path);
+            crypto_errf(err, errlen, "%s is a directory, not a kchat identity file", path);
         else
-            set_err(err, errlen, "%s is not a regular file, not a kchat identity file", path);
+            crypto_errf(err, errlen, "%s is not a regular file, not a kchat identity file", path);
         close(fd);
         return -1;
     }
@@ -492,7 +482,7 @@ static int check_access(const char *path, mode_t mode, const char *text, size_t 
         return 0;
     if (len > 0 && !starts_with(text, len, MAGIC) &&
         !(len < strlen(MAGIC) && memcmp(text, MAGIC, len) == 0)) {
-        set_err(err, errlen, "%s is not a kchat identity file", path);
+        crypto_errf(err, errlen, "%s is not a kchat identity file", path);
         return -1;
     }
     return check_mode(path, mode, err, errlen);
@@ -511,13 +501,13 @@ static char *read_identity_file(const char *path, size_t *len, char *err, size_t
     ssize_t n = buf != NULL ? read_upto(fd, buf, MAX_FILE + 1) : -1;
     close(fd);
     if (buf == NULL)
-        set_err(err, errlen, "out of memory");
+        crypto_errf(err, errlen, "out of memory");
     else if (n < 0)
-        set_err(err, errlen, "cannot read identity file %s: %s", path, strerror(errno));
+        crypto_errf(err, errlen, "cannot read identity file %s: %s", path, strerror(errno));
     else if (check_access(path, st.st_mode, buf, (size_t)n, err, errlen) != 0)
         n = -1;
     else if (n > MAX_FILE)
-        set_err(err, errlen, "%s is not a kchat identity file (too large)", path);
+        crypto_errf(err, errlen, "%s is not a kchat identity file (too large)", path);
     if (n < 0 || n > MAX_FILE) {
         sodium_free(buf);
         return NULL;
@@ -568,7 +558,7 @@ static int make_parent_dirs(const char *path, char *err, size_t errlen)
     char *dir = strdup(path);
     int rc = 0;
     if (dir == NULL) {
-        set_err(err, errlen, "out of memory");
+        crypto_errf(err, errlen, "out of memory");
         return -1;
     }
     char *slash = strrchr(dir, '/');
@@ -582,7 +572,7 @@ static int make_parent_dirs(const char *path, char *err, size_t errlen)
             continue;
         *p = '\0';
         if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-            set_err(err, errlen, "cannot create directory %s: %s", dir, strerror(errno));
+            crypto_errf(err, errlen, "cannot create directory %s: %s", dir, strerror(errno));
             rc = -1;
         }
         if (last)
@@ -631,21 +621,21 @@ static char *write_temp(const char *path, const char *data, size_t len, char *er
     size_t cap = strlen(path) + sizeof ".tmp-XXXXXX";
     char *tmp = malloc(cap);
     if (tmp == NULL) {
-        set_err(err, errlen, "out of memory");
+        crypto_errf(err, errlen, "out of memory");
         return NULL;
     }
     snprintf(tmp, cap, "%s.tmp-XXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        set_err(err, errlen, "cannot create a file next to %s: %s", path, strerror(errno));
+        crypto_errf(err, errlen, "cannot create a file next to %s: %s", path, strerror(errno));
         free(tmp);
         return NULL;
     }
     int rc = fchmod(fd, 0600) == 0 && write_all(fd, data, len) == 0 && fsync(fd) == 0 ? 0 : -1;
     if (rc != 0)
-        set_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        crypto_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
     if (close(fd) != 0 && rc == 0) {
-        set_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        crypto_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
         rc = -1;
     }
     if (rc != 0) {
@@ -673,7 +663,7 @@ static int write_file_atomic(const char *path, const char *data, size_t len, boo
         unlink(tmp);
         rc = 1;
     } else if (rename(tmp, path) != 0) {
-        set_err(err, errlen, "cannot write identity file %s: %s", path, strerror(errno));
+        crypto_errf(err, errlen, "cannot write identity file %s: %s", path, strerror(errno));
         unlink(tmp);
         rc = -1;
     }
@@ -700,7 +690,7 @@ int identity_save(const identity *id, const char *path, const char *passphrase, 
 {
     char def[PATH_MAX];
     if (id == NULL) {
-        set_err(err, errlen, "no identity to save");
+        crypto_errf(err, errlen, "no identity to save");
         return -1;
     }
     if (resolve_path(path, def, sizeof def, &path, err, errlen) != 0)
@@ -719,7 +709,7 @@ identity *identity_load_or_create(const char *path, const char *passphrase, char
         return identity_load(path, passphrase, err, errlen);
     identity *id = identity_generate();
     if (id == NULL) {
-        set_err(err, errlen, "out of memory");
+        crypto_errf(err, errlen, "out of memory");
         return NULL;
     }
     int rc = save(id, path, passphrase, true, err, errlen);

@@ -96,3 +96,19 @@ char *session_text_dup(const uint8_t *text, size_t len)
     out[len] = '\0';
     return out;
 }
+
+const char *session_reject_reason(int rc)
+{
+    switch (rc) {
+    case CHANNEL_REPLAYED:
+        return "replayed";
+    case CHANNEL_TAMPERED:
+        return "tampered";
+    case CHANNEL_UNTRUSTED:
+        return "untrusted";
+    case CHANNEL_UNKNOWN_SESSION:
+        return "unknown-session";
+    default:
+        return "malformed";
+    }
+}

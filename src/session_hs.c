@@ -96,22 +96,6 @@ int session_hs_begin(session *s)
     return 0;
 }
 
-static const char *reason_of(int rc)
-{
-    switch (rc) {
-    case CHANNEL_REPLAYED:
-        return "replayed";
-    case CHANNEL_TAMPERED:
-        return "tampered";
-    case CHANNEL_UNTRUSTED:
-        return "untrusted";
-    case CHANNEL_UNKNOWN_SESSION:
-        return "unknown-session";
-    default:
-        return "malformed";
-    }
-}
-
 /* A frame for none of our sessions: stale (written before we started, or one of our own earlier
  * sessions) is skipped quietly; anything else is reported. */
 static void foreign(session *s, const frame *f, int64_t offset)
@@ -135,7 +119,7 @@ static void alice_read2(session *s, const frame *f, const uint8_t *buf, size_t l
     if (rc == CHANNEL_OK && hs_payload_decode(2, payload, plen, &pl) != 0)
         rc = CHANNEL_MALFORMED;
     if (rc != CHANNEL_OK) {
-        session_emit_rejected(s, reason_of(rc), offset);
+        session_emit_rejected(s, session_reject_reason(rc), offset);
         if (rc == CHANNEL_UNTRUSTED) {
             snprintf(s->hs_fail, sizeof s->hs_fail,
                      "the peer's identity %s is not the trusted one (the invitation names %s)",
@@ -175,7 +159,7 @@ static void bob_read1(session *s, const frame *f, const uint8_t *buf, size_t len
         rc = CHANNEL_MALFORMED;
     if (rc != CHANNEL_OK) {
         channel_free(c);
-        session_emit_rejected(s, reason_of(rc), offset);
+        session_emit_rejected(s, session_reject_reason(rc), offset);
         return;
     }
     double now = session_now_ms();
@@ -257,7 +241,7 @@ static void bob_read3(session *s, const frame *f, const uint8_t *buf, size_t len
     if (rc == CHANNEL_OK && hs_payload_decode(3, payload, plen, &pl) != 0)
         rc = CHANNEL_MALFORMED;
     if (rc != CHANNEL_OK) {
-        session_emit_rejected(s, reason_of(rc), offset);
+        session_emit_rejected(s, session_reject_reason(rc), offset);
         if (rc == CHANNEL_UNTRUSTED)
             session_emit_text(s, UI_EV_ERROR, "refused a peer with identity %s: not trusted",
                               channel_peer_id(s->pending));

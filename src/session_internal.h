@@ -116,6 +116,8 @@ void session_emit_text(session *s, ui_event_type type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void session_emit_state(session *s, ui_state st, const char *detail);
 void session_emit_rejected(session *s, const char *reason, int64_t offset);
+/* The batch-mode reason of a channel_result: tampered, replayed, untrusted, ... */
+const char *session_reject_reason(int rc);
 void session_emit_stats(session *s);
 void session_flush_events(session *s);
 char *session_text_dup(const uint8_t *text, size_t len);

@@ -10,20 +10,6 @@
 
 #define SENT_TIMES 8192
 
-static const char *reason_of(int rc)
-{
-    switch (rc) {
-    case CHANNEL_REPLAYED:
-        return "replayed";
-    case CHANNEL_TAMPERED:
-        return "tampered";
-    case CHANNEL_UNKNOWN_SESSION:
-        return "unknown-session";
-    default:
-        return "malformed";
-    }
-}
-
 static void emit_message(session *s, ui_event_type type, uint64_t seq, const uint8_t *text,
                          size_t len, double ms)
 {
@@ -154,7 +140,7 @@ void session_rx_data(session *s, const frame *f, const uint8_t *buf, size_t len,
     uint64_t nonce = 0;
     int rc = channel_open(s->ch, buf, len, &r, s->open_buf, sizeof s->open_buf, &nonce);
     if (rc != CHANNEL_OK) {
-        session_emit_rejected(s, reason_of(rc), offset);
+        session_emit_rejected(s, session_reject_reason(rc), offset);
         return;
     }
     s->last_peer_ms = session_now_ms();
