@@ -191,6 +191,7 @@ static void new_conversation(session *s, const uint8_t *conv)
     outbox_init(&s->out, 1);
     s->acked_in = s->echo_queued = s->echo_confirmed = s->gap_reported = 0;
     s->first_untx = 0;
+    s->untx_bytes = 0;
     if (s->cfg.state) {
         memcpy(s->cfg.state->conv, conv, HS_CONV_LEN);
         s->cfg.state->has_conv = true;

@@ -24,6 +24,7 @@
 #define SESSION_HS_RETRY_MS 5000.0
 #define SESSION_REHANDSHAKE_MS 5000.0
 #define SESSION_MAX_INFLIGHT 4096
+#define SESSION_MAX_INFLIGHT_BYTES (8u * 1024u * 1024u)
 #define SESSION_BATCH 512
 
 typedef struct sent_time {
@@ -76,6 +77,7 @@ struct session {
     /* reliability */
     outbox out;
     size_t first_untx;   /* outbox index of the first message not yet sent in this session */
+    size_t untx_bytes;   /* text bytes of the messages from first_untx on */
     double next_retx_ms; /* earliest retransmission due */
     seqset seen;         /* peer messages shown */
     uint64_t acked_in;   /* peer messages we acknowledge */

@@ -85,6 +85,7 @@ void session_tx_queue(session *s, const uint8_t *text, size_t len, uint64_t echo
         session_emit_text(s, UI_EV_ERROR, "out of memory; message not queued");
         return;
     }
+    s->untx_bytes += len;
     /* The number is spent: a resumed Bob must not give it to another message (the peer would
      * drop that one as a duplicate). Saved before the message is sent (see step()). */
     if (s->cfg.state) {
@@ -114,8 +115,12 @@ void session_tx_pump(session *s, double now)
 {
     if (!can_send(s))
         return;
-    while (s->first_untx < s->out.n && s->first_untx < SESSION_MAX_INFLIGHT) {
+    /* In flight: at most SESSION_MAX_INFLIGHT messages and about SESSION_MAX_INFLIGHT_BYTES, so
+     * big messages do not outrun the retransmission timer (and memory) while Kafka takes them. */
+    while (s->first_untx < s->out.n && s->first_untx < SESSION_MAX_INFLIGHT &&
+           (s->first_untx == 0 || s->out.bytes - s->untx_bytes < SESSION_MAX_INFLIGHT_BYTES)) {
         out_msg *m = outbox_at(&s->out, s->first_untx++);
+        s->untx_bytes -= m->len;
         transmit(s, m, now);
         if (s->next_retx_ms == 0 || m->last_tx_ms + rto(m) < s->next_retx_ms)
             s->next_retx_ms = m->last_tx_ms + rto(m);
@@ -198,6 +203,8 @@ void session_tx_acked(session *s, uint64_t upto)
     size_t before = s->out.n;
     outbox_ack(&s->out, upto, on_acked, s);
     size_t removed = before - s->out.n;
+    if (removed > s->first_untx) /* acknowledged beyond what this session sent: all left are new */
+        s->untx_bytes = s->out.bytes;
     s->first_untx = s->first_untx > removed ? s->first_untx - removed : 0;
     if (s->cfg.state && s->cfg.state->send_next != s->out.next_seq) {
         s->cfg.state->send_next = s->out.next_seq;
@@ -209,6 +216,7 @@ void session_tx_restart(session *s, uint64_t peer_acked)
 {
     session_tx_acked(s, peer_acked);
     s->first_untx = 0;
+    s->untx_bytes = s->out.bytes;
     s->next_retx_ms = 0;
 }
 
