@@ -157,7 +157,6 @@ static void free_item(input_item *it)
 static void command(session *s, const char *name)
 {
     if (!strcmp(name, "quit")) {
-        s->quitting = true;
         session_finish(s, KCHAT_EXIT_OK);
     } else if (!strcmp(name, "rekey")) {
         /* the rekey event itself comes from check_epochs, like automatic rekeys */
@@ -396,9 +395,8 @@ static void shutdown_session(session *s)
 static void *session_main(void *arg)
 {
     session *s = arg;
-    s->start_ms = session_now_ms();
     if (s->cfg.timeout_s > 0)
-        s->deadline_ms = s->start_ms + s->cfg.timeout_s * 1000.0;
+        s->deadline_ms = session_now_ms() + s->cfg.timeout_s * 1000.0;
     if (setup_kafka(s) != 0) {
         session_finish(s, KCHAT_EXIT_ERROR);
     } else if (s->cfg.role == SESSION_ALICE) {

@@ -105,21 +105,34 @@ static void foreign(session *s, const frame *f, int64_t offset)
     session_emit_rejected(s, "unknown-session", offset);
 }
 
+/* Reads handshake message `step` into c and decodes its payload. On failure the record is
+ * reported as rejected and the channel_result returned; the channel's state is unchanged. */
+static int read_hs(session *s, channel *c, int step, const uint8_t *buf, size_t len, int64_t offset,
+                   hs_payload *pl)
+{
+    size_t plen = 0;
+    int rc = channel_hs_read(c, buf, len, s->open_buf, sizeof s->open_buf, &plen);
+    if (rc == CHANNEL_OK && hs_payload_decode(step, s->open_buf, plen, pl) != 0)
+        rc = CHANNEL_MALFORMED;
+    if (rc != CHANNEL_OK)
+        session_emit_rejected(s, session_reject_reason(rc), offset);
+    return rc;
+}
+
+static bool same_session(const channel *c, const frame *f)
+{
+    return c && memcmp(f->session, channel_session(c), FRAME_SESSION_LEN) == 0;
+}
+
 static void alice_read2(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset)
 {
-    if (!s->ch || channel_step(s->ch) != 1 ||
-        memcmp(f->session, channel_session(s->ch), FRAME_SESSION_LEN) != 0) {
+    if (!same_session(s->ch, f) || channel_step(s->ch) != 1) {
         foreign(s, f, offset);
         return;
     }
-    uint8_t payload[NOISE_MAX_MSG];
-    size_t plen = 0;
     hs_payload pl;
-    int rc = channel_hs_read(s->ch, buf, len, payload, sizeof payload, &plen);
-    if (rc == CHANNEL_OK && hs_payload_decode(2, payload, plen, &pl) != 0)
-        rc = CHANNEL_MALFORMED;
+    int rc = read_hs(s, s->ch, 2, buf, len, offset, &pl);
     if (rc != CHANNEL_OK) {
-        session_emit_rejected(s, session_reject_reason(rc), offset);
         if (rc == CHANNEL_UNTRUSTED) {
             snprintf(s->hs_fail, sizeof s->hs_fail,
                      "the peer's identity %s is not the trusted one (the invitation names %s)",
@@ -151,15 +164,10 @@ static void bob_read1(session *s, const frame *f, const uint8_t *buf, size_t len
         session_emit_text(s, UI_EV_ERROR, "cannot answer a handshake: %s", channel_strerror(err));
         return;
     }
-    uint8_t payload[NOISE_MAX_MSG];
-    size_t plen = 0;
     hs_payload pl;
-    int rc = channel_hs_read(c, buf, len, payload, sizeof payload, &plen);
-    if (rc == CHANNEL_OK && hs_payload_decode(1, payload, plen, &pl) != 0)
-        rc = CHANNEL_MALFORMED;
+    int rc = read_hs(s, c, 1, buf, len, offset, &pl);
     if (rc != CHANNEL_OK) {
         channel_free(c);
-        session_emit_rejected(s, session_reject_reason(rc), offset);
         return;
     }
     double now = session_now_ms();
@@ -228,21 +236,16 @@ static void emit_established(session *s, double since)
 
 static void bob_read3(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset)
 {
-    if (!s->pending || memcmp(f->session, channel_session(s->pending), FRAME_SESSION_LEN) != 0) {
-        if (s->ch && memcmp(f->session, channel_session(s->ch), FRAME_SESSION_LEN) == 0)
+    if (!same_session(s->pending, f)) {
+        if (same_session(s->ch, f))
             session_emit_rejected(s, "replayed", offset);
         else
             foreign(s, f, offset);
         return;
     }
-    uint8_t payload[NOISE_MAX_MSG];
-    size_t plen = 0;
     hs_payload pl;
-    int rc = channel_hs_read(s->pending, buf, len, payload, sizeof payload, &plen);
-    if (rc == CHANNEL_OK && hs_payload_decode(3, payload, plen, &pl) != 0)
-        rc = CHANNEL_MALFORMED;
+    int rc = read_hs(s, s->pending, 3, buf, len, offset, &pl);
     if (rc != CHANNEL_OK) {
-        session_emit_rejected(s, session_reject_reason(rc), offset);
         if (rc == CHANNEL_UNTRUSTED)
             session_emit_text(s, UI_EV_ERROR, "refused a peer with identity %s: not trusted",
                               channel_peer_id(s->pending));

@@ -99,8 +99,8 @@ struct session {
     ui_stats stats;
     bool stats_dirty;
     double stats_ms; /* last stats event */
-    bool input_eof, quitting, done;
-    double start_ms, deadline_ms;
+    bool input_eof, done;
+    double deadline_ms;
     uint8_t frame_buf[CHANNEL_MAX_FRAME];
     uint8_t open_buf[CHANNEL_MAX_FRAME];
 };

@@ -1,6 +1,7 @@
 #include "ui/ui_event.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 const char *ui_event_name(ui_event_type t)
 {
@@ -35,6 +36,14 @@ const char *ui_state_name(ui_state s)
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown";
 }
 
+void ui_secret_free(char *s)
+{
+    if (!s)
+        return;
+    explicit_bzero(s, strlen(s));
+    free(s);
+}
+
 void ui_event_free(ui_event *ev)
 {
     if (!ev)
@@ -43,7 +52,7 @@ void ui_event_free(ui_event *ev)
     free(ev->peer);
     free(ev->suite);
     free(ev->reason);
-    free(ev->invitation);
+    ui_secret_free(ev->invitation); /* holds the invitation secret */
     free(ev->a2b);
     free(ev->b2a);
     free(ev->id);

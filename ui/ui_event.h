@@ -64,5 +64,7 @@ typedef struct ui_event {
 const char *ui_event_name(ui_event_type t);
 const char *ui_state_name(ui_state s);
 void ui_event_free(ui_event *ev);
+/* Wipes a NUL-terminated string that may hold a secret (an invitation), then frees it. */
+void ui_secret_free(char *s);
 
 #endif

@@ -368,16 +368,22 @@ static int dump_range(rd_kafka_t *rk, const char *topic, int64_t lo, int64_t hi)
     return next >= hi ? 0 : 1;
 }
 
+/* "-b BROKERS -t TOPIC" after the subcommand; both required. */
+static int parse_bt(int argc, char **argv, const char **brokers, const char **topic)
+{
+    for (int i = 2; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "-b"))
+            *brokers = argv[i + 1];
+        else if (!strcmp(argv[i], "-t"))
+            *topic = argv[i + 1];
+    }
+    return *brokers && *topic && argc % 2 == 0 ? 0 : -1;
+}
+
 static int cmd_dump(int argc, char **argv)
 {
     const char *brokers = NULL, *topic = NULL;
-    for (int i = 2; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "-b"))
-            brokers = argv[i + 1];
-        else if (!strcmp(argv[i], "-t"))
-            topic = argv[i + 1];
-    }
-    if (!brokers || !topic || argc % 2)
+    if (parse_bt(argc, argv, &brokers, &topic) != 0)
         return usage();
     char err[512];
     rd_kafka_t *rk = dump_consumer(brokers, err, sizeof err);
@@ -433,13 +439,7 @@ static int last_data_frame(const net_config *cfg, const char *topic, uint8_t *bu
 static int cmd_flip(int argc, char **argv)
 {
     const char *brokers = NULL, *topic = NULL;
-    for (int i = 2; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "-b"))
-            brokers = argv[i + 1];
-        else if (!strcmp(argv[i], "-t"))
-            topic = argv[i + 1];
-    }
-    if (!brokers || !topic || argc % 2)
+    if (parse_bt(argc, argv, &brokers, &topic) != 0)
         return usage();
     net_config cfg = {.brokers = brokers};
     static uint8_t buf[70000];
