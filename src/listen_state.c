@@ -11,8 +11,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STATE_MAGIC "kchat-listen-state-v1"
+#define STATE_MAGIC_V1 "kchat-listen-state-v1"
+#define STATE_MAGIC "kchat-listen-state-v2"
+#define STATE_HDR_LEN 2048 /* magic, topics, invitation; padded with newlines */
+#define STATE_SLOT_LEN 256 /* one position record, padded with spaces, ends in a newline */
+#define STATE_FILE_LEN (STATE_HDR_LEN + 2 * STATE_SLOT_LEN)
 #define STATE_BUF_MAX 4096
+#define STATE_SUM_LEN 8
+
+typedef struct position {
+    uint64_t gen, shown, acked, send_next;
+    bool has_conv;
+    uint8_t conv[HS_CONV_LEN];
+} position;
 
 listen_state *listen_state_new(void)
 {
@@ -26,6 +37,7 @@ listen_state *listen_state_new(void)
     }
     st->invitation[0] = '\0';
     st->send_next = 1;
+    st->fd = -1;
     return st;
 }
 
@@ -33,6 +45,8 @@ void listen_state_free(listen_state *st)
 {
     if (!st)
         return;
+    if (st->fd >= 0)
+        close(st->fd);
     sodium_free(st->invitation);
     free(st);
 }
@@ -62,7 +76,17 @@ static int parse_u64(const char *val, uint64_t *out)
     return 0;
 }
 
-static int parse_line(listen_state *st, char *line)
+static int parse_conv(uint8_t *conv, bool *has, const char *val)
+{
+    size_t n = 0;
+    if (sodium_hex2bin(conv, HS_CONV_LEN, val, strlen(val), NULL, &n, NULL) != 0 ||
+        n != HS_CONV_LEN)
+        return -1;
+    *has = true;
+    return 0;
+}
+
+static int parse_line(listen_state *st, char *line, bool header_only)
 {
     char *eq = strchr(line, '=');
     if (!eq)
@@ -75,16 +99,10 @@ static int parse_line(listen_state *st, char *line)
         return copy_field(st->b2a, sizeof st->b2a, val);
     if (!strcmp(key, "invitation"))
         return copy_field(st->invitation, LISTEN_STATE_INV_MAX, val);
-    if (!strcmp(key, "conv")) {
-        if (*val == '\0')
-            return 0;
-        size_t n = 0;
-        if (sodium_hex2bin(st->conv, sizeof st->conv, val, strlen(val), NULL, &n, NULL) != 0 ||
-            n != sizeof st->conv)
-            return -1;
-        st->has_conv = true;
-        return 0;
-    }
+    if (header_only)
+        return -1;
+    if (!strcmp(key, "conv"))
+        return *val ? parse_conv(st->conv, &st->has_conv, val) : 0;
     if (!strcmp(key, "shown"))
         return parse_u64(val, &st->shown);
     if (!strcmp(key, "acked"))
@@ -94,18 +112,112 @@ static int parse_line(listen_state *st, char *line)
     return -1;
 }
 
-static int parse_state(listen_state *st, char *buf)
+/* The magic line, then key=value lines (v1: all fields; v2 header: topics and invitation). */
+static int parse_lines(listen_state *st, char *text, const char *magic, bool header_only)
 {
     char *save = NULL;
-    char *line = strtok_r(buf, "\n", &save);
-    if (!line || strcmp(line, STATE_MAGIC) != 0)
+    char *line = strtok_r(text, "\n", &save);
+    if (!line || strcmp(line, magic) != 0)
         return -1;
     while ((line = strtok_r(NULL, "\n", &save)))
-        if (parse_line(st, line) != 0)
+        if (parse_line(st, line, header_only) != 0)
             return -1;
-    if (!st->a2b[0] || !st->b2a[0] || !st->invitation[0] || st->acked > st->shown)
-        return -1;
     return 0;
+}
+
+static void slot_sum(const char *text, size_t len, char hex[2 * STATE_SUM_LEN + 1])
+{
+    uint8_t sum[STATE_SUM_LEN];
+    crypto_generichash(sum, sizeof sum, (const uint8_t *)text, len, NULL, 0);
+    sodium_bin2hex(hex, 2 * STATE_SUM_LEN + 1, sum, sizeof sum);
+}
+
+static int parse_slot_field(position *p, const char *key, const char *val)
+{
+    if (!strcmp(key, "gen"))
+        return parse_u64(val, &p->gen);
+    if (!strcmp(key, "conv"))
+        return strcmp(val, "-") ? parse_conv(p->conv, &p->has_conv, val) : 0;
+    if (!strcmp(key, "shown"))
+        return parse_u64(val, &p->shown);
+    if (!strcmp(key, "acked"))
+        return parse_u64(val, &p->acked);
+    if (!strcmp(key, "send_next"))
+        return parse_u64(val, &p->send_next);
+    return -1;
+}
+
+/* "pos gen=G conv=HEX|- shown=N acked=N send_next=N sum=HEX", spaces, '\n': 0 if intact. */
+static int parse_slot(const char *raw, position *p)
+{
+    char text[STATE_SLOT_LEN + 1];
+    memcpy(text, raw, STATE_SLOT_LEN);
+    text[STATE_SLOT_LEN] = '\0';
+    char *sum = strstr(text, " sum=");
+    if (text[STATE_SLOT_LEN - 1] != '\n' || !sum)
+        return -1;
+    char want[2 * STATE_SUM_LEN + 1];
+    slot_sum(text, (size_t)(sum - text), want);
+    if (strncmp(sum + 5, want, 2 * STATE_SUM_LEN) != 0)
+        return -1;
+    *sum = '\0';
+    memset(p, 0, sizeof *p);
+    char *save = NULL;
+    char *tok = strtok_r(text, " ", &save);
+    if (!tok || strcmp(tok, "pos") != 0)
+        return -1;
+    int fields = 0;
+    while ((tok = strtok_r(NULL, " ", &save))) {
+        char *eq = strchr(tok, '=');
+        if (!eq)
+            return -1;
+        *eq = '\0';
+        if (parse_slot_field(p, tok, eq + 1) != 0)
+            return -1;
+        fields++;
+    }
+    return fields == 5 && p->acked <= p->shown ? 0 : -1;
+}
+
+static int parse_v2(listen_state *st, char *buf, size_t len)
+{
+    if (len != STATE_FILE_LEN)
+        return -1;
+    position p[2];
+    bool ok[2];
+    for (int i = 0; i < 2; i++)
+        ok[i] = parse_slot(buf + STATE_HDR_LEN + i * STATE_SLOT_LEN, &p[i]) == 0;
+    buf[STATE_HDR_LEN] = '\0';
+    if ((!ok[0] && !ok[1]) || parse_lines(st, buf, STATE_MAGIC, true) != 0)
+        return -1;
+    const position *best = !ok[1] || (ok[0] && p[0].gen > p[1].gen) ? &p[0] : &p[1];
+    st->gen = best->gen;
+    st->has_conv = best->has_conv;
+    memcpy(st->conv, best->conv, HS_CONV_LEN);
+    st->shown = best->shown;
+    st->acked = best->acked;
+    st->send_next = best->send_next;
+    return 0;
+}
+
+int listen_state_parse(listen_state *st, const char *data, size_t len)
+{
+    if (len == 0 || len >= STATE_BUF_MAX)
+        return -1;
+    char *buf = sodium_malloc(STATE_BUF_MAX); /* holds the invitation secret */
+    if (!buf)
+        return -1;
+    memcpy(buf, data, len);
+    buf[len] = '\0';
+    int rc;
+    if (!strncmp(buf, STATE_MAGIC_V1 "\n", sizeof STATE_MAGIC_V1))
+        rc = parse_lines(st, buf, STATE_MAGIC_V1, false);
+    else
+        rc = parse_v2(st, buf, len);
+    sodium_free(buf);
+    if (rc == 0 && (!st->a2b[0] || !st->b2a[0] || !st->invitation[0] || st->acked > st->shown))
+        rc = -1;
+    return rc;
 }
 
 int listen_state_load(const char *path, listen_state *st, char *err, size_t errlen)
@@ -125,13 +237,9 @@ int listen_state_load(const char *path, listen_state *st, char *err, size_t errl
         return -1;
     }
     char *buf = sodium_malloc(STATE_BUF_MAX);
-    ssize_t n = buf ? read(fd, buf, STATE_BUF_MAX - 1) : -1;
+    ssize_t n = buf ? read(fd, buf, STATE_BUF_MAX) : -1;
     close(fd);
-    int rc = -1;
-    if (n > 0) {
-        buf[n] = '\0';
-        rc = parse_state(st, buf);
-    }
+    int rc = n > 0 ? listen_state_parse(st, buf, (size_t)n) : -1;
     if (rc != 0)
         snprintf(err, errlen, "%s is not a valid kchat listen state file", path);
     if (buf)
@@ -139,15 +247,36 @@ int listen_state_load(const char *path, listen_state *st, char *err, size_t errl
     return rc;
 }
 
-static int format_state(const listen_state *st, char *buf, size_t cap)
+static void format_slot(const listen_state *st, uint64_t gen, char out[STATE_SLOT_LEN])
 {
-    char hex[2 * HS_CONV_LEN + 1] = "";
+    char hex[2 * HS_CONV_LEN + 1] = "-";
     if (st->has_conv)
         sodium_bin2hex(hex, sizeof hex, st->conv, sizeof st->conv);
-    return snprintf(buf, cap,
-                    STATE_MAGIC "\na2b=%s\nb2a=%s\ninvitation=%s\nconv=%s\nshown=%" PRIu64
-                                "\nacked=%" PRIu64 "\nsend_next=%" PRIu64 "\n",
-                    st->a2b, st->b2a, st->invitation, hex, st->shown, st->acked, st->send_next);
+    char text[STATE_SLOT_LEN];
+    int n = snprintf(text, sizeof text,
+                     "pos gen=%" PRIu64 " conv=%s shown=%" PRIu64 " acked=%" PRIu64
+                     " send_next=%" PRIu64,
+                     gen, hex, st->shown, st->acked, st->send_next);
+    char sum[2 * STATE_SUM_LEN + 1];
+    slot_sum(text, (size_t)n, sum);
+    memset(out, ' ', STATE_SLOT_LEN);
+    memcpy(out, text, (size_t)n);
+    memcpy(out + n, " sum=", 5);
+    memcpy(out + n + 5, sum, 2 * STATE_SUM_LEN);
+    out[STATE_SLOT_LEN - 1] = '\n';
+}
+
+/* Header (padded with newlines) and both slots; 0 or -1 if the fields do not fit. */
+static int format_file(const listen_state *st, uint64_t gen, char out[STATE_FILE_LEN])
+{
+    int n = snprintf(out, STATE_HDR_LEN, STATE_MAGIC "\na2b=%s\nb2a=%s\ninvitation=%s\n", st->a2b,
+                     st->b2a, st->invitation);
+    if (n < 0 || n >= STATE_HDR_LEN)
+        return -1;
+    memset(out + n, '\n', (size_t)(STATE_HDR_LEN - n));
+    format_slot(st, gen, out + STATE_HDR_LEN + (gen & 1) * STATE_SLOT_LEN);
+    format_slot(st, gen - 1, out + STATE_HDR_LEN + ((gen - 1) & 1) * STATE_SLOT_LEN);
+    return 0;
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -164,27 +293,47 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-int listen_state_save(const char *path, listen_state *st, char *err, size_t errlen)
+/* The first save: the whole file through a temp file and rename; the file stays open. */
+static int save_whole(const char *path, listen_state *st, char *err, size_t errlen)
 {
-    if (!st->dir_ready && xdg_make_parent(path, err, errlen) != 0)
+    if (xdg_make_parent(path, err, errlen) != 0)
         return -1;
-    st->dir_ready = true;
+    char buf[STATE_FILE_LEN]; /* holds the invitation secret: wiped below */
+    uint64_t gen = st->gen + 1;
+    if (format_file(st, gen, buf) != 0) {
+        sodium_memzero(buf, sizeof buf);
+        snprintf(err, errlen, "cannot write %s: topics or invitation too long", path);
+        return -1;
+    }
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    char buf[STATE_BUF_MAX]; /* holds the invitation secret: wiped below */
-    int len = format_state(st, buf, sizeof buf);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    int rc = -1;
-    if (fd >= 0 && len > 0 && len < STATE_BUF_MAX && write_all(fd, buf, (size_t)len) == 0)
-        rc = 0;
-    if (fd >= 0 && close(fd) != 0)
-        rc = -1;
+    int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int rc = fd >= 0 && write_all(fd, buf, sizeof buf) == 0 && rename(tmp, path) == 0 ? 0 : -1;
     sodium_memzero(buf, sizeof buf);
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = -1;
     if (rc != 0) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
         unlink(tmp);
+        return -1;
     }
-    return rc;
+    st->fd = fd;
+    st->gen = gen;
+    return 0;
+}
+
+int listen_state_save(const char *path, listen_state *st, char *err, size_t errlen)
+{
+    if (st->fd < 0)
+        return save_whole(path, st, err, errlen);
+    uint64_t gen = st->gen + 1;
+    char slot[STATE_SLOT_LEN];
+    format_slot(st, gen, slot);
+    off_t at = STATE_HDR_LEN + (off_t)(gen & 1) * STATE_SLOT_LEN;
+    if (pwrite(st->fd, slot, sizeof slot, at) != (ssize_t)sizeof slot) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    st->gen = gen;
+    return 0;
 }

@@ -3,7 +3,9 @@
  * sodium_malloc'ed memory), and the conversation position (which of Alice's messages were
  * shown and acknowledged, and Bob's next sequence number) so a restarted Bob shows nothing twice.
  * Default path: $XDG_STATE_HOME/kchat/listen.state, else ~/.local/state/kchat/listen.state.
- * Written atomically (temp file + rename). */
+ * The first save writes the whole file atomically (temp file + rename) and keeps it open; later
+ * saves overwrite one of two fixed-size position slots in place (generation number + checksum;
+ * the loader takes the newest intact slot), so a save is one pwrite: no new inode, no rename. */
 #ifndef KCHAT_LISTEN_STATE_H
 #define KCHAT_LISTEN_STATE_H
 
@@ -25,7 +27,9 @@ typedef struct listen_state {
     uint64_t shown;     /* Alice's messages 1..shown were shown */
     uint64_t acked;     /* and 1..acked acknowledged */
     uint64_t send_next; /* Bob's next sequence number */
-    bool dir_ready;     /* not saved: the directory is known to exist */
+    /* not saved: */
+    int fd;       /* the file, open after the first save (-1 before) */
+    uint64_t gen; /* generation of the newest position slot */
 } listen_state;
 
 listen_state *listen_state_new(void);
@@ -34,5 +38,7 @@ int listen_state_default_path(char *out, size_t cap);
 /* 0 on success; -1 with err filled (missing file: "no earlier listen to resume (X not found)"). */
 int listen_state_load(const char *path, listen_state *st, char *err, size_t errlen);
 int listen_state_save(const char *path, listen_state *st, char *err, size_t errlen);
+/* Parses a state file's bytes into st (exposed for the fuzz target). 0 or -1. */
+int listen_state_parse(listen_state *st, const char *data, size_t len);
 
 #endif

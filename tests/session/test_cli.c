@@ -56,6 +56,66 @@ static void test_options(void)
     options_free(&o);
 }
 
+static listen_state *load_fresh(const char *path)
+{
+    char err[512];
+    listen_state *back = listen_state_new();
+    if (listen_state_load(path, back, err, sizeof err) != 0) {
+        listen_state_free(back);
+        return NULL;
+    }
+    return back;
+}
+
+static void flip_byte(const char *path, long at)
+{
+    FILE *f = fopen(path, "r+");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    fseek(f, at, SEEK_SET);
+    int c = fgetc(f);
+    fseek(f, at, SEEK_SET);
+    fputc(c == '1' ? '2' : '1', f);
+    fclose(f);
+}
+
+/* Later saves overwrite a position slot in place (same inode, no rename); a torn or corrupted
+ * newest slot falls back to the previous position; a v1 file still loads. */
+static void test_state_in_place(const char *path, listen_state *st)
+{
+    char err[512];
+    struct stat before, after;
+    CHECK(stat(path, &before) == 0);
+    st->shown = 20;
+    st->acked = 19;
+    st->send_next = 7;
+    CHECK(listen_state_save(path, st, err, sizeof err) == 0);
+    st->shown = 21;
+    CHECK(listen_state_save(path, st, err, sizeof err) == 0);
+    CHECK(stat(path, &after) == 0 && after.st_ino == before.st_ino);
+    CHECK(after.st_size == before.st_size);
+    listen_state *back = load_fresh(path);
+    CHECK(back && back->shown == 21 && back->acked == 19 && back->send_next == 7);
+    /* st->gen is the newest slot's generation: its slot is at 2048 + (gen & 1) * 256 */
+    long newest = 2048 + (long)(st->gen & 1) * 256;
+    flip_byte(path, newest + 40);
+    listen_state_free(back);
+    back = load_fresh(path);
+    CHECK(back && back->shown == 20 && back->send_next == 7);
+    flip_byte(path, 2048 + 256 + 2048 - newest + 40);
+    listen_state_free(back);
+    CHECK(load_fresh(path) == NULL); /* both slots broken */
+    FILE *f = fopen(path, "w");
+    fputs("kchat-listen-state-v1\na2b=a\nb2a=b\ninvitation=i\nconv=\nshown=3\nacked=2\n"
+          "send_next=5\n",
+          f);
+    fclose(f);
+    back = load_fresh(path);
+    CHECK(back && back->shown == 3 && back->acked == 2 && back->send_next == 5 && !back->has_conv);
+    listen_state_free(back);
+}
+
 static void test_state(void)
 {
     char dir[] = "/tmp/kchat-state-XXXXXX";
@@ -82,6 +142,7 @@ static void test_state(void)
     CHECK(!strcmp(back->a2b, st->a2b) && !strcmp(back->invitation, st->invitation));
     CHECK(back->has_conv && !memcmp(back->conv, st->conv, sizeof st->conv));
     CHECK(back->shown == 9 && back->acked == 8 && back->send_next == 4);
+    test_state_in_place(path, st);
     chmod(path, 0644);
     CHECK(listen_state_load(path, back, err, sizeof err) != 0 && strstr(err, "chmod 600"));
     FILE *f = fopen(path, "w");
