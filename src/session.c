@@ -367,7 +367,7 @@ static void step(session *s, uint64_t *se, uint64_t *re)
     timers(s, now);
     save_state(s); /* sequence numbers handed out above are saved before anything is sent */
     session_tx_pump(s, now);
-    session_tx_ack(s);
+    session_tx_ack(s, now);
     check_epochs(s, se, re);
     if (s->stats_dirty && now - s->stats_ms >= SESSION_STATS_MS) {
         s->stats_ms = now;
@@ -408,7 +408,7 @@ static void *session_main(void *arg)
     uint64_t se = 0, re = 0;
     while (!s->done) {
         session_flush_events(s);
-        wait_for_work(s, SESSION_TICK_MS);
+        wait_for_work(s, session_tx_wait_ms(s, session_now_ms(), SESSION_TICK_MS));
         step(s, &se, &re);
     }
     shutdown_session(s);

@@ -267,8 +267,8 @@ static void bob_read3(session *s, const frame *f, const uint8_t *buf, size_t len
     s->last_peer_ms = session_now_ms();
     emit_established(s, s->hs_start_ms);
     session_tx_restart(s, pl.acked);
-    s->ack_due = true;
     s->ack_sent = UINT64_MAX; /* key confirmation: Bob's first sealed frame goes out now */
+    session_ack_soon(s, true);
 }
 
 void session_hs_confirmed(session *s)

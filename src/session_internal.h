@@ -26,6 +26,10 @@
 #define SESSION_MAX_INFLIGHT 4096
 #define SESSION_MAX_INFLIGHT_BYTES (8u * 1024u * 1024u)
 #define SESSION_BATCH 512
+/* A standalone acknowledgement waits this long for an outgoing message to ride on, unless
+ * SESSION_ACK_EVERY messages are waiting for one. */
+#define SESSION_ACK_DELAY_MS 20.0
+#define SESSION_ACK_EVERY 32
 
 typedef struct sent_time {
     uint64_t seq;
@@ -83,6 +87,7 @@ struct session {
     uint64_t acked_in;   /* peer messages we acknowledge */
     uint64_t ack_sent;   /* the last acknowledgement we sent */
     bool ack_due;
+    double ack_due_ms; /* when a standalone acknowledgement goes out if nothing carries it */
     reassembly reasm;
     seqset echoed;           /* Alice: our messages whose echo came back */
     uint64_t echo_queued;    /* Bob: highest peer seq echoed by this process */
@@ -143,7 +148,11 @@ int session_tx_frame(session *s, const uint8_t *buf, size_t len, uint64_t token)
 int session_tx_record(session *s, const channel_record *r, uint64_t token);
 void session_tx_queue(session *s, const uint8_t *text, size_t len, uint64_t echo_of);
 void session_tx_pump(session *s, double now);
-void session_tx_ack(session *s);
+void session_tx_ack(session *s, double now);
+/* An acknowledgement is owed: it rides on the next message, or goes alone when due. */
+void session_ack_soon(session *s, bool now);
+/* Milliseconds until the next timer of the transmit side (the poll timeout), at most cap. */
+int session_tx_wait_ms(const session *s, double now, int cap);
 void session_tx_close(session *s);
 void session_tx_acked(session *s, uint64_t upto);
 void session_tx_delivery(void *ctx, uint64_t token, int64_t offset, const char *err);

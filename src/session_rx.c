@@ -37,6 +37,10 @@ static void on_echo(session *s, const channel_record *r, uint8_t *text, size_t l
     if (r->echo_of == 0 || r->echo_of >= s->out.next_seq || seqset_has(&s->echoed, r->echo_of))
         return;
     seqset_add(&s->echoed, r->echo_of);
+    /* An echo is Bob's proof that he showed the message and Kafka took his echo, which is what
+     * his acknowledgement says: the echoed prefix counts as acknowledged. */
+    if (s->echoed.upto > s->out.acked)
+        session_tx_acked(s, s->echoed.upto);
     double rtt = -1;
     const double *sent = session_sent_time(s, r->echo_of);
     if (sent)
@@ -89,7 +93,7 @@ static void on_msg(session *s, const channel_record *r, int64_t offset)
         session_emit_rejected(s, "malformed", offset);
         return;
     }
-    s->ack_due = true;
+    session_ack_soon(s, false);
     bool dup = seqset_has(&s->seen, r->seq);
     if (dup && r->seq <= s->acked_in)
         s->ack_sent = UINT64_MAX; /* the peer resent it: our acknowledgement was lost, send again */

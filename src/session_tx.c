@@ -128,9 +128,30 @@ void session_tx_pump(session *s, double now)
     retransmit_due(s, now);
 }
 
-void session_tx_ack(session *s)
+void session_ack_soon(session *s, bool now)
 {
-    if (!can_send(s) || !s->ack_due)
+    if (!s->ack_due || now)
+        s->ack_due_ms = now ? 0 : session_now_ms() + SESSION_ACK_DELAY_MS;
+    s->ack_due = true;
+}
+
+int session_tx_wait_ms(const session *s, double now, int cap)
+{
+    if (!s->ack_due || s->ack_due_ms >= now + cap)
+        return cap;
+    return s->ack_due_ms <= now ? 0 : (int)(s->ack_due_ms - now) + 1;
+}
+
+/* Many messages waiting for an acknowledgement (a busy sender's window), or a lost one. */
+static bool ack_urgent(const session *s)
+{
+    return s->ack_sent == UINT64_MAX ||
+           (s->acked_in > s->ack_sent && s->acked_in - s->ack_sent >= SESSION_ACK_EVERY);
+}
+
+void session_tx_ack(session *s, double now)
+{
+    if (!can_send(s) || !s->ack_due || (now < s->ack_due_ms && !ack_urgent(s)))
         return;
     s->ack_due = false;
     if (s->acked_in == s->ack_sent && s->ever_established)
@@ -157,7 +178,7 @@ static void echo_taken(session *s, uint64_t echo_of)
     uint64_t upto = s->echo_confirmed < s->seen.upto ? s->echo_confirmed : s->seen.upto;
     if (upto > s->acked_in) {
         s->acked_in = upto;
-        s->ack_due = true;
+        session_ack_soon(s, false);
         if (s->cfg.state) {
             s->cfg.state->acked = upto;
             s->state_dirty = true;
