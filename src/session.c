@@ -36,7 +36,7 @@ static void on_net_log(void *ctx, int level, const char *line)
 
 ui_state session_current_state(const session *s)
 {
-    if (s->confirmed)
+    if (s->confirmed || (s->ch && channel_established(s->ch)))
         return UI_STATE_SECURE;
     if (s->ch || s->pending)
         return UI_STATE_HANDSHAKING;

@@ -1,8 +1,10 @@
 /* session_hs: the Noise handshake through the two topics. Alice (initiator) sends message 1,
- * reads 2, sends 3, and counts the channel as secure once Bob's first sealed frame proves he
- * holds the keys. Bob (responder) answers every message 1 with a pending channel that replaces
- * the current one only when message 3 authenticates, so a replayed or forged message 1 cannot
- * break an established chat. Payloads carry the conversation position (src/hs_payload.h). */
+ * reads 2 (Bob authenticated), sends 3 and from then on counts the channel as secure and sends
+ * (like a WireGuard initiator); Bob's first sealed frame confirms that he accepted her and holds
+ * the keys, and without it she handshakes again and finally gives up. Bob (responder) answers every
+ * message 1 with a pending channel that replaces the current one only when message 3 authenticates,
+ * so a replayed or forged message 1 cannot break an established chat. Payloads carry the
+ * conversation position (src/hs_payload.h). */
 #include "src/session_internal.h"
 
 #include <sodium.h>
@@ -124,6 +126,31 @@ static bool same_session(const channel *c, const frame *f)
     return c && memcmp(f->session, channel_session(c), FRAME_SESSION_LEN) == 0;
 }
 
+/* Why the peer is trusted, in words for /peer. */
+static const char *trust_reason(const session *s)
+{
+    if (trust_policy_is_anyone(s->cfg.trust))
+        return s->cfg.psk ? "holds the invitation secret (XXpsk3)"
+                          : "not verified: --trust-any accepts anyone";
+    if (s->cfg.role == SESSION_ALICE)
+        return "is the identity the invitation names, and holds its secret (XXpsk3)";
+    return s->cfg.psk ? "listed with --trust, and holds the invitation secret (XXpsk3)"
+                      : "listed with --trust";
+}
+
+static void emit_established(session *s, double since)
+{
+    ui_event *ev = session_event(UI_EV_ESTABLISHED);
+    if (ev) {
+        ev->text = strdup(trust_reason(s));
+        ev->peer = strdup(channel_peer_id(s->ch));
+        ev->suite = strdup(channel_suite(s->ch));
+        ev->ms = session_now_ms() - since;
+        session_emit(s, ev);
+    }
+    session_emit_state(s, UI_STATE_SECURE, channel_suite(s->ch));
+}
+
 static void alice_read2(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset)
 {
     if (!same_session(s->ch, f) || channel_step(s->ch) != 1) {
@@ -148,6 +175,7 @@ static void alice_read2(session *s, const frame *f, const uint8_t *buf, size_t l
     if (send_hs(s, s->ch, 3, &mine) != 0)
         return;
     emit_step(s, 3, true, s->hs_sent_ms);
+    emit_established(s, s->hs_sent_ms);
     s->ack_sent = s->acked_in;
     session_tx_restart(s, pl.acked);
 }
@@ -209,31 +237,6 @@ static void new_conversation(session *s, const uint8_t *conv)
     s->state_dirty = true;
 }
 
-/* Why the peer is trusted, in words for /peer. */
-static const char *trust_reason(const session *s)
-{
-    if (trust_policy_is_anyone(s->cfg.trust))
-        return s->cfg.psk ? "holds the invitation secret (XXpsk3)"
-                          : "not verified: --trust-any accepts anyone";
-    if (s->cfg.role == SESSION_ALICE)
-        return "is the identity the invitation names, and holds its secret (XXpsk3)";
-    return s->cfg.psk ? "listed with --trust, and holds the invitation secret (XXpsk3)"
-                      : "listed with --trust";
-}
-
-static void emit_established(session *s, double since)
-{
-    ui_event *ev = session_event(UI_EV_ESTABLISHED);
-    if (ev) {
-        ev->text = strdup(trust_reason(s));
-        ev->peer = strdup(channel_peer_id(s->ch));
-        ev->suite = strdup(channel_suite(s->ch));
-        ev->ms = session_now_ms() - since;
-        session_emit(s, ev);
-    }
-    session_emit_state(s, UI_STATE_SECURE, channel_suite(s->ch));
-}
-
 static void bob_read3(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset)
 {
     if (!same_session(s->pending, f)) {
@@ -276,7 +279,8 @@ void session_hs_confirmed(session *s)
     s->confirmed = true;
     s->ever_established = true;
     s->hs_start_ms = 0;
-    emit_established(s, s->hs_sent_ms);
+    if (s->cfg.role == SESSION_ALICE)
+        session_emit_state(s, UI_STATE_SECURE, "confirmed by the peer");
 }
 
 void session_hs_frame(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset)
@@ -299,10 +303,16 @@ static void handshake_failed(session *s)
         session_finish(s, KCHAT_EXIT_HANDSHAKE);
         return;
     }
-    session_emit_text(s, UI_EV_ERROR,
-                      "handshake did not complete within %.0f s (is Bob running `kchat listen`, "
-                      "and is the invitation right?)",
-                      s->cfg.handshake_timeout_s);
+    if (s->ch && channel_established(s->ch))
+        session_emit_text(s, UI_EV_ERROR,
+                          "handshake not confirmed by the peer within %.0f s (Bob refused us: "
+                          "is the invitation's secret right, and does Bob trust us?)",
+                          s->cfg.handshake_timeout_s);
+    else
+        session_emit_text(s, UI_EV_ERROR,
+                          "handshake did not complete within %.0f s (is Bob running `kchat "
+                          "listen`, and is the invitation right?)",
+                          s->cfg.handshake_timeout_s);
     session_finish(s, KCHAT_EXIT_HANDSHAKE);
 }
 

@@ -28,6 +28,10 @@ def test_hundred_echoed_in_order():
         check(est[0]["suite"] == "Noise_XXpsk3_25519_ChaChaPoly_SHA256", est[0]["suite"])
         steps = [(e["step"], e["dir"]) for e in alice.of("handshake")]
         check(steps == [(1, "out"), (2, "in"), (3, "out")], f"alice handshake: {steps}")
+        confirmed = [e for e in alice.of("state") if e.get("detail") == "confirmed by the peer"]
+        check(len(confirmed) == 1, f"alice: Bob's confirmation reported {len(confirmed)} times")
+        est_at = alice.events.index(est[0])
+        check(alice.events.index(confirmed[0]) > est_at, "confirmed before established")
         echoes = alice.of("echo")
         check([e["seq"] for e in echoes] == list(range(1, 101)), "echo seqs not 1..100 in order")
         check([e["text"] for e in echoes] == lines, "echo texts differ")
