@@ -30,15 +30,13 @@ out_msg *outbox_push(outbox *o, const void *text, size_t len, uint64_t echo_of, 
 {
     if (o->n == o->cap && grow(o) != 0)
         return NULL;
-    out_msg *m = calloc(1, sizeof *m);
+    out_msg *m = malloc(sizeof *m + len); /* the text follows the message: one allocation */
     if (!m)
         return NULL;
-    m->text = malloc(len ? len : 1);
-    if (!m->text) {
-        free(m);
-        return NULL;
-    }
-    memcpy(m->text, text, len);
+    memset(m, 0, sizeof *m);
+    m->text = (uint8_t *)(m + 1);
+    if (len)
+        memcpy(m->text, text, len);
     m->len = len;
     m->seq = o->next_seq++;
     m->echo_of = echo_of;
@@ -67,7 +65,6 @@ out_msg *outbox_find(const outbox *o, uint64_t seq)
 static void free_msg(out_msg *m)
 {
     sodium_memzero(m->text, m->len);
-    free(m->text);
     free(m);
 }
 

@@ -75,6 +75,7 @@ session *session_new(const session_config *cfg, event_queue *events, char *err, 
     s->in_topic = bob ? cfg->a2b : cfg->b2a;
     s->out_topic = bob ? cfg->b2a : cfg->a2b;
     pthread_mutex_init(&s->in_lock, NULL);
+    pthread_cond_init(&s->in_room, NULL);
     const listen_state *st = cfg->state;
     seqset_init(&s->seen, st && st->has_conv ? st->shown : 0);
     seqset_init(&s->echoed, 0);
@@ -95,29 +96,29 @@ session *session_new(const session_config *cfg, event_queue *events, char *err, 
 
 static void post(session *s, int kind, const char *text, size_t len)
 {
-    input_item *it = calloc(1, sizeof *it);
+    input_item *it = malloc(sizeof *it + len + 1);
     if (!it)
         return;
     it->kind = kind;
-    if (text) {
-        it->text = malloc(len + 1);
-        if (!it->text) {
-            free(it);
-            return;
-        }
+    it->len = len;
+    it->next = NULL;
+    if (len)
         memcpy(it->text, text, len);
-        it->text[len] = '\0';
-        it->len = len;
-    }
+    it->text[len] = '\0';
     pthread_mutex_lock(&s->in_lock);
+    while (kind == IN_LINE && s->in_bytes > 0 && s->in_bytes + len > SESSION_INPUT_MAX_BYTES &&
+           !s->in_closed)
+        pthread_cond_wait(&s->in_room, &s->in_lock);
     bool was_empty = !s->in_tail;
     if (s->in_tail)
         s->in_tail->next = it;
     else
         s->in_head = it;
     s->in_tail = it;
+    if (kind == IN_LINE)
+        s->in_bytes += len;
     pthread_mutex_unlock(&s->in_lock);
-    if (was_empty) /* the session takes the whole queue at once; one wake-up is enough */
+    if (was_empty) /* the session looks at the whole queue at once; one wake-up is enough */
         wake_signal(&s->in_wake);
 }
 
@@ -136,21 +137,54 @@ void session_post_command(session *s, const char *name)
     post(s, IN_COMMAND, name, strlen(name));
 }
 
-static input_item *take_input(session *s)
+/* Room in the outbox for a line of len bytes (a line always fits an empty outbox). */
+static bool outbox_room(const session *s, size_t n, size_t bytes, size_t len)
 {
+    if (s->out.n + n == 0)
+        return true;
+    return s->out.n + n < SESSION_OUTBOX_MAX &&
+           s->out.bytes + bytes + len <= SESSION_OUTBOX_MAX_BYTES;
+}
+
+/* Takes, in order, the lines the outbox has room for and the end of input once no line is left
+ * before it; commands are taken wherever they are, so /quit never waits behind a backlog. */
+static input_item *take_input(session *s, bool all)
+{
+    input_item *taken = NULL, **tail = &taken;
+    size_t n = 0, bytes = 0;
+    bool blocked = false;
     pthread_mutex_lock(&s->in_lock);
-    input_item *all = s->in_head;
-    s->in_head = s->in_tail = NULL;
+    input_item **link = &s->in_head, *last = NULL;
+    while (*link) {
+        input_item *it = *link;
+        bool take = all || it->kind == IN_COMMAND ||
+                    (!blocked && (it->kind == IN_EOF || outbox_room(s, n, bytes, it->len)));
+        if (!take) {
+            blocked = true;
+            last = it;
+            link = &it->next;
+            continue;
+        }
+        *link = it->next;
+        it->next = NULL;
+        *tail = it;
+        tail = &it->next;
+        if (it->kind == IN_LINE) {
+            n++;
+            bytes += it->len;
+        }
+    }
+    s->in_tail = last;
+    s->in_bytes -= bytes;
+    if (bytes || n)
+        pthread_cond_broadcast(&s->in_room);
     pthread_mutex_unlock(&s->in_lock);
-    return all;
+    return taken;
 }
 
 static void free_item(input_item *it)
 {
-    if (it->text) {
-        sodium_memzero(it->text, it->len);
-        free(it->text);
-    }
+    sodium_memzero(it->text, it->len);
     free(it);
 }
 
@@ -170,7 +204,7 @@ static void command(session *s, const char *name)
 
 static void handle_input(session *s)
 {
-    input_item *it = take_input(s);
+    input_item *it = take_input(s, false);
     while (it) {
         input_item *next = it->next;
         if (it->kind == IN_LINE)
@@ -360,9 +394,9 @@ static void wait_for_work(session *s, int timeout_ms)
 
 static void step(session *s, uint64_t *se, uint64_t *re)
 {
-    handle_input(s);
     int64_t last = consume_batch(s);
     net_producer_poll(s->prod, 0);
+    handle_input(s); /* after the acknowledgements above made room in the outbox */
     double now = session_now_ms();
     timers(s, now);
     save_state(s); /* sequence numbers handed out above are saved before anything is sent */
@@ -412,6 +446,10 @@ static void *session_main(void *arg)
         step(s, &se, &re);
     }
     shutdown_session(s);
+    pthread_mutex_lock(&s->in_lock);
+    s->in_closed = true; /* nobody takes lines any more: posts must not wait */
+    pthread_cond_broadcast(&s->in_room);
+    pthread_mutex_unlock(&s->in_lock);
     ui_event *ev = session_event(UI_EV_DONE);
     if (ev) {
         ev->code = s->exit_code;
@@ -442,7 +480,7 @@ void session_free(session *s)
     if (!s)
         return;
     session_join(s);
-    input_item *it = take_input(s);
+    input_item *it = take_input(s, true);
     while (it) {
         input_item *next = it->next;
         free_item(it);
@@ -462,6 +500,7 @@ void session_free(session *s)
         ui_event_free(s->held[i]);
     free(s->held);
     wake_close(&s->in_wake);
+    pthread_cond_destroy(&s->in_room);
     pthread_mutex_destroy(&s->in_lock);
     free(s);
 }

@@ -52,7 +52,8 @@ typedef struct session session;
 /* Borrows everything in cfg (it must outlive the session). */
 session *session_new(const session_config *cfg, event_queue *events, char *err, size_t errlen);
 int session_start(session *s);
-/* Thread-safe posts from the front end. */
+/* Thread-safe posts from the front end. A line waits (back-pressure) while the session holds
+ * several MiB of lines not yet sent; commands and the end of input never wait. */
 void session_post_line(session *s, const char *text, size_t len);
 void session_post_eof(session *s);
 void session_post_command(session *s, const char *name); /* "quit", "rekey", "stats" */

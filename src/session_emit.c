@@ -13,6 +13,7 @@ ui_event *session_event(ui_event_type type)
     if (ev) {
         ev->type = type;
         ev->offset = -1;
+        ev->at_ms = session_now_ms();
     }
     return ev;
 }

@@ -26,6 +26,11 @@
 #define SESSION_MAX_INFLIGHT 4096
 #define SESSION_MAX_INFLIGHT_BYTES (8u * 1024u * 1024u)
 #define SESSION_BATCH 512
+/* Back-pressure: the outbox takes lines while it holds fewer than these; beyond them lines wait
+ * in the input queue, and session_post_line() waits while that holds SESSION_INPUT_MAX_BYTES. */
+#define SESSION_OUTBOX_MAX 8192
+#define SESSION_OUTBOX_MAX_BYTES (8u * 1024u * 1024u)
+#define SESSION_INPUT_MAX_BYTES (4u * 1024u * 1024u)
 /* A standalone acknowledgement waits this long for an outgoing message to ride on, unless
  * SESSION_ACK_EVERY messages are waiting for one. */
 #define SESSION_ACK_DELAY_MS 20.0
@@ -38,9 +43,9 @@ typedef struct sent_time {
 
 typedef struct input_item {
     enum { IN_LINE, IN_EOF, IN_COMMAND } kind;
-    char *text;
     size_t len;
     struct input_item *next;
+    char text[]; /* len bytes and a NUL */
 } input_item;
 
 struct session {
@@ -50,7 +55,10 @@ struct session {
 
     /* input from the front end */
     pthread_mutex_t in_lock;
+    pthread_cond_t in_room; /* signalled when lines leave the input queue, or the session ends */
     input_item *in_head, *in_tail;
+    size_t in_bytes; /* text bytes of the lines in the queue */
+    bool in_closed;  /* the session thread has ended: posts no longer wait */
     wake in_wake;
     pthread_t thread;
     bool started;
