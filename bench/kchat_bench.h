@@ -67,6 +67,14 @@ typedef struct bench_wargs {
     const char *bob_secret_hex, *invitation; /* kchat: from the init line */
 } bench_wargs;
 
+/* What one fresh connection measured (connect_once); ms, 0 where it does not apply. */
+typedef struct bench_connect {
+    double connect_ms; /* until usable: kchat Alice's established event, plain one echo back */
+    double inner_ms;   /* kchat: message 1 sent -> Alice's established; plain: the round trip */
+    double confirm_ms; /* kchat: message 1 sent -> "confirmed by the peer" (Bob's first frame) */
+    double start_at;   /* kchat: when message 1 was sent, CLOCK_MONOTONIC ms (as bench_now_ns) */
+} bench_connect;
+
 /* Every operation returns 0, or -1 with err filled. */
 typedef struct bench_side_ops {
     int (*ready)(void *ctx, int timeout_ms, char *err, size_t errlen);
@@ -87,9 +95,12 @@ typedef struct bench_side_ops {
     /* Alice: waits until everything handed over is delivered (kchat: acknowledged by Bob;
      * plain: acknowledged by Kafka) */
     int (*drain)(void *ctx, int timeout_ms, char *err, size_t errlen);
-    /* Alice: a fresh connection; connect_ms until usable (kchat: secure; plain: one echo back),
-     * inner_ms: kchat the handshake alone (message 1 sent to secure), plain the round trip */
-    int (*connect_once)(void *ctx, double *connect_ms, double *inner_ms, char *err, size_t errlen);
+    /* Alice: a fresh connection (kchat: kept open until the peer confirmed it), see above */
+    int (*connect_once)(void *ctx, bench_connect *c, char *err, size_t errlen);
+    /* Bob (kchat): *at_ms: when (CLOCK_MONOTONIC ms) his session emitted its first established
+     * event later than after_ms, waiting up to timeout_ms for it; NULL for plain */
+    int (*secure_at)(void *ctx, double after_ms, int timeout_ms, double *at_ms, char *err,
+                     size_t errlen);
     /* Bob (plain): echo on or off */
     int (*set_echo)(void *ctx, bool on, char *err, size_t errlen);
     void (*close)(void *ctx);
@@ -166,7 +177,9 @@ typedef struct bench_side_result {
     uint64_t echo_total;                         /* round trips, warm-up included */
     uint64_t echo_records_a2b, echo_records_b2a; /* Kafka records they wrote */
     bench_tput tput[BENCH_SIZES];
-    double *connect_ms, *inner_ms; /* handshake phase */
+    /* handshake phase, per fresh connection (kchat: inner_ms is message 1 sent -> Alice's
+     * established, both_ms -> Bob's established, confirm_ms -> confirmed by the peer) */
+    double *connect_ms, *inner_ms, *both_ms, *confirm_ms;
     size_t n_connect;
     double idle_cpu_alice_us, idle_cpu_bob_us, idle_wall_s;
     long rss_alice_kb, rss_bob_kb;       /* steady RSS after the echo phase */

@@ -18,6 +18,9 @@
 #include <unistd.h>
 
 #define HANDSHAKE_TIMEOUT_S 30.0
+#define EST_HISTORY 8
+/* the detail of Alice's UI_STATE_SECURE event when Bob's first sealed frame arrived */
+#define CONFIRMED_TEXT "confirmed by the peer"
 
 typedef struct kside {
     bench_wargs a;
@@ -30,9 +33,13 @@ typedef struct kside {
     event_queue *q;
     session *s;
     /* what the events said */
-    bool secure, waiting, ended;
+    bool secure, confirmed, waiting, ended;
     int exit_code;
-    double hs_ms; /* the last "established" event: message 1 sent to secure */
+    double hs_ms;               /* the last "established" event: message 1 sent to secure */
+    double hs_at;               /* its at_ms (CLOCK_MONOTONIC ms) */
+    double confirm_at;          /* at_ms of the last "confirmed by the peer" state (Alice) */
+    double est_at[EST_HISTORY]; /* at_ms of the latest established events, a ring */
+    unsigned n_est;
     uint64_t posted, delivered, errors;
     bench_tally *tally;       /* expect(): messages to verify */
     const uint8_t *echo_want; /* echo(): the message whose echo we wait for */
@@ -45,8 +52,8 @@ typedef struct kside {
 /* KCHAT_BENCH_TRACE=1: every event with its time, for finding where time goes. */
 static void trace(const kside *k, const ui_event *ev)
 {
-    fprintf(stderr, "trace %s %.3f %s step=%d out=%d seq=%llu ms=%.3f %s\n", k->a.name,
-            (double)bench_now_ns() / 1e6, ui_event_name(ev->type), ev->step, ev->out,
+    fprintf(stderr, "trace %s %.3f at=%.3f %s step=%d out=%d seq=%llu ms=%.3f %s\n", k->a.name,
+            (double)bench_now_ns() / 1e6, ev->at_ms, ui_event_name(ev->type), ev->step, ev->out,
             (unsigned long long)ev->seq, ev->ms,
             ev->type == UI_EV_STATE ? ui_state_name(ev->state) : "");
 }
@@ -61,9 +68,15 @@ static void on_event(kside *k, const ui_event *ev)
     case UI_EV_ESTABLISHED:
         k->secure = true;
         k->hs_ms = ev->ms;
+        k->hs_at = ev->at_ms;
+        k->est_at[k->n_est++ % EST_HISTORY] = ev->at_ms;
         break;
     case UI_EV_STATE:
         k->waiting |= ev->state == UI_STATE_WAITING;
+        if (ev->state == UI_STATE_SECURE && ev->text && !strcmp(ev->text, CONFIRMED_TEXT)) {
+            k->confirmed = true;
+            k->confirm_at = ev->at_ms;
+        }
         break;
     case UI_EV_DELIVERED:
         k->delivered++;
@@ -156,7 +169,7 @@ static session *open_session(kside *k, char *err, size_t errlen)
         .state = bob && !k->no_state ? k->st : NULL,
         .state_path = bob && !k->no_state ? k->state_path : NULL,
     };
-    k->secure = k->waiting = k->ended = false;
+    k->secure = k->confirmed = k->waiting = k->ended = false;
     k->q = event_queue_new();
     session *s = k->q ? session_new(&cfg, k->q, err, errlen) : NULL;
     if (s && session_start(s) != 0) {
@@ -293,8 +306,9 @@ static int drain(void *ctx, int timeout_ms, char *err, size_t errlen)
     return 0;
 }
 
-/* A fresh `kchat connect`: a new session (its own Kafka clients) until secure, then quit. */
-static int connect_once(void *ctx, double *connect_ms, double *inner_ms, char *err, size_t errlen)
+/* A fresh `kchat connect`: a new session (its own Kafka clients) until secure (connect_ms),
+ * then until the peer confirmed it, then quit. Times from the events' own clocks. */
+static int connect_once(void *ctx, bench_connect *c, char *err, size_t errlen)
 {
     kside *k = ctx;
     close_session(k); /* the long-lived session, on the first call */
@@ -303,10 +317,51 @@ static int connect_once(void *ctx, double *connect_ms, double *inner_ms, char *e
     if (!k->s)
         return -1;
     int rc = wait_flag(k, &k->secure, 30000, "secure channel", err, errlen);
-    *connect_ms = bench_ms_between(t0, bench_now_ns());
-    *inner_ms = k->hs_ms;
+    c->connect_ms = bench_ms_between(t0, bench_now_ns());
+    if (rc == 0)
+        rc = wait_flag(k, &k->confirmed, 30000, "confirmation by the peer", err, errlen);
+    c->inner_ms = k->hs_ms;
+    c->start_at = k->hs_at - k->hs_ms; /* message 1 sent */
+    c->confirm_ms = rc == 0 ? k->confirm_at - c->start_at : 0;
     close_session(k);
     return rc;
+}
+
+/* The earliest remembered established event later than after_ms; 0 if none. */
+static double established_after(const kside *k, double after_ms)
+{
+    double best = 0;
+    unsigned n = k->n_est < EST_HISTORY ? k->n_est : EST_HISTORY;
+    for (unsigned i = 0; i < n; i++)
+        if (k->est_at[i] > after_ms && (best == 0 || k->est_at[i] < best))
+            best = k->est_at[i];
+    return best;
+}
+
+/* Bob: when his session became secure with a client whose message 1 went out at after_ms. */
+static int secure_at(void *ctx, double after_ms, int timeout_ms, double *at_ms, char *err,
+                     size_t errlen)
+{
+    kside *k = ctx;
+    if (!k->q || k->a.alice) {
+        snprintf(err, errlen, "only a listening Bob reports when he became secure");
+        return -1;
+    }
+    int64_t deadline = bench_now_ns() + (int64_t)timeout_ms * 1000000;
+    for (;;) {
+        if (serve(k, err, errlen) != 0)
+            return -1;
+        if ((*at_ms = established_after(k, after_ms)) > 0)
+            return 0;
+        int64_t left = (deadline - bench_now_ns()) / 1000000;
+        if (left <= 0) {
+            snprintf(err, errlen, "no established event after %.3f within %d ms", after_ms,
+                     timeout_ms);
+            return -1;
+        }
+        struct pollfd p = {.fd = event_queue_wake_fd(k->q), .events = POLLIN};
+        poll(&p, 1, (int)left);
+    }
 }
 
 static int set_echo(void *ctx, bool on, char *err, size_t errlen)
@@ -340,6 +395,7 @@ static const bench_side_ops kchat_ops = {
     .expect = expect,
     .drain = drain,
     .connect_once = connect_once,
+    .secure_at = secure_at,
     .set_echo = set_echo,
     .close = kside_close,
 };

@@ -234,7 +234,7 @@ static int drain(void *ctx, int timeout_ms, char *err, size_t errlen)
 }
 
 /* A fresh plain client: new producer and consumer, then one message until its echo is back. */
-static int connect_once(void *ctx, double *connect_ms, double *inner_ms, char *err, size_t errlen)
+static int connect_once(void *ctx, bench_connect *conn, char *err, size_t errlen)
 {
     pside *p = ctx;
     int64_t t0 = bench_now_ns();
@@ -249,8 +249,8 @@ static int connect_once(void *ctx, double *connect_ms, double *inner_ms, char *e
         if (produce(p, prod, buf, sizeof buf, err, errlen) == 0 &&
             await_echo(c, prod, buf, sizeof buf, err, errlen) == 0) {
             int64_t t2 = bench_now_ns();
-            *connect_ms = bench_ms_between(t0, t2);
-            *inner_ms = bench_ms_between(t1, t2);
+            conn->connect_ms = bench_ms_between(t0, t2);
+            conn->inner_ms = bench_ms_between(t1, t2);
             rc = 0;
         }
     }

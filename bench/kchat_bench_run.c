@@ -244,17 +244,38 @@ static int phase_idle(run *R)
 
 /* ---- handshake ---- */
 
+/* kchat: when the long-lived Bob became secure with the client whose message 1 went out at
+ * start_at (both CLOCK_MONOTONIC ms, comparable across the workers on this machine). */
+static int bob_secure_at(run *R, double start_at, double *at)
+{
+    char cmd[64], line[128];
+    snprintf(cmd, sizeof cmd, "secureat %.3f", start_at);
+    if (bench_proc_cmd(&R->kb1, cmd, 30000, line, sizeof line, R->err, R->errlen) != 0)
+        return -1;
+    if (sscanf(line, "ok %lf", at) != 1) {
+        snprintf(R->err, R->errlen, "%s: bad secureat answer '%s'", R->kb1.name, line);
+        return -1;
+    }
+    return 0;
+}
+
 static int connect_once(run *R, int side, uint32_t i)
 {
-    bench_proc *p = side == BENCH_KCHAT ? &R->ka1 : &R->pa;
+    bool k = side == BENCH_KCHAT;
+    bench_proc *p = k ? &R->ka1 : &R->pa;
     bench_side_result *s = &R->r->side[side];
     char line[256];
+    double start_at = 0, bob_at = 0;
     if (bench_proc_cmd(p, "connect", 90000, line, sizeof line, R->err, R->errlen) != 0)
         return -1;
-    if (sscanf(line, "ok %lf %lf", &s->connect_ms[i], &s->inner_ms[i]) != 2) {
+    if (sscanf(line, "ok %lf %lf %lf %lf", &s->connect_ms[i], &s->inner_ms[i], &s->confirm_ms[i],
+               &start_at) != 4) {
         snprintf(R->err, R->errlen, "%s: bad connect answer '%s'", p->name, line);
         return -1;
     }
+    if (k && bob_secure_at(R, start_at, &bob_at) != 0)
+        return -1;
+    s->both_ms[i] = k ? bob_at - start_at : 0;
     s->n_connect = i + 1;
     return 0;
 }
@@ -266,7 +287,9 @@ static int phase_handshake(run *R)
         bench_side_result *s = &R->r->side[side];
         s->connect_ms = calloc(n ? n : 1, sizeof(double));
         s->inner_ms = calloc(n ? n : 1, sizeof(double));
-        if (!s->connect_ms || !s->inner_ms)
+        s->both_ms = calloc(n ? n : 1, sizeof(double));
+        s->confirm_ms = calloc(n ? n : 1, sizeof(double));
+        if (!s->connect_ms || !s->inner_ms || !s->both_ms || !s->confirm_ms)
             return -1;
     }
     for (uint32_t i = 0; i < n; i++) {
@@ -454,5 +477,7 @@ void bench_results_free(bench_results *r)
         free(r->side[side].lat_us);
         free(r->side[side].connect_ms);
         free(r->side[side].inner_ms);
+        free(r->side[side].both_ms);
+        free(r->side[side].confirm_ms);
     }
 }

@@ -6,7 +6,9 @@
  *   send N SIZE ROUND WINDOW   -> ok T0_NS
  *   expect N SIZE ROUND MS     -> armed, later: ok LAST_NS BAD
  *   drain MS                   -> ok
- *   connect                    -> ok CONNECT_MS INNER_MS
+ *   connect                    -> ok CONNECT_MS INNER_MS CONFIRM_MS START_AT (bench_connect)
+ *   secureat AFTER_MS          -> ok AT_MS   (kchat Bob: his first established event after
+ *                                             AFTER_MS, CLOCK_MONOTONIC ms; waits up to 15 s)
  *   mode echo|count            -> ok
  *   usage                      -> ok CPU_US HWM_KB RSS_KB
  *   resetpeak                  -> ok 0|-1
@@ -20,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#define SECURE_AT_TIMEOUT_MS 15000
 
 typedef struct worker {
     bench_wargs a;
@@ -115,10 +119,18 @@ static int cmd_simple(worker *w, const char *verb, const char *arg)
     } else if (!strcmp(verb, "mode")) {
         rc = w->ops->set_echo(w->side, !strcmp(arg, "echo"), err, sizeof err);
     } else if (!strcmp(verb, "connect")) {
-        double c = 0, inner = 0;
-        if (w->ops->connect_once(w->side, &c, &inner, err, sizeof err) != 0)
+        bench_connect c = {0};
+        if (w->ops->connect_once(w->side, &c, err, sizeof err) != 0)
             return reply_err(err);
-        return replyf("ok %.3f %.3f", c, inner);
+        return replyf("ok %.3f %.3f %.3f %.3f", c.connect_ms, c.inner_ms, c.confirm_ms, c.start_at);
+    } else if (!strcmp(verb, "secureat")) {
+        double at = 0;
+        if (!w->ops->secure_at)
+            return reply_err("secureat: not a kchat Bob");
+        if (w->ops->secure_at(w->side, strtod(arg, NULL), SECURE_AT_TIMEOUT_MS, &at, err,
+                              sizeof err) != 0)
+            return reply_err(err);
+        return replyf("ok %.3f", at);
     } else if (!strcmp(verb, "usage")) {
         bench_usage u;
         bench_usage_self(&u);

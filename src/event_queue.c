@@ -28,25 +28,45 @@ event_queue *event_queue_new(void)
     return q;
 }
 
-void event_queue_push(event_queue *q, ui_event *ev)
+/* Appends the chain first..last. */
+static void append(event_queue *q, node *first, node *last)
 {
-    node *n = malloc(sizeof *n);
-    if (!n) {
-        ui_event_free(ev);
-        return;
-    }
-    n->ev = ev;
-    n->next = NULL;
     pthread_mutex_lock(&q->lock);
     bool was_empty = !q->tail;
     if (q->tail)
-        q->tail->next = n;
+        q->tail->next = first;
     else
-        q->head = n;
-    q->tail = n;
+        q->head = first;
+    q->tail = last;
     pthread_mutex_unlock(&q->lock);
     if (was_empty) /* readers pop until empty after draining, so one wake-up is enough */
         wake_signal(&q->w);
+}
+
+void event_queue_push(event_queue *q, ui_event *ev)
+{
+    event_queue_push_many(q, &ev, 1);
+}
+
+void event_queue_push_many(event_queue *q, ui_event **evs, size_t n)
+{
+    node *first = NULL, *last = NULL;
+    for (size_t i = 0; i < n; i++) {
+        node *nd = malloc(sizeof *nd);
+        if (!nd) {
+            ui_event_free(evs[i]);
+            continue;
+        }
+        nd->ev = evs[i];
+        nd->next = NULL;
+        if (last)
+            last->next = nd;
+        else
+            first = nd;
+        last = nd;
+    }
+    if (first)
+        append(q, first, last);
 }
 
 bool event_queue_pop(event_queue *q, ui_event **out)

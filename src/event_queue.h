@@ -13,6 +13,8 @@ typedef struct event_queue event_queue;
 event_queue *event_queue_new(void);
 /* Takes ownership of ev. */
 void event_queue_push(event_queue *q, ui_event *ev);
+/* Takes ownership of evs[0..n-1] and pushes them in order under one lock and one wake-up. */
+void event_queue_push_many(event_queue *q, ui_event **evs, size_t n);
 /* Pops the oldest event; false when empty. */
 bool event_queue_pop(event_queue *q, ui_event **out);
 /* Readable when events may be queued; drain with event_queue_drain_wake. */

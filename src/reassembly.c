@@ -63,7 +63,7 @@ static void remove_at(reassembly *r, size_t i)
 
 static uint8_t *join(const partial *p)
 {
-    uint8_t *buf = malloc(p->total ? p->total : 1);
+    uint8_t *buf = malloc(p->total + 1);
     if (!buf)
         return NULL;
     size_t off = 0;
@@ -71,15 +71,17 @@ static uint8_t *join(const partial *p)
         memcpy(buf + off, p->frags[i], p->lens[i]);
         off += p->lens[i];
     }
+    buf[off] = '\0';
     return buf;
 }
 
 static reasm_result single(const uint8_t *body, size_t len, uint8_t **out, size_t *outlen)
 {
-    *out = malloc(len ? len : 1);
+    *out = malloc(len + 1);
     if (!*out)
         return REASM_REFUSED;
     memcpy(*out, body, len);
+    (*out)[len] = '\0';
     *outlen = len;
     return REASM_COMPLETE;
 }

@@ -27,6 +27,8 @@ typedef enum {
 } reasm_result;
 
 void reassembly_init(reassembly *r);
+/* On REASM_COMPLETE, *out is the whole message, malloc'ed, with a NUL after its *outlen bytes;
+ * the caller owns it. */
 reasm_result reassembly_add(reassembly *r, uint64_t seq, uint32_t idx, uint32_t count,
                             const uint8_t *body, size_t len, int64_t offset, uint8_t **out,
                             size_t *outlen);

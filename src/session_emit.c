@@ -37,8 +37,7 @@ void session_emit(session *s, ui_event *ev)
 
 void session_flush_events(session *s)
 {
-    for (size_t i = 0; i < s->n_held; i++)
-        event_queue_push(s->events, s->held[i]);
+    event_queue_push_many(s->events, s->held, s->n_held);
     s->n_held = 0;
 }
 
@@ -86,16 +85,6 @@ void session_emit_stats(session *s)
     ev->stats = s->stats;
     s->stats_dirty = false;
     session_emit(s, ev);
-}
-
-char *session_text_dup(const uint8_t *text, size_t len)
-{
-    char *out = malloc(len + 1);
-    if (!out)
-        return NULL;
-    memcpy(out, text, len);
-    out[len] = '\0';
-    return out;
 }
 
 const char *session_reject_reason(int rc)

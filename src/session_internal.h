@@ -135,7 +135,6 @@ void session_emit_rejected(session *s, const char *reason, int64_t offset);
 const char *session_reject_reason(int rc);
 void session_emit_stats(session *s);
 void session_flush_events(session *s);
-char *session_text_dup(const uint8_t *text, size_t len);
 
 /* session_hs.c */
 int session_hs_begin(session *s);

@@ -5,19 +5,29 @@
  * peer's sequence that stay open past a short grace are reported as gaps. */
 #include "src/session_internal.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define SENT_TIMES 8192
 
-static void emit_message(session *s, ui_event_type type, uint64_t seq, const uint8_t *text,
-                         size_t len, double ms)
+static void drop_text(uint8_t *text, size_t len)
+{
+    sodium_memzero(text, len);
+    free(text);
+}
+
+/* Takes text (malloc'ed, NUL after len bytes) into the event: no copy. */
+static void emit_message(session *s, ui_event_type type, uint64_t seq, uint8_t *text, size_t len,
+                         double ms)
 {
     ui_event *ev = session_event(type);
-    if (!ev)
+    if (!ev) {
+        drop_text(text, len);
         return;
+    }
     ev->seq = seq;
-    ev->text = session_text_dup(text, len);
+    ev->text = (char *)text;
     ev->text_len = len;
     ev->ms = ms;
     session_emit(s, ev);
@@ -32,10 +42,13 @@ static void set_acked(session *s, uint64_t upto)
     }
 }
 
+/* Owns text. */
 static void on_echo(session *s, const channel_record *r, uint8_t *text, size_t len)
 {
-    if (r->echo_of == 0 || r->echo_of >= s->out.next_seq || seqset_has(&s->echoed, r->echo_of))
+    if (r->echo_of == 0 || r->echo_of >= s->out.next_seq || seqset_has(&s->echoed, r->echo_of)) {
+        drop_text(text, len);
         return;
+    }
     seqset_add(&s->echoed, r->echo_of);
     /* An echo is Bob's proof that he showed the message and Kafka took his echo, which is what
      * his acknowledgement says: the echoed prefix counts as acknowledged. */
@@ -52,6 +65,7 @@ static void on_echo(session *s, const channel_record *r, uint8_t *text, size_t l
     emit_message(s, UI_EV_ECHO, r->echo_of, text, len, rtt);
 }
 
+/* Owns text. */
 static void show(session *s, const channel_record *r, uint8_t *text, size_t len)
 {
     seqset_add(&s->seen, r->seq);
@@ -64,9 +78,9 @@ static void show(session *s, const channel_record *r, uint8_t *text, size_t len)
     } else {
         s->stats.received++;
         s->stats_dirty = true;
-        emit_message(s, UI_EV_MESSAGE, r->seq, text, len, 0);
         if (s->cfg.echo)
             session_tx_queue(s, text, len, r->seq);
+        emit_message(s, UI_EV_MESSAGE, r->seq, text, len, 0);
     }
     if (s->cfg.echo && s->cfg.role == SESSION_BOB)
         s->echo_queued = s->echo_queued > r->seq ? s->echo_queued : r->seq;
@@ -110,11 +124,12 @@ static void on_msg(session *s, const channel_record *r, int64_t offset)
     }
     if (rr != REASM_COMPLETE)
         return;
-    if (dup)
-        again(s, r, text, len);
-    else
+    if (!dup) {
         show(s, r, text, len);
-    free(text);
+        return;
+    }
+    again(s, r, text, len);
+    drop_text(text, len);
 }
 
 static void on_close(session *s)

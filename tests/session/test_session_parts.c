@@ -1,4 +1,5 @@
 #include "src/event_format.h"
+#include "src/event_queue.h"
 #include "src/hs_payload.h"
 #include "src/outbox.h"
 #include "src/reassembly.h"
@@ -6,6 +7,7 @@
 #include "support/check.h"
 
 #include <jansson.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,12 +70,12 @@ static void test_reassembly(void)
     CHECK(reassembly_min_offset(&r) == 10);
     CHECK(reassembly_add(&r, 7, 0, 4, (const uint8_t *)"A", 1, 10, &out, &len) == REASM_REFUSED);
     CHECK(reassembly_add(&r, 7, 2, 3, (const uint8_t *)"CCC", 3, 13, &out, &len) == REASM_COMPLETE);
-    CHECK(len == 6 && memcmp(out, "ABBCCC", 6) == 0);
+    CHECK(len == 6 && memcmp(out, "ABBCCC", 7) == 0); /* NUL-terminated */
     free(out);
     CHECK(reassembly_min_offset(&r) == -1);
     CHECK(reassembly_add(&r, 8, 5, 3, (const uint8_t *)"x", 1, 1, &out, &len) == REASM_REFUSED);
     CHECK(reassembly_add(&r, 9, 0, 1, (const uint8_t *)"solo", 4, 1, &out, &len) == REASM_COMPLETE);
-    CHECK(len == 4 && memcmp(out, "solo", 4) == 0);
+    CHECK(len == 4 && memcmp(out, "solo", 5) == 0);
     free(out);
     reassembly_free(&r);
 }
@@ -125,8 +127,47 @@ static void test_event_format(void)
     CHECK(event_format_line(&done, false) == NULL);
 }
 
+static ui_event *numbered(uint64_t seq)
+{
+    ui_event *ev = calloc(1, sizeof *ev);
+    ev->type = UI_EV_SENT;
+    ev->seq = seq;
+    return ev;
+}
+
+static bool readable(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, 0) == 1;
+}
+
+/* One push and a batch of three come out in order; one wake-up announces them. */
+static void test_event_queue(void)
+{
+    event_queue *q = event_queue_new();
+    CHECK(!readable(event_queue_wake_fd(q)));
+    event_queue_push(q, numbered(1));
+    ui_event *batch[3] = {numbered(2), numbered(3), numbered(4)};
+    event_queue_push_many(q, batch, 3);
+    CHECK(readable(event_queue_wake_fd(q)));
+    event_queue_drain_wake(q);
+    CHECK(!readable(event_queue_wake_fd(q)));
+    ui_event *ev;
+    for (uint64_t want = 1; want <= 4; want++) {
+        CHECK(event_queue_pop(q, &ev) && ev->seq == want);
+        ui_event_free(ev);
+    }
+    CHECK(!event_queue_pop(q, &ev));
+    event_queue_push_many(q, batch, 0);
+    CHECK(!readable(event_queue_wake_fd(q)));
+    event_queue_push_many(q, (ui_event *[]){numbered(5)}, 1);
+    CHECK(readable(event_queue_wake_fd(q)));
+    event_queue_free(q); /* frees event 5 */
+}
+
 int main(void)
 {
+    test_event_queue();
     test_seqset();
     test_outbox();
     test_reassembly();
