@@ -1,0 +1,86 @@
+"""Back-pressure: Alice in batch mode is fed 64 MiB of lines on standard input while Bob is
+frozen (SIGSTOP), so nothing can be acknowledged. kchat must stop reading its input once several
+MiB wait (the session holds at most 8 MiB in its outbox and 4 MiB more in its input queue): the
+writer stays blocked and Alice's memory bounded. Then Bob thaws and every line is delivered and
+shown once, in order. Without back-pressure Alice would read the whole input: over 64 MiB."""
+import os
+import signal
+import threading
+import time
+
+import harness
+from harness import check
+
+LINES = 16000
+SIZE = 4096  # bytes per line with its newline: 64 MiB in all
+PEAK_LIMIT_KIB = 48 * 1024
+FROZEN_S = 3.0
+
+
+def line(i):
+    head = f"line {i:06d} "
+    return head + "x" * (SIZE - 1 - len(head))
+
+
+def vm_kib(pid, field):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for row in f:
+                if row.startswith(field + ":"):
+                    return int(row.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def feed(alice, done):
+    """Writes the input in 1 MiB chunks (a pipe write blocks while kchat does not read)."""
+    chunk = 256
+    for start in range(1, LINES + 1, chunk):
+        alice.send(line(i) for i in range(start, min(start + chunk, LINES + 1)))
+    alice.close_stdin()
+    done.set()
+
+
+def test_bounded_memory():
+    with harness.Chat() as chat:
+        bob = chat.bob()
+        inv = bob.wait_event("invitation")
+        alice = chat.alice(inv["invitation"], "--timeout", "240")
+        alice.wait_event("state", 30, detail="confirmed by the peer")
+        os.kill(bob.proc.pid, signal.SIGSTOP)
+        done = threading.Event()
+        writer = threading.Thread(target=feed, args=(alice, done), daemon=True)
+        t0 = time.monotonic()
+        writer.start()
+        peak = 0
+        while time.monotonic() - t0 < FROZEN_S:
+            peak = max(peak, vm_kib(alice.proc.pid, "VmHWM") or 0)
+            time.sleep(0.05)
+        held_back = not done.is_set()
+        os.kill(bob.proc.pid, signal.SIGCONT)
+        while alice.proc.poll() is None:
+            peak = max(peak, vm_kib(alice.proc.pid, "VmHWM") or 0)
+            time.sleep(0.05)
+        took = time.monotonic() - t0
+        code = alice.wait_exit(10)  # and every event she wrote has been read
+        check(code == 0, f"alice exited {code}: {alice.stderr}")
+        check(held_back, f"alice read all {LINES * SIZE >> 20} MiB while Bob was frozen")
+        check(done.is_set(), "the writer did not finish")
+        check(0 < peak < PEAK_LIMIT_KIB, f"alice's peak RSS {peak} KiB, limit {PEAK_LIMIT_KIB}")
+        delivered = sorted(e["seq"] for e in alice.of("delivered"))
+        check(delivered == list(range(1, LINES + 1)), "not every line delivered exactly once")
+        deadline = time.monotonic() + 60
+        while len(bob.of("message")) < LINES and time.monotonic() < deadline:
+            time.sleep(0.1)
+        msgs = bob.of("message")
+        check(len(msgs) == LINES, f"bob showed {len(msgs)} messages")
+        check(all(m["text"] == line(i) for i, m in enumerate(msgs, 1)),
+              "bob's messages differ from the input, or are out of order")
+        print(f"{LINES} lines ({LINES * SIZE >> 20} MiB) in {took:.1f} s, Bob frozen for the first "
+              f"{FROZEN_S:.0f} s; "
+              f"alice peak RSS {peak / 1024:.1f} MiB (limit {PEAK_LIMIT_KIB >> 10} MiB)")
+
+
+if __name__ == "__main__":
+    harness.run([test_bounded_memory])
