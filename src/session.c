@@ -3,6 +3,7 @@
  * timeouts) are checked at least every SESSION_TICK_MS. After each batch of records the listen
  * state is saved, then the batch's events are shown, then the consumer's offset is stored: a
  * record's offset is committed only after what it carried was shown (or echoed). */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "src/session_internal.h"
 
 #include <poll.h>
@@ -94,6 +95,15 @@ session *session_new(const session_config *cfg, event_queue *events, char *err, 
 
 /* ---- input from the front end ---- */
 
+static void append_item(input_item **head, input_item **tail, input_item *it)
+{
+    if (*tail)
+        (*tail)->next = it;
+    else
+        *head = it;
+    *tail = it;
+}
+
 static void post(session *s, int kind, const char *text, size_t len)
 {
     input_item *it = malloc(sizeof *it + len + 1);
@@ -109,16 +119,18 @@ static void post(session *s, int kind, const char *text, size_t len)
     while (kind == IN_LINE && s->in_bytes > 0 && s->in_bytes + len > SESSION_INPUT_MAX_BYTES &&
            !s->in_closed)
         pthread_cond_wait(&s->in_room, &s->in_lock);
-    bool was_empty = !s->in_tail;
-    if (s->in_tail)
-        s->in_tail->next = it;
-    else
-        s->in_head = it;
-    s->in_tail = it;
-    if (kind == IN_LINE)
+    /* The session takes all it can at each wake-up, so it needs a wake-up only when it may be
+     * idle with nothing to take: the queues were empty, or this is a command (lines may be
+     * waiting for room, but a command never waits). */
+    bool need_wake = kind == IN_COMMAND || (!s->in_tail && !s->cmd_tail);
+    if (kind == IN_COMMAND) {
+        append_item(&s->cmd_head, &s->cmd_tail, it);
+    } else {
+        append_item(&s->in_head, &s->in_tail, it);
         s->in_bytes += len;
+    }
     pthread_mutex_unlock(&s->in_lock);
-    if (was_empty) /* the session looks at the whole queue at once; one wake-up is enough */
+    if (need_wake)
         wake_signal(&s->in_wake);
 }
 
@@ -146,37 +158,28 @@ static bool outbox_room(const session *s, size_t n, size_t bytes, size_t len)
            s->out.bytes + bytes + len <= SESSION_OUTBOX_MAX_BYTES;
 }
 
-/* Takes, in order, the lines the outbox has room for and the end of input once no line is left
- * before it; commands are taken wherever they are, so /quit never waits behind a backlog. */
+/* Takes the lines the outbox has room for, in order (all of them if `all`), the end of input
+ * once no line is left before it, then every command. */
 static input_item *take_input(session *s, bool all)
 {
-    input_item *taken = NULL, **tail = &taken;
     size_t n = 0, bytes = 0;
-    bool blocked = false;
+    input_item *taken = NULL, **tail = &taken;
     pthread_mutex_lock(&s->in_lock);
-    input_item **link = &s->in_head, *last = NULL;
-    while (*link) {
-        input_item *it = *link;
-        bool take = all || it->kind == IN_COMMAND ||
-                    (!blocked && (it->kind == IN_EOF || outbox_room(s, n, bytes, it->len)));
-        if (!take) {
-            blocked = true;
-            last = it;
-            link = &it->next;
-            continue;
-        }
-        *link = it->next;
-        it->next = NULL;
+    input_item *it = s->in_head;
+    while (it && (all || it->kind == IN_EOF || outbox_room(s, n, bytes, it->len))) {
+        n += it->kind == IN_LINE;
+        bytes += it->len;
         *tail = it;
         tail = &it->next;
-        if (it->kind == IN_LINE) {
-            n++;
-            bytes += it->len;
-        }
+        it = it->next;
     }
-    s->in_tail = last;
+    *tail = s->cmd_head; /* the commands follow the lines taken */
+    s->in_head = it;
+    if (!it)
+        s->in_tail = NULL;
+    s->cmd_head = s->cmd_tail = NULL;
     s->in_bytes -= bytes;
-    if (bytes || n)
+    if (n)
         pthread_cond_broadcast(&s->in_room);
     pthread_mutex_unlock(&s->in_lock);
     return taken;
@@ -429,6 +432,7 @@ static void shutdown_session(session *s)
 static void *session_main(void *arg)
 {
     session *s = arg;
+    pthread_setname_np(pthread_self(), "kchat-session"); /* for top -H, perf, gdb */
     if (s->cfg.timeout_s > 0)
         s->deadline_ms = session_now_ms() + s->cfg.timeout_s * 1000.0;
     if (setup_kafka(s) != 0) {

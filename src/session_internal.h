@@ -56,9 +56,10 @@ struct session {
     /* input from the front end */
     pthread_mutex_t in_lock;
     pthread_cond_t in_room; /* signalled when lines leave the input queue, or the session ends */
-    input_item *in_head, *in_tail;
-    size_t in_bytes; /* text bytes of the lines in the queue */
-    bool in_closed;  /* the session thread has ended: posts no longer wait */
+    input_item *in_head, *in_tail;   /* lines, then the end of input */
+    input_item *cmd_head, *cmd_tail; /* commands: taken at once, never behind a backlog */
+    size_t in_bytes;                 /* text bytes of the lines in the queue */
+    bool in_closed;                  /* the session thread has ended: posts no longer wait */
     wake in_wake;
     pthread_t thread;
     bool started;
