@@ -253,6 +253,9 @@ static int send_msgs(void *ctx, uint32_t n, size_t size, uint32_t round, uint64_
         bench_fill(buf, size, round, i);
         session_post_line(k->s, (const char *)buf, size);
         k->posted++;
+        /* like batch mode, which handles events while it reads its input */
+        if (i % 256 == 255 && serve(k, err, errlen) != 0)
+            return -1;
     }
     return serve(k, err, errlen);
 }

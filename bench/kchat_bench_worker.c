@@ -14,6 +14,7 @@
  *   resetpeak                  -> ok 0|-1
  *   quit                       -> ok, then exit
  * Failures answer "err TEXT". Between commands the worker keeps serving its link. */
+#include "src/memtune.h"
 #include "bench/kchat_bench.h"
 
 #include <errno.h>
@@ -257,6 +258,7 @@ static int parse_args(worker *w, int argc, char **argv)
 
 int bench_worker_main(int argc, char **argv)
 {
+    memtune_apply(); /* as kchat's main does; the plain workers get it too, to compare alike */
     worker w;
     memset(&w, 0, sizeof w);
     char err[512] = "", secret[128] = "", inv[1100] = "";

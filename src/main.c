@@ -1,5 +1,6 @@
 /* main: kchat's entry point. Dispatches to one file per subcommand (src/cmd_*.c). */
 #include "src/commands.h"
+#include "src/memtune.h"
 #include "src/options.h"
 
 #include <locale.h>
@@ -13,6 +14,7 @@
 
 int main(int argc, char **argv)
 {
+    memtune_apply();
     setlocale(LC_CTYPE, ""); /* UTF-8 input and wide characters in the terminal UI */
     if (sodium_init() < 0) {
         fputs("kchat: cannot initialise libsodium\n", stderr);
