@@ -27,7 +27,7 @@ struct channel {
     char peer_id[IDENTITY_ID_LEN + 1];
     record_sender tx;
     record_receiver rx;
-    uint8_t *scratch; /* NOISE_MAX_MSG bytes: record plaintext while sealing */
+    uint8_t *scratch; /* CHANNEL_MAX_RECORD bytes: record plaintext while sealing */
 };
 
 /* "kchat/1" 0x00 session u8 len(a2b) a2b u8 len(b2a) b2a; 0 when a topic name is too long. */
@@ -99,7 +99,7 @@ channel *channel_new(const channel_params *p, const uint8_t *session, int *err)
         return NULL;
     }
     channel *c = calloc(1, sizeof(*c));
-    if (c == NULL || (c->scratch = malloc(NOISE_MAX_MSG)) == NULL)
+    if (c == NULL || (c->scratch = malloc(CHANNEL_MAX_RECORD)) == NULL)
         goto fail;
     c->initiator = p->initiator;
     c->pattern = p->pattern;
@@ -364,7 +364,7 @@ void channel_free(channel *c)
         record_receiver_free(&c->rx);
     }
     if (c->scratch != NULL) {
-        sodium_memzero(c->scratch, NOISE_MAX_MSG);
+        sodium_memzero(c->scratch, CHANNEL_MAX_RECORD);
         free(c->scratch);
     }
     sodium_memzero(c, sizeof(*c));

@@ -47,10 +47,13 @@ typedef enum {
 
 #define RECORD_FLAG_ECHO 0x01u
 #define RECORD_HEADER_LEN 34u
-/* Largest body of one record: the Noise limit less tag and record header. */
-#define CHANNEL_MAX_BODY (NOISE_MAX_MSG - NOISE_TAG_LEN - RECORD_HEADER_LEN)
+/* Largest sealed record (ciphertext and tag) of a data or close frame: above Noise's 65535-byte
+ * message limit, so a 64 KiB message is one Kafka record. */
+#define CHANNEL_MAX_RECORD FRAME_MAX_DATA_BODY
+/* Largest body of one record: the sealed record less tag and record header. */
+#define CHANNEL_MAX_BODY (CHANNEL_MAX_RECORD - NOISE_TAG_LEN - RECORD_HEADER_LEN)
 /* Largest frame on the wire. */
-#define CHANNEL_MAX_FRAME (FRAME_DATA_HEADER_LEN + NOISE_MAX_MSG)
+#define CHANNEL_MAX_FRAME (FRAME_DATA_HEADER_LEN + CHANNEL_MAX_RECORD)
 #define CHANNEL_DEFAULT_REKEY_INTERVAL 65536u
 #define CHANNEL_PROLOGUE_LABEL "kchat/1"
 

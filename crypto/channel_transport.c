@@ -68,7 +68,7 @@ int record_seal(record_sender *s, const uint8_t session[FRAME_SESSION_LEN], cons
     frame_type type = r->kind == RECORD_CLOSE ? FRAME_CLOSE : FRAME_DATA;
     size_t hlen = frame_write_header(out, type, session, n);
     record_encode(scratch, r);
-    int rc = noise_cipher_encrypt_n(s->key, n, out, hlen, scratch, ptlen, out + hlen);
+    int rc = noise_cipher_encrypt_long_n(s->key, n, out, hlen, scratch, ptlen, out + hlen);
     sodium_memzero(scratch, ptlen);
     if (rc != NOISE_OK)
         return rc == NOISE_ERR_NONCE ? CHANNEL_NONCE_EXHAUSTED : CHANNEL_ERR_ARG;
@@ -216,8 +216,8 @@ int record_open(record_receiver *rx, const frame *f, channel_record *r, uint8_t 
     int rc = select_key(rx, e, &key, &derived);
     if (rc != CHANNEL_OK)
         return rc;
-    if (noise_cipher_decrypt_n(key, f->nonce, f->header, f->header_len, f->body, f->body_len,
-                               buf) != NOISE_OK) {
+    if (noise_cipher_decrypt_long_n(key, f->nonce, f->header, f->header_len, f->body, f->body_len,
+                                    buf) != NOISE_OK) {
         cipher_free(derived);
         return CHANNEL_TAMPERED;
     }

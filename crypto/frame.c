@@ -80,7 +80,8 @@ int frame_parse(const uint8_t *buf, size_t len, frame *out)
     if (hlen == 0 || len < hlen)
         return -1;
     size_t body_len = len - hlen;
-    if (body_len < min_body_len(type) || body_len > NOISE_MAX_MSG)
+    size_t max = hlen == FRAME_DATA_HEADER_LEN ? FRAME_MAX_DATA_BODY : NOISE_MAX_MSG;
+    if (body_len < min_body_len(type) || body_len > max)
         return -1;
     memset(out, 0, sizeof(*out));
     out->version = buf[0];

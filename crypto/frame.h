@@ -17,6 +17,9 @@
 #define FRAME_SESSION_LEN 16
 #define FRAME_HS_HEADER_LEN 18
 #define FRAME_DATA_HEADER_LEN 26
+/* Largest body: a handshake frame carries one Noise message (NOISE_MAX_MSG); a data or close
+ * frame one sealed record of kchat's record layer, which may be longer. */
+#define FRAME_MAX_DATA_BODY (256u * 1024u)
 
 typedef enum {
     FRAME_HS1 = 1,

@@ -212,8 +212,8 @@ static noise_cipher *cipher_alloc(const uint8_t k[32])
     return c;
 }
 
-int noise_cipher_encrypt_n(const noise_cipher *c, uint64_t n, const uint8_t *ad, size_t adlen,
-                           const uint8_t *pt, size_t ptlen, uint8_t *out)
+static int encrypt_max(const noise_cipher *c, uint64_t n, size_t max_ct, const uint8_t *ad,
+                       size_t adlen, const uint8_t *pt, size_t ptlen, uint8_t *out)
 {
     if (!c || !c->has_key || !out || (ptlen && !pt) || (adlen && !ad)) {
         return NOISE_ERR_ARG;
@@ -221,15 +221,15 @@ int noise_cipher_encrypt_n(const noise_cipher *c, uint64_t n, const uint8_t *ad,
     if (n == UINT64_MAX) {
         return NOISE_ERR_NONCE;
     }
-    if (ptlen > NOISE_MAX_MSG - NOISE_TAG_LEN) {
+    if (ptlen > max_ct - NOISE_TAG_LEN) {
         return NOISE_ERR_SIZE;
     }
     aead_encrypt(c->k, n, ad, adlen, pt, ptlen, out);
     return NOISE_OK;
 }
 
-int noise_cipher_decrypt_n(const noise_cipher *c, uint64_t n, const uint8_t *ad, size_t adlen,
-                           const uint8_t *ct, size_t ctlen, uint8_t *out)
+static int decrypt_max(const noise_cipher *c, uint64_t n, size_t max_ct, const uint8_t *ad,
+                       size_t adlen, const uint8_t *ct, size_t ctlen, uint8_t *out)
 {
     if (!c || !c->has_key || !ct || (ctlen > NOISE_TAG_LEN && !out) || (adlen && !ad)) {
         return NOISE_ERR_ARG;
@@ -237,10 +237,34 @@ int noise_cipher_decrypt_n(const noise_cipher *c, uint64_t n, const uint8_t *ad,
     if (n == UINT64_MAX) {
         return NOISE_ERR_NONCE;
     }
-    if (ctlen < NOISE_TAG_LEN || ctlen > NOISE_MAX_MSG) {
+    if (ctlen < NOISE_TAG_LEN || ctlen > max_ct) {
         return NOISE_ERR_SIZE;
     }
     return aead_decrypt(c->k, n, ad, adlen, ct, ctlen, out);
+}
+
+int noise_cipher_encrypt_n(const noise_cipher *c, uint64_t n, const uint8_t *ad, size_t adlen,
+                           const uint8_t *pt, size_t ptlen, uint8_t *out)
+{
+    return encrypt_max(c, n, NOISE_MAX_MSG, ad, adlen, pt, ptlen, out);
+}
+
+int noise_cipher_decrypt_n(const noise_cipher *c, uint64_t n, const uint8_t *ad, size_t adlen,
+                           const uint8_t *ct, size_t ctlen, uint8_t *out)
+{
+    return decrypt_max(c, n, NOISE_MAX_MSG, ad, adlen, ct, ctlen, out);
+}
+
+int noise_cipher_encrypt_long_n(const noise_cipher *c, uint64_t n, const uint8_t *ad, size_t adlen,
+                                const uint8_t *pt, size_t ptlen, uint8_t *out)
+{
+    return encrypt_max(c, n, NOISE_MAX_LONG_MSG, ad, adlen, pt, ptlen, out);
+}
+
+int noise_cipher_decrypt_long_n(const noise_cipher *c, uint64_t n, const uint8_t *ad, size_t adlen,
+                                const uint8_t *ct, size_t ctlen, uint8_t *out)
+{
+    return decrypt_max(c, n, NOISE_MAX_LONG_MSG, ad, adlen, ct, ctlen, out);
 }
 
 int noise_cipher_encrypt(noise_cipher *c, const uint8_t *ad, size_t adlen, const uint8_t *pt,

@@ -50,6 +50,14 @@ int noise_cipher_encrypt_n(const noise_cipher *c, uint64_t n, const uint8_t *ad,
                            const uint8_t *pt, size_t ptlen, uint8_t *out);
 int noise_cipher_decrypt_n(const noise_cipher *c, uint64_t n, const uint8_t *ad, size_t adlen,
                            const uint8_t *ct, size_t ctlen, uint8_t *out);
+/* As the explicit-nonce variants, for a record layer of its own (kchat's data records) whose
+ * ciphertexts may exceed Noise's 65535-byte message limit, up to NOISE_MAX_LONG_MSG bytes:
+ * ChaCha20-Poly1305 itself is defined for far longer messages. */
+#define NOISE_MAX_LONG_MSG (1024u * 1024u)
+int noise_cipher_encrypt_long_n(const noise_cipher *c, uint64_t n, const uint8_t *ad, size_t adlen,
+                                const uint8_t *pt, size_t ptlen, uint8_t *out);
+int noise_cipher_decrypt_long_n(const noise_cipher *c, uint64_t n, const uint8_t *ad, size_t adlen,
+                                const uint8_t *ct, size_t ctlen, uint8_t *out);
 /* Rekey(): k = first 32 bytes of ENCRYPT(k, 2^64-1, "", zeros[32]). */
 void noise_cipher_rekey(noise_cipher *c);
 /* A new cipher holding a copy of c's key (counter 0); NULL on allocation failure. */

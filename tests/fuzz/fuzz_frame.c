@@ -63,7 +63,9 @@ static void check_parse(const uint8_t *data, size_t size)
     if (f.version != FRAME_VERSION || f.type < FRAME_HS1 || f.type > FRAME_CLOSE ||
         f.header != data || f.header_len != frame_header_len((frame_type)f.type) ||
         f.body != data + f.header_len || f.header_len + f.body_len != size ||
-        f.body_len > NOISE_MAX_MSG || memcmp(f.session, data + 2, FRAME_SESSION_LEN) != 0)
+        f.body_len >
+            (f.header_len == FRAME_DATA_HEADER_LEN ? FRAME_MAX_DATA_BODY : NOISE_MAX_MSG) ||
+        memcmp(f.session, data + 2, FRAME_SESSION_LEN) != 0)
         abort();
 }
 

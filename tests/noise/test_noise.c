@@ -391,6 +391,29 @@ static void test_low_order(noise_pattern pat)
     }
 }
 
+/* The _long_n variants (kchat's record layer) go past Noise's 65535 bytes, up to 1 MiB, and
+ * still authenticate; the plain _n variants keep the Noise limit. */
+static void test_long_sizes(struct session *ss)
+{
+    static uint8_t pt[NOISE_MAX_LONG_MSG], ct[NOISE_MAX_LONG_MSG + 1], back[NOISE_MAX_LONG_MSG];
+    const size_t n = 65536 + 100;
+    randombytes_buf(pt, n);
+    CHECK(noise_cipher_encrypt_n(ss->is, 7, NULL, 0, pt, n, ct) == NOISE_ERR_SIZE);
+    CHECK(noise_cipher_encrypt_long_n(ss->is, 7, NULL, 0, pt, n, ct) == NOISE_OK);
+    CHECK(noise_cipher_decrypt_n(ss->rr, 7, NULL, 0, ct, n + 16, back) == NOISE_ERR_SIZE);
+    CHECK(noise_cipher_decrypt_long_n(ss->rr, 7, NULL, 0, ct, n + 16, back) == NOISE_OK);
+    CHECK(memcmp(back, pt, n) == 0);
+    ct[n / 2] ^= 1;
+    CHECK(noise_cipher_decrypt_long_n(ss->rr, 7, NULL, 0, ct, n + 16, back) == NOISE_ERR_DECRYPT);
+    CHECK(noise_cipher_decrypt_long_n(ss->rr, 8, NULL, 0, ct, n + 16, back) == NOISE_ERR_DECRYPT);
+    CHECK(noise_cipher_encrypt_long_n(ss->is, 7, NULL, 0, pt, NOISE_MAX_LONG_MSG - 16, ct) ==
+          NOISE_OK);
+    CHECK(noise_cipher_encrypt_long_n(ss->is, 7, NULL, 0, pt, NOISE_MAX_LONG_MSG - 15, ct) ==
+          NOISE_ERR_SIZE);
+    CHECK(noise_cipher_decrypt_long_n(ss->rr, 7, NULL, 0, ct, NOISE_MAX_LONG_MSG + 1, back) ==
+          NOISE_ERR_SIZE);
+}
+
 static void test_sizes(void)
 {
     struct pair p;
@@ -420,6 +443,7 @@ static void test_sizes(void)
     CHECK(noise_cipher_encrypt(ss.is, NULL, 0, big, NOISE_MAX_MSG - 16, g_buf) == NOISE_OK);
     CHECK(noise_cipher_decrypt(ss.rr, NULL, 0, g_buf, NOISE_MAX_MSG + 1, g_pay) == NOISE_ERR_SIZE);
     CHECK(noise_cipher_decrypt(ss.rr, NULL, 0, g_buf, NOISE_MAX_MSG, g_pay) == NOISE_OK);
+    test_long_sizes(&ss);
     session_free(&ss);
     pair_free(&p);
 }
