@@ -258,7 +258,6 @@ static int parse_args(worker *w, int argc, char **argv)
 
 int bench_worker_main(int argc, char **argv)
 {
-    memtune_apply(); /* as kchat's main does; the plain workers get it too, to compare alike */
     worker w;
     memset(&w, 0, sizeof w);
     char err[512] = "", secret[128] = "", inv[1100] = "";
@@ -267,6 +266,8 @@ int bench_worker_main(int argc, char **argv)
         return 2;
     }
     bool kchat = !strcmp(w.a.kind, "kchat");
+    if (kchat)
+        memtune_apply(); /* as kchat's main does; plain keeps glibc's defaults (it is faster so) */
     if (kchat && read_init(&w, secret, sizeof secret, inv, sizeof inv) != 0)
         return 1;
     w.side = kchat ? bench_kchat_new(&w.a, &w.ops, err, sizeof err)
