@@ -3,15 +3,15 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
-typedef struct node {
-    ui_event *ev;
-    struct node *next;
-} node;
+#define QUEUE_MIN_CAP 256
 
+/* A ring of event pointers that grows as needed: no allocation per event. */
 struct event_queue {
     pthread_mutex_t lock;
-    node *head, *tail;
+    ui_event **ring;
+    size_t head, n, cap;
     wake w;
 };
 
@@ -28,19 +28,24 @@ event_queue *event_queue_new(void)
     return q;
 }
 
-/* Appends the chain first..last. */
-static void append(event_queue *q, node *first, node *last)
+/* Under the lock: room for `more` events. */
+static int reserve(event_queue *q, size_t more)
 {
-    pthread_mutex_lock(&q->lock);
-    bool was_empty = !q->tail;
-    if (q->tail)
-        q->tail->next = first;
-    else
-        q->head = first;
-    q->tail = last;
-    pthread_mutex_unlock(&q->lock);
-    if (was_empty) /* readers pop until empty after draining, so one wake-up is enough */
-        wake_signal(&q->w);
+    if (q->n + more <= q->cap)
+        return 0;
+    size_t cap = q->cap ? q->cap : QUEUE_MIN_CAP;
+    while (cap < q->n + more)
+        cap *= 2;
+    ui_event **ring = malloc(cap * sizeof *ring);
+    if (!ring)
+        return -1;
+    for (size_t i = 0; i < q->n; i++)
+        ring[i] = q->ring[(q->head + i) % q->cap];
+    free(q->ring);
+    q->ring = ring;
+    q->cap = cap;
+    q->head = 0;
+    return 0;
 }
 
 void event_queue_push(event_queue *q, ui_event *ev)
@@ -50,40 +55,37 @@ void event_queue_push(event_queue *q, ui_event *ev)
 
 void event_queue_push_many(event_queue *q, ui_event **evs, size_t n)
 {
-    node *first = NULL, *last = NULL;
-    for (size_t i = 0; i < n; i++) {
-        node *nd = malloc(sizeof *nd);
-        if (!nd) {
-            ui_event_free(evs[i]);
-            continue;
-        }
-        nd->ev = evs[i];
-        nd->next = NULL;
-        if (last)
-            last->next = nd;
-        else
-            first = nd;
-        last = nd;
+    if (n == 0)
+        return;
+    pthread_mutex_lock(&q->lock);
+    bool was_empty = q->n == 0;
+    bool ok = reserve(q, n) == 0;
+    if (ok) {
+        for (size_t i = 0; i < n; i++)
+            q->ring[(q->head + q->n + i) % q->cap] = evs[i];
+        q->n += n;
     }
-    if (first)
-        append(q, first, last);
+    pthread_mutex_unlock(&q->lock);
+    if (!ok) { /* out of memory: the events are lost, as they could not be made either */
+        for (size_t i = 0; i < n; i++)
+            ui_event_free(evs[i]);
+        return;
+    }
+    if (was_empty) /* readers pop until empty after draining, so one wake-up is enough */
+        wake_signal(&q->w);
 }
 
 bool event_queue_pop(event_queue *q, ui_event **out)
 {
     pthread_mutex_lock(&q->lock);
-    node *n = q->head;
-    if (n) {
-        q->head = n->next;
-        if (!q->head)
-            q->tail = NULL;
+    bool any = q->n > 0;
+    if (any) {
+        *out = q->ring[q->head];
+        q->head = (q->head + 1) % q->cap;
+        q->n--;
     }
     pthread_mutex_unlock(&q->lock);
-    if (!n)
-        return false;
-    *out = n->ev;
-    free(n);
-    return true;
+    return any;
 }
 
 int event_queue_wake_fd(const event_queue *q)
@@ -103,6 +105,7 @@ void event_queue_free(event_queue *q)
     ui_event *ev;
     while (event_queue_pop(q, &ev))
         ui_event_free(ev);
+    free(q->ring);
     wake_close(&q->w);
     pthread_mutex_destroy(&q->lock);
     free(q);

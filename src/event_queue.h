@@ -1,6 +1,7 @@
 /* event_queue: the hand-over of ui_events from the session thread to the front end (TUI or
- * batch). FIFO, unbounded, never loses or reorders events. Pushing writes one byte to a pipe so
- * the front end can poll() wake_fd; no lock is held while anyone blocks. */
+ * batch). FIFO, unbounded (a ring that grows), never loses or reorders events (short of memory).
+ * A push onto an empty queue writes one byte to a pipe so the front end can poll() wake_fd; no
+ * lock is held while anyone blocks. */
 #ifndef KCHAT_EVENT_QUEUE_H
 #define KCHAT_EVENT_QUEUE_H
 

@@ -31,6 +31,7 @@ static void on_net_log(void *ctx, int level, const char *line)
     ui_event *ev = session_event(UI_EV_LOG);
     if (ev) {
         ev->text = strdup(line);
+        ev->at_ms = session_now_ms();
         event_queue_push(s->events, ev); /* librdkafka threads: straight to the queue */
     }
 }
@@ -56,6 +57,7 @@ static void on_net_error(void *ctx, int level, const char *line)
         return;
     ev->state = level >= 6 ? session_current_state(s) : UI_STATE_BROKEN;
     ev->text = strdup(line);
+    ev->at_ms = session_now_ms();
     event_queue_push(s->events, ev);
 }
 
@@ -457,6 +459,7 @@ static void *session_main(void *arg)
     ui_event *ev = session_event(UI_EV_DONE);
     if (ev) {
         ev->code = s->exit_code;
+        ev->at_ms = session_now_ms();
         event_queue_push(s->events, ev);
     }
     return NULL;

@@ -145,7 +145,8 @@ static void emit_established(session *s, double since)
         ev->text = strdup(trust_reason(s));
         ev->peer = strdup(channel_peer_id(s->ch));
         ev->suite = strdup(channel_suite(s->ch));
-        ev->ms = session_now_ms() - since;
+        ev->at_ms = session_now_ms();
+        ev->ms = ev->at_ms - since;
         session_emit(s, ev);
     }
     session_emit_state(s, UI_STATE_SECURE, channel_suite(s->ch));
