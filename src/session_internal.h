@@ -24,13 +24,13 @@
 #define SESSION_HS_RETRY_MS 5000.0
 #define SESSION_REHANDSHAKE_MS 5000.0
 #define SESSION_MAX_INFLIGHT 4096
-#define SESSION_MAX_INFLIGHT_BYTES (8u * 1024u * 1024u)
+#define SESSION_MAX_INFLIGHT_BYTES (4u * 1024u * 1024u)
 #define SESSION_BATCH 512
 /* Back-pressure: the outbox takes lines while it holds fewer than these; beyond them lines wait
  * in the input queue, and session_post_line() waits while that holds SESSION_INPUT_MAX_BYTES. */
 #define SESSION_OUTBOX_MAX 8192
-#define SESSION_OUTBOX_MAX_BYTES (8u * 1024u * 1024u)
-#define SESSION_INPUT_MAX_BYTES (4u * 1024u * 1024u)
+#define SESSION_OUTBOX_MAX_BYTES (6u * 1024u * 1024u)
+#define SESSION_INPUT_MAX_BYTES (2u * 1024u * 1024u)
 /* A standalone acknowledgement waits this long for an outgoing message to ride on, unless
  * SESSION_ACK_EVERY messages are waiting for one. */
 #define SESSION_ACK_DELAY_MS 20.0
