@@ -214,14 +214,17 @@ int main(int argc, char **argv)
         die("setup failed");
     randombytes_buf(b.psk, sizeof(b.psk));
 
-    result r[5];
+    /* 100 B, 1 KiB and 64 KiB are the sizes kchat-bench sends */
+    result r[9];
     bench_handshake(&b, handshakes, &r[0]);
     bench_records(&b, small, 100, &r[1], &r[2]);
-    bench_records(&b, large, CHANNEL_MAX_BODY, &r[3], &r[4]);
+    bench_records(&b, small, 1024, &r[3], &r[4]);
+    bench_records(&b, large, 65536, &r[5], &r[6]);
+    bench_records(&b, large / 4 ? large / 4 : 1, CHANNEL_MAX_BODY, &r[7], &r[8]);
     if (json)
-        print_json(r, 5);
+        print_json(r, 9);
     else
-        print_table(r, 5);
+        print_table(r, 9);
     identity_free(b.alice);
     identity_free(b.bob);
     trust_policy_free(b.anyone);
