@@ -27,6 +27,9 @@ typedef struct bench_usage {
 } bench_usage;
 
 void bench_usage_self(bench_usage *u);
+/* The whole machine's CPU time so far (/proc/stat, all processes, the broker included): busy
+ * (not idle or waiting for I/O) and total, in microseconds summed over all CPUs. -1 if unknown. */
+int bench_machine_cpu(double *busy_us, double *total_us);
 /* Resets the peak resident set (/proc/self/clear_refs); -1 where the kernel refuses. */
 int bench_reset_peak(void);
 /* Sorts v and returns its q-quantile (nearest rank), 0 when n is 0. */
@@ -156,16 +159,18 @@ enum { BENCH_SMALL = 0, BENCH_LARGE = 1, BENCH_SIZES = 2 };
 
 typedef struct bench_tput {
     size_t size;
-    uint64_t msgs;         /* measured rounds only */
-    double secs;           /* sum over measured rounds, first hand-over to last verified */
-    double cpu_send_us;    /* sender process CPU over the measured rounds (incl. drain) */
-    double cpu_recv_us;    /* receiver process CPU */
-    long hwm_send_kb;      /* peak RSS of the sender during this size's rounds */
-    long hwm_recv_kb;      /* peak RSS of the receiver */
-    uint64_t records_a2b;  /* Kafka records written to the data topic for this size */
-    uint64_t records_b2a;  /* records written back (kchat: acknowledgements) */
-    uint64_t sent_total;   /* messages handed over for this size, warm-up included */
-    double round_rate[16]; /* msgs/s of each measured round */
+    uint64_t msgs;           /* measured rounds only */
+    double secs;             /* sum over measured rounds, first hand-over to last verified */
+    double cpu_send_us;      /* sender process CPU over the measured rounds (incl. drain) */
+    double cpu_recv_us;      /* receiver process CPU */
+    double machine_busy_us;  /* the whole machine's busy CPU time over the measured rounds */
+    double machine_total_us; /* and its total CPU time (wall time x CPUs) */
+    long hwm_send_kb;        /* peak RSS of the sender during this size's rounds */
+    long hwm_recv_kb;        /* peak RSS of the receiver */
+    uint64_t records_a2b;    /* Kafka records written to the data topic for this size */
+    uint64_t records_b2a;    /* records written back (kchat: acknowledgements) */
+    uint64_t sent_total;     /* messages handed over for this size, warm-up included */
+    double round_rate[16];   /* msgs/s of each measured round */
     uint32_t nrounds;
     uint32_t bad;
 } bench_tput;

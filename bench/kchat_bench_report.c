@@ -16,7 +16,9 @@ typedef struct summary {
     double echo_rec_a2b[BENCH_SIDES], echo_rec_b2a[BENCH_SIDES];   /* per round trip */
     double rate[BENCH_SIDES][BENCH_SIZES], mbps[BENCH_SIDES][BENCH_SIZES];
     double cpu_send[BENCH_SIDES][BENCH_SIZES], cpu_recv[BENCH_SIDES][BENCH_SIZES]; /* us/msg */
-    double rec_a2b[BENCH_SIDES][BENCH_SIZES], rec_b2a[BENCH_SIDES][BENCH_SIZES];   /* per msg */
+    double cpu_machine[BENCH_SIDES][BENCH_SIZES]; /* us/msg, all processes incl. the broker */
+    double busy_pct[BENCH_SIDES][BENCH_SIZES];    /* machine busy during the rounds, % */
+    double rec_a2b[BENCH_SIDES][BENCH_SIZES], rec_b2a[BENCH_SIDES][BENCH_SIZES]; /* per msg */
     double connect_med[BENCH_SIDES], inner_med[BENCH_SIDES];
     double both_med, confirm_med; /* kchat: message 1 sent -> Bob secure, -> Alice confirmed */
     double idle_alice[BENCH_SIDES], idle_bob[BENCH_SIDES]; /* % of one core */
@@ -73,6 +75,8 @@ static void summarize_side(const bench_side_result *s, int i, summary *m)
         m->mbps[i][z] = m->rate[i][z] * (double)t->size / 1e6;
         m->cpu_send[i][z] = ratio(t->cpu_send_us, (double)t->msgs);
         m->cpu_recv[i][z] = ratio(t->cpu_recv_us, (double)t->msgs);
+        m->cpu_machine[i][z] = ratio(t->machine_busy_us, (double)t->msgs);
+        m->busy_pct[i][z] = ratio(100.0 * t->machine_busy_us, t->machine_total_us);
         m->rec_a2b[i][z] = ratio((double)t->records_a2b, (double)t->sent_total);
         m->rec_b2a[i][z] = ratio((double)t->records_b2a, (double)t->sent_total);
     }
@@ -158,6 +162,8 @@ static void print_tput(const bench_results *r, const summary *m, int z)
     }
     row("CPU us/msg, sender", m->cpu_send[0][z], m->cpu_send[1][z], "%.1f");
     row("CPU us/msg, receiver", m->cpu_recv[0][z], m->cpu_recv[1][z], "%.1f");
+    row("CPU us/msg, machine (incl. broker)", m->cpu_machine[0][z], m->cpu_machine[1][z], "%.1f");
+    row2("machine busy, % of all CPUs", m->busy_pct[0][z], m->busy_pct[1][z], "%.0f");
     row2("Kafka records/msg, data topic", m->rec_a2b[0][z], m->rec_a2b[1][z], "%.3f");
     row2("Kafka records/msg, back topic", m->rec_b2a[0][z], m->rec_b2a[1][z], "%.4f");
     row("peak RSS MiB, sender", (double)kt->hwm_send_kb / MIB, (double)pt->hwm_send_kb / MIB,
@@ -245,13 +251,14 @@ static json_t *side_json(const bench_results *r, const summary *m, int i)
             json_array_append_new(rounds, json_real(t->round_rate[j]));
         json_object_set_new(
             tp, z ? "64KiB" : "1KiB",
-            json_pack("{s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:I,s:I,s:I,s:o}", "size",
+            json_pack("{s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:I,s:I,s:I,s:o}", "size",
                       (json_int_t)t->size, "messages", (json_int_t)t->msgs, "seconds", t->secs,
                       "messages_per_s", m->rate[i][z], "mb_per_s", m->mbps[i][z],
                       "cpu_us_per_msg_sender", m->cpu_send[i][z], "cpu_us_per_msg_receiver",
-                      m->cpu_recv[i][z], "records_per_msg_data", m->rec_a2b[i][z],
-                      "records_per_msg_back", m->rec_b2a[i][z], "peak_rss_kb_sender",
-                      (json_int_t)t->hwm_send_kb, "peak_rss_kb_receiver",
+                      m->cpu_recv[i][z], "cpu_us_per_msg_machine", m->cpu_machine[i][z],
+                      "machine_busy_pct", m->busy_pct[i][z], "records_per_msg_data",
+                      m->rec_a2b[i][z], "records_per_msg_back", m->rec_b2a[i][z],
+                      "peak_rss_kb_sender", (json_int_t)t->hwm_send_kb, "peak_rss_kb_receiver",
                       (json_int_t)t->hwm_recv_kb, "bad", (json_int_t)t->bad, "rounds", rounds));
     }
     return json_pack(

@@ -323,8 +323,10 @@ static int tput_round(run *R, int side, int size_i, uint32_t n, bool measure)
     unsigned bad = 0;
     int ms = 30000 + (int)((double)n * (double)t->size / 1e6 * 1000.0); /* >= 1 MB/s */
     uint32_t round = ++R->round;
+    double busy0 = 0, total0 = 0, busy1 = 0, total1 = 0;
     if (measure && usage2(R, tx, rx, &a0, &b0) != 0)
         return -1;
+    bool machine = measure && bench_machine_cpu(&busy0, &total0) == 0;
     snprintf(cmd, sizeof cmd, "expect %u %zu %u %d", n, t->size, round, ms);
     if (bench_proc_cmd(rx, cmd, 10000, armed, sizeof armed, R->err, R->errlen) != 0)
         return -1;
@@ -344,6 +346,10 @@ static int tput_round(run *R, int side, int size_i, uint32_t n, bool measure)
         return 0;
     if (usage2(R, tx, rx, &a1, &b1) != 0)
         return -1;
+    if (machine && bench_machine_cpu(&busy1, &total1) == 0) {
+        t->machine_busy_us += busy1 - busy0;
+        t->machine_total_us += total1 - total0;
+    }
     double secs = (double)(last - t0) / 1e9;
     t->msgs += n;
     t->secs += secs;

@@ -52,6 +52,29 @@ void bench_usage_self(bench_usage *u)
     u->rss_kb = status_kb(text, "VmRSS:");
 }
 
+int bench_machine_cpu(double *busy_us, double *total_us)
+{
+    char text[512];
+    int fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    text[n] = '\0';
+    unsigned long long v[8] = {0}; /* user nice system idle iowait irq softirq steal */
+    if (sscanf(text, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+               &v[4], &v[5], &v[6], &v[7]) < 4)
+        return -1;
+    double tick_us = 1e6 / (double)sysconf(_SC_CLK_TCK), total = 0;
+    for (int i = 0; i < 8; i++)
+        total += (double)v[i];
+    *total_us = total * tick_us;
+    *busy_us = (total - (double)v[3] - (double)v[4]) * tick_us;
+    return 0;
+}
+
 int bench_reset_peak(void)
 {
     int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
