@@ -7,11 +7,18 @@
 
 #define QUEUE_MIN_CAP 256
 
-/* A ring of event pointers that grows as needed: no allocation per event. */
+typedef struct ring {
+    ui_event **ev;
+    size_t head, n, cap;
+} ring;
+
+/* Two rings of event pointers that grow as needed (no allocation per event): writers push onto
+ * `in` under the lock; the reader swaps it for its drained `out` when `out` is empty, so it takes
+ * the lock once per batch, not once per event. */
 struct event_queue {
     pthread_mutex_t lock;
-    ui_event **ring;
-    size_t head, n, cap;
+    ring in;  /* under lock */
+    ring out; /* the reader's alone */
     wake w;
 };
 
@@ -28,23 +35,23 @@ event_queue *event_queue_new(void)
     return q;
 }
 
-/* Under the lock: room for `more` events. */
-static int reserve(event_queue *q, size_t more)
+/* Room for `more` events. */
+static int reserve(ring *r, size_t more)
 {
-    if (q->n + more <= q->cap)
+    if (r->n + more <= r->cap)
         return 0;
-    size_t cap = q->cap ? q->cap : QUEUE_MIN_CAP;
-    while (cap < q->n + more)
+    size_t cap = r->cap ? r->cap : QUEUE_MIN_CAP;
+    while (cap < r->n + more)
         cap *= 2;
-    ui_event **ring = malloc(cap * sizeof *ring);
-    if (!ring)
+    ui_event **ev = malloc(cap * sizeof *ev);
+    if (!ev)
         return -1;
-    for (size_t i = 0; i < q->n; i++)
-        ring[i] = q->ring[(q->head + i) % q->cap];
-    free(q->ring);
-    q->ring = ring;
-    q->cap = cap;
-    q->head = 0;
+    for (size_t i = 0; i < r->n; i++)
+        ev[i] = r->ev[(r->head + i) % r->cap];
+    free(r->ev);
+    r->ev = ev;
+    r->cap = cap;
+    r->head = 0;
     return 0;
 }
 
@@ -58,12 +65,13 @@ void event_queue_push_many(event_queue *q, ui_event **evs, size_t n)
     if (n == 0)
         return;
     pthread_mutex_lock(&q->lock);
-    bool was_empty = q->n == 0;
-    bool ok = reserve(q, n) == 0;
+    ring *r = &q->in;
+    bool was_empty = r->n == 0;
+    bool ok = reserve(r, n) == 0;
     if (ok) {
         for (size_t i = 0; i < n; i++)
-            q->ring[(q->head + q->n + i) % q->cap] = evs[i];
-        q->n += n;
+            r->ev[(r->head + r->n + i) % r->cap] = evs[i];
+        r->n += n;
     }
     pthread_mutex_unlock(&q->lock);
     if (!ok) { /* out of memory: the events are lost, as they could not be made either */
@@ -71,21 +79,27 @@ void event_queue_push_many(event_queue *q, ui_event **evs, size_t n)
             ui_event_free(evs[i]);
         return;
     }
-    if (was_empty) /* readers pop until empty after draining, so one wake-up is enough */
+    /* the reader pops until empty after draining the wake-up, so one wake-up is enough */
+    if (was_empty)
         wake_signal(&q->w);
 }
 
 bool event_queue_pop(event_queue *q, ui_event **out)
 {
-    pthread_mutex_lock(&q->lock);
-    bool any = q->n > 0;
-    if (any) {
-        *out = q->ring[q->head];
-        q->head = (q->head + 1) % q->cap;
-        q->n--;
+    ring *r = &q->out;
+    if (r->n == 0) { /* take everything pushed so far, in one go */
+        pthread_mutex_lock(&q->lock);
+        ring taken = q->in;
+        q->in = (ring){.ev = r->ev, .cap = r->cap};
+        pthread_mutex_unlock(&q->lock);
+        *r = taken;
     }
-    pthread_mutex_unlock(&q->lock);
-    return any;
+    if (r->n == 0)
+        return false;
+    *out = r->ev[r->head];
+    r->head = (r->head + 1) % r->cap;
+    r->n--;
+    return true;
 }
 
 int event_queue_wake_fd(const event_queue *q)
@@ -105,7 +119,8 @@ void event_queue_free(event_queue *q)
     ui_event *ev;
     while (event_queue_pop(q, &ev))
         ui_event_free(ev);
-    free(q->ring);
+    free(q->in.ev);
+    free(q->out.ev);
     wake_close(&q->w);
     pthread_mutex_destroy(&q->lock);
     free(q);

@@ -16,7 +16,8 @@ event_queue *event_queue_new(void);
 void event_queue_push(event_queue *q, ui_event *ev);
 /* Takes ownership of evs[0..n-1] and pushes them in order under one lock and one wake-up. */
 void event_queue_push_many(event_queue *q, ui_event **evs, size_t n);
-/* Pops the oldest event; false when empty. */
+/* Pops the oldest event; false when empty. One reader thread only (it keeps a batch of its own,
+ * taken under the lock when its batch runs out). */
 bool event_queue_pop(event_queue *q, ui_event **out);
 /* Readable when events may be queued; drain with event_queue_drain_wake. */
 int event_queue_wake_fd(const event_queue *q);
