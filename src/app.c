@@ -67,7 +67,15 @@ static bool next_event(void *ctx, ui_event **out)
 static void submit_line(void *ctx, const char *line)
 {
     front *f = ctx;
-    session_post_line(f->s, line, strlen(line));
+    if (session_try_post_line(f->s, line, strlen(line)))
+        return;
+    /* the screen never waits: say so instead (only megabytes of unsent lines get here) */
+    ui_event *ev = calloc(1, sizeof *ev);
+    if (ev) {
+        ev->type = UI_EV_ERROR;
+        ev->text = strdup("line not sent: too much is waiting for the peer; try again later");
+        event_queue_push(f->q, ev);
+    }
 }
 
 static void command(void *ctx, const char *name)

@@ -1,58 +1,101 @@
 #include "src/batch.h"
 #include "src/event_format.h"
+#include "src/reassembly.h"
 #include "src/signals.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+/* Standard input, read only as fast as the session takes lines (back-pressure). */
 typedef struct reader {
-    char *buf;
+    char *buf; /* message text not posted yet: wiped before it is freed */
     size_t len, cap;
-    bool eof;
+    bool eof, eof_posted;
+    bool blocked; /* the session refused a line: wait for session_room_fd() */
+    bool skip;    /* dropping the rest of an over-long line, up to its newline */
 } reader;
 
-static void post_lines(session *s, reader *r, bool final)
+static void consume(reader *r, size_t n)
 {
+    memmove(r->buf, r->buf + n, r->len - n);
+    sodium_memzero(r->buf + r->len - n, n);
+    r->len -= n;
+}
+
+/* Drops what is left of an over-long line; true when its newline was found. */
+static bool skip_long_line(reader *r)
+{
+    char *nl = memchr(r->buf, '\n', r->len);
+    consume(r, nl ? (size_t)(nl - r->buf) + 1 : r->len);
+    return nl != NULL;
+}
+
+/* Posts every complete line (and, at the end of input, the last one without a newline), then
+ * the end of input; stops at the first line the session refuses and keeps it for later. A line
+ * longer than a message may be is handed over cut at the limit, so the session refuses it with
+ * its usual error, and the rest of it is dropped. */
+static void post_lines(session *s, reader *r)
+{
+    r->blocked = false;
+    if (r->skip) {
+        r->skip = !skip_long_line(r) && !r->eof; /* the end of input ends the line too */
+        if (r->skip)
+            return;
+    }
     size_t start = 0;
-    for (size_t i = 0; i < r->len; i++) {
-        if (r->buf[i] != '\n')
-            continue;
-        session_post_line(s, r->buf + start, i - start);
-        start = i + 1;
+    char *nl;
+    while ((nl = memchr(r->buf + start, '\n', r->len - start))) {
+        size_t end = (size_t)(nl - r->buf);
+        if (!session_try_post_line(s, r->buf + start, end - start)) {
+            r->blocked = true;
+            break;
+        }
+        start = end + 1;
     }
-    if (final && start < r->len) {
-        session_post_line(s, r->buf + start, r->len - start);
-        start = r->len;
+    size_t rest = r->len - start;
+    if (!r->blocked && (rest > KCHAT_MAX_MESSAGE || (r->eof && rest > 0))) {
+        size_t n = rest > KCHAT_MAX_MESSAGE ? KCHAT_MAX_MESSAGE + 1 : rest;
+        if (session_try_post_line(s, r->buf + start, n)) {
+            r->skip = rest > KCHAT_MAX_MESSAGE;
+            start = r->len;
+        } else {
+            r->blocked = true;
+        }
     }
-    memmove(r->buf, r->buf + start, r->len - start);
-    r->len -= start;
+    consume(r, start);
+    if (!r->blocked && r->eof && r->len == 0 && !r->eof_posted) {
+        session_post_eof(s);
+        r->eof_posted = true;
+    }
 }
 
 static void read_stdin(session *s, reader *r)
 {
     if (r->cap - r->len < 65536) {
         size_t cap = r->cap ? r->cap * 2 : 131072;
-        char *p = realloc(r->buf, cap);
+        char *p = malloc(cap);
         if (!p)
             return;
+        memcpy(p, r->buf, r->len);
+        if (r->buf)
+            sodium_memzero(r->buf, r->cap);
+        free(r->buf);
         r->buf = p;
         r->cap = cap;
     }
     ssize_t n = read(STDIN_FILENO, r->buf + r->len, r->cap - r->len);
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return;
-    if (n <= 0) {
+    if (n <= 0)
         r->eof = true;
-        post_lines(s, r, true);
-        session_post_eof(s);
-        return;
-    }
-    r->len += (size_t)n;
-    post_lines(s, r, false);
+    else
+        r->len += (size_t)n;
+    post_lines(s, r);
 }
 
 typedef struct out {
@@ -117,12 +160,13 @@ int batch_run(session *s, event_queue *q, const kchat_options *opts)
     int code = 1, sigfd = signals_install();
     bool running = true, quit_sent = false;
     while (running) {
-        struct pollfd fds[3] = {
+        struct pollfd fds[4] = {
             {.fd = event_queue_wake_fd(q), .events = POLLIN},
             {.fd = sigfd, .events = POLLIN},
-            {.fd = r.eof ? -1 : STDIN_FILENO, .events = POLLIN},
+            {.fd = r.eof || r.blocked ? -1 : STDIN_FILENO, .events = POLLIN},
+            {.fd = r.blocked ? session_room_fd(s) : -1, .events = POLLIN},
         };
-        if (poll(fds, 3, -1) < 0 && errno != EINTR)
+        if (poll(fds, 4, -1) < 0 && errno != EINTR)
             break;
         if ((fds[1].revents & POLLIN) && signals_take() && !quit_sent) {
             session_post_command(s, "quit");
@@ -130,8 +174,14 @@ int batch_run(session *s, event_queue *q, const kchat_options *opts)
         }
         if (fds[2].revents & (POLLIN | POLLHUP | POLLERR))
             read_stdin(s, &r);
+        if (fds[3].revents & POLLIN) {
+            session_room_drain(s);
+            post_lines(s, &r);
+        }
         running = drain_events(q, &o, &code);
     }
+    if (r.buf)
+        sodium_memzero(r.buf, r.cap);
     free(r.buf);
     if (o.log)
         fclose(o.log);

@@ -69,6 +69,12 @@ session *session_new(const session_config *cfg, event_queue *events, char *err, 
         free(s);
         return NULL;
     }
+    if (wake_init(&s->room_wake) != 0) {
+        snprintf(err, errlen, "out of memory");
+        wake_close(&s->in_wake);
+        free(s);
+        return NULL;
+    }
     s->cfg = *cfg;
     s->cfg.net.log = on_net_log;
     s->cfg.net.on_error = on_net_error;
@@ -106,49 +112,94 @@ static void append_item(input_item **head, input_item **tail, input_item *it)
     *tail = it;
 }
 
-static void post(session *s, int kind, const char *text, size_t len)
+/* What a queued line costs: its text and the item around it (so empty lines count too). */
+static size_t item_cost(const input_item *it)
+{
+    return sizeof *it + it->len + 1;
+}
+
+static bool input_full(const session *s, const input_item *it)
+{
+    return s->in_bytes > 0 && s->in_bytes + item_cost(it) > SESSION_INPUT_MAX_BYTES &&
+           !s->in_closed;
+}
+
+/* Queues it; a line waits for room (wait) or is refused (returns false, it is freed). */
+static bool post(session *s, input_item *it, bool wait)
+{
+    pthread_mutex_lock(&s->in_lock);
+    while (it->kind == IN_LINE && wait && input_full(s, it))
+        pthread_cond_wait(&s->in_room, &s->in_lock);
+    if (it->kind == IN_LINE && input_full(s, it)) {
+        s->in_refused = true; /* take_input signals room_wake when it makes room */
+        pthread_mutex_unlock(&s->in_lock);
+        free(it);
+        return false;
+    }
+    /* The session takes all it can at each wake-up, so it needs a wake-up only when it may be
+     * idle with nothing to take: the queues were empty, or this is a command (lines may be
+     * waiting for room, but a command never waits). */
+    bool need_wake = it->kind == IN_COMMAND || (!s->in_tail && !s->cmd_tail);
+    if (it->kind == IN_COMMAND) {
+        append_item(&s->cmd_head, &s->cmd_tail, it);
+    } else {
+        append_item(&s->in_head, &s->in_tail, it);
+        s->in_bytes += it->kind == IN_LINE ? item_cost(it) : 0;
+    }
+    pthread_mutex_unlock(&s->in_lock);
+    if (need_wake)
+        wake_signal(&s->in_wake);
+    return true;
+}
+
+static input_item *new_item(int kind, const char *text, size_t len)
 {
     input_item *it = malloc(sizeof *it + len + 1);
     if (!it)
-        return;
+        return NULL;
     it->kind = kind;
     it->len = len;
     it->next = NULL;
     if (len)
         memcpy(it->text, text, len);
     it->text[len] = '\0';
-    pthread_mutex_lock(&s->in_lock);
-    while (kind == IN_LINE && s->in_bytes > 0 && s->in_bytes + len > SESSION_INPUT_MAX_BYTES &&
-           !s->in_closed)
-        pthread_cond_wait(&s->in_room, &s->in_lock);
-    /* The session takes all it can at each wake-up, so it needs a wake-up only when it may be
-     * idle with nothing to take: the queues were empty, or this is a command (lines may be
-     * waiting for room, but a command never waits). */
-    bool need_wake = kind == IN_COMMAND || (!s->in_tail && !s->cmd_tail);
-    if (kind == IN_COMMAND) {
-        append_item(&s->cmd_head, &s->cmd_tail, it);
-    } else {
-        append_item(&s->in_head, &s->in_tail, it);
-        s->in_bytes += len;
-    }
-    pthread_mutex_unlock(&s->in_lock);
-    if (need_wake)
-        wake_signal(&s->in_wake);
+    return it;
+}
+
+static bool post_new(session *s, int kind, const char *text, size_t len, bool wait)
+{
+    input_item *it = new_item(kind, text, len);
+    return it ? post(s, it, wait) : false;
+}
+
+bool session_try_post_line(session *s, const char *text, size_t len)
+{
+    return post_new(s, IN_LINE, text, len, false);
 }
 
 void session_post_line(session *s, const char *text, size_t len)
 {
-    post(s, IN_LINE, text, len);
+    post_new(s, IN_LINE, text, len, true);
 }
 
 void session_post_eof(session *s)
 {
-    post(s, IN_EOF, NULL, 0);
+    post_new(s, IN_EOF, NULL, 0, true);
 }
 
 void session_post_command(session *s, const char *name)
 {
-    post(s, IN_COMMAND, name, strlen(name));
+    post_new(s, IN_COMMAND, name, strlen(name), true);
+}
+
+int session_room_fd(const session *s)
+{
+    return s->room_wake.rfd;
+}
+
+void session_room_drain(session *s)
+{
+    wake_drain(&s->room_wake);
 }
 
 /* Room in the outbox for a line of len bytes (a line always fits an empty outbox). */
@@ -164,13 +215,14 @@ static bool outbox_room(const session *s, size_t n, size_t bytes, size_t len)
  * once no line is left before it, then every command. */
 static input_item *take_input(session *s, bool all)
 {
-    size_t n = 0, bytes = 0;
+    size_t n = 0, bytes = 0, cost = 0;
     input_item *taken = NULL, **tail = &taken;
     pthread_mutex_lock(&s->in_lock);
     input_item *it = s->in_head;
     while (it && (all || it->kind == IN_EOF || outbox_room(s, n, bytes, it->len))) {
         n += it->kind == IN_LINE;
         bytes += it->len;
+        cost += it->kind == IN_LINE ? item_cost(it) : 0;
         *tail = it;
         tail = &it->next;
         it = it->next;
@@ -180,10 +232,15 @@ static input_item *take_input(session *s, bool all)
     if (!it)
         s->in_tail = NULL;
     s->cmd_head = s->cmd_tail = NULL;
-    s->in_bytes -= bytes;
+    s->in_bytes -= cost;
+    bool room = n && s->in_refused;
+    if (room)
+        s->in_refused = false;
     if (n)
         pthread_cond_broadcast(&s->in_room);
     pthread_mutex_unlock(&s->in_lock);
+    if (room)
+        wake_signal(&s->room_wake);
     return taken;
 }
 
@@ -324,6 +381,7 @@ void session_finish(session *s, int code)
 
 void session_peer_left(session *s)
 {
+    s->ack_due = false; /* nothing to send it on; a new handshake carries the position */
     if (s->ch) {
         channel_free(s->ch);
         s->ch = NULL;
@@ -456,6 +514,7 @@ static void *session_main(void *arg)
     s->in_closed = true; /* nobody takes lines any more: posts must not wait */
     pthread_cond_broadcast(&s->in_room);
     pthread_mutex_unlock(&s->in_lock);
+    wake_signal(&s->room_wake);
     ui_event *ev = session_event(UI_EV_DONE);
     if (ev) {
         ev->code = s->exit_code;
@@ -507,6 +566,7 @@ void session_free(session *s)
         ui_event_free(s->held[i]);
     free(s->held);
     wake_close(&s->in_wake);
+    wake_close(&s->room_wake);
     pthread_cond_destroy(&s->in_room);
     pthread_mutex_destroy(&s->in_lock);
     free(s);

@@ -52,9 +52,16 @@ typedef struct session session;
 /* Borrows everything in cfg (it must outlive the session). */
 session *session_new(const session_config *cfg, event_queue *events, char *err, size_t errlen);
 int session_start(session *s);
-/* Thread-safe posts from the front end. A line waits (back-pressure) while the session holds
- * several MiB of lines not yet sent; commands and the end of input never wait. */
+/* Thread-safe posts from the front end. The session takes lines while its outbox has room;
+ * beyond that, about 2 MiB of lines wait in its input queue (back-pressure).
+ * session_try_post_line refuses a line when that queue is full (false: not posted), and
+ * session_room_fd() becomes readable once there is room again (drain it with
+ * session_room_drain); session_post_line waits for room instead, for front ends with nothing
+ * else to do. Commands and the end of input are never refused and never wait. */
+bool session_try_post_line(session *s, const char *text, size_t len);
 void session_post_line(session *s, const char *text, size_t len);
+int session_room_fd(const session *s);
+void session_room_drain(session *s);
 void session_post_eof(session *s);
 void session_post_command(session *s, const char *name); /* "quit", "rekey", "stats" */
 /* Waits for the session thread; returns its exit status. */

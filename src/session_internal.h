@@ -58,8 +58,10 @@ struct session {
     pthread_cond_t in_room; /* signalled when lines leave the input queue, or the session ends */
     input_item *in_head, *in_tail;   /* lines, then the end of input */
     input_item *cmd_head, *cmd_tail; /* commands: taken at once, never behind a backlog */
-    size_t in_bytes;                 /* text bytes of the lines in the queue */
+    size_t in_bytes;                 /* what the queued lines cost: text and items */
     bool in_closed;                  /* the session thread has ended: posts no longer wait */
+    bool in_refused; /* a line was refused for want of room: signal room_wake when there is */
+    wake room_wake;
     wake in_wake;
     pthread_t thread;
     bool started;

@@ -137,7 +137,8 @@ void session_ack_soon(session *s, bool now)
 
 int session_tx_wait_ms(const session *s, double now, int cap)
 {
-    if (!s->ack_due || s->ack_due_ms >= now + cap)
+    /* no channel: the acknowledgement waits for one (the next handshake sends it), not the loop */
+    if (!s->ack_due || !can_send(s) || s->ack_due_ms >= now + cap)
         return cap;
     return s->ack_due_ms <= now ? 0 : (int)(s->ack_due_ms - now) + 1;
 }

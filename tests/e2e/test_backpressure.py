@@ -82,5 +82,54 @@ def test_bounded_memory():
               f"alice peak RSS {peak / 1024:.1f} MiB (limit {PEAK_LIMIT_KIB >> 10} MiB)")
 
 
+def frozen_chat(chat):
+    """Bob listening and frozen (SIGSTOP) once Alice's channel is confirmed."""
+    bob = chat.bob()
+    inv = bob.wait_event("invitation")
+    alice = chat.alice(inv["invitation"], "--timeout", "240")
+    alice.wait_event("state", 30, detail="confirmed by the peer")
+    os.kill(bob.proc.pid, signal.SIGSTOP)
+    return bob, alice
+
+
+def test_empty_lines_count():
+    """Empty lines cost memory too: 4 million of them must not all be read while Bob is
+    frozen (the input bound counts each queued line, not just its text)."""
+    with harness.Chat() as chat:
+        bob, alice = frozen_chat(chat)
+        done = threading.Event()
+
+        def feed_empty():
+            for _ in range(16):
+                alice.send([""] * 250000)
+            alice.close_stdin()
+            done.set()
+        threading.Thread(target=feed_empty, daemon=True).start()
+        time.sleep(FROZEN_S)
+        peak = vm_kib(alice.proc.pid, "VmHWM") or 0
+        held_back = not done.is_set()
+        os.kill(bob.proc.pid, signal.SIGCONT)
+        check(held_back, "alice read 4 million empty lines while Bob was frozen")
+        check(0 < peak < PEAK_LIMIT_KIB, f"alice's peak RSS {peak} KiB, limit {PEAK_LIMIT_KIB}")
+        print(f"empty lines: held back, alice peak RSS {peak / 1024:.1f} MiB")
+
+
+def test_signal_while_held_back():
+    """A held-back Alice still obeys SIGTERM at once: the front end never blocks on the
+    session."""
+    with harness.Chat() as chat:
+        bob, alice = frozen_chat(chat)
+        threading.Thread(target=feed, args=(alice, threading.Event()), daemon=True).start()
+        time.sleep(FROZEN_S)
+        t0 = time.monotonic()
+        alice.proc.send_signal(signal.SIGTERM)
+        code = alice.wait_exit(15)
+        took = time.monotonic() - t0
+        os.kill(bob.proc.pid, signal.SIGCONT)
+        check(code == 0, f"alice exited {code} on SIGTERM: {alice.stderr}")
+        check(took < 8, f"alice took {took:.1f} s to end on SIGTERM")
+        print(f"SIGTERM while held back: exit {code} after {took:.1f} s")
+
+
 if __name__ == "__main__":
-    harness.run([test_bounded_memory])
+    harness.run([test_bounded_memory, test_empty_lines_count, test_signal_while_held_back])
