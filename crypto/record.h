@@ -53,7 +53,7 @@ void record_sender_free(record_sender *s);
 void record_receiver_free(record_receiver *r);
 
 /* Seals a valid record into a data (or close) frame with the next nonce. scratch holds
- * NOISE_MAX_MSG bytes; it is wiped afterwards. Returns a channel_result. */
+ * CHANNEL_MAX_RECORD bytes; it is wiped afterwards. Returns a channel_result. */
 int record_seal(record_sender *s, const uint8_t session[FRAME_SESSION_LEN], const channel_record *r,
                 uint8_t *scratch, uint8_t *out, size_t cap, size_t *outlen);
 /* Jumps the sender to a fresh key epoch. */

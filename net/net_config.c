@@ -28,7 +28,7 @@ static const net_prop producer_defaults[] = {
     {"acks", "all"},
     {"enable.idempotence", "true"},
     {"compression.type", "none"},
-    {"message.max.bytes", "1000000"}, /* one frame is at most 65561 bytes */
+    {"message.max.bytes", "1000000"}, /* one frame is at most 262,170 bytes */
     {NULL, NULL},
 };
 

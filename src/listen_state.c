@@ -330,8 +330,9 @@ int listen_state_save(const char *path, listen_state *st, char *err, size_t errl
     char slot[STATE_SLOT_LEN];
     format_slot(st, gen, slot);
     off_t at = STATE_HDR_LEN + (off_t)(gen & 1) * STATE_SLOT_LEN;
-    if (pwrite(st->fd, slot, sizeof slot, at) != (ssize_t)sizeof slot) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    ssize_t w = pwrite(st->fd, slot, sizeof slot, at);
+    if (w != (ssize_t)sizeof slot) {
+        snprintf(err, errlen, "cannot write %s: %s", path, w < 0 ? strerror(errno) : "short write");
         return -1;
     }
     st->gen = gen;

@@ -339,8 +339,9 @@ static void describe_missing(session *s)
 {
     uint64_t sent = s->out.next_seq - 1;
     if (!s->ever_established) {
-        session_emit_text(s, UI_EV_ERROR, "timed out after %.0f s before the channel was secure",
-                          s->cfg.timeout_s);
+        bool unconfirmed = s->ch && channel_established(s->ch);
+        session_emit_text(s, UI_EV_ERROR, "timed out after %.0f s before the channel was %s",
+                          s->cfg.timeout_s, unconfirmed ? "confirmed by the peer" : "secure");
         return;
     }
     unsigned long long undelivered = s->out.n, unechoed = 0;

@@ -25,6 +25,8 @@
 #define SESSION_REHANDSHAKE_MS 5000.0
 #define SESSION_MAX_INFLIGHT 4096
 #define SESSION_MAX_INFLIGHT_BYTES (4u * 1024u * 1024u)
+#define SESSION_UNCONFIRMED_INFLIGHT 16
+#define SESSION_UNCONFIRMED_BYTES (64u * 1024u)
 #define SESSION_BATCH 512
 /* Back-pressure: the outbox takes lines while it holds fewer than these; beyond them lines wait
  * in the input queue, and session_post_line() waits while that holds SESSION_INPUT_MAX_BYTES. */

@@ -116,9 +116,12 @@ void session_tx_pump(session *s, double now)
     if (!can_send(s))
         return;
     /* In flight: at most SESSION_MAX_INFLIGHT messages and about SESSION_MAX_INFLIGHT_BYTES, so
-     * big messages do not outrun the retransmission timer (and memory) while Kafka takes them. */
-    while (s->first_untx < s->out.n && s->first_untx < SESSION_MAX_INFLIGHT &&
-           (s->first_untx == 0 || s->out.bytes - s->untx_bytes < SESSION_MAX_INFLIGHT_BYTES)) {
+     * big messages do not outrun the retransmission timer (and memory) while Kafka takes them;
+     * much less until the peer has confirmed the channel (a peer that refuses us never will). */
+    size_t max_n = s->confirmed ? SESSION_MAX_INFLIGHT : SESSION_UNCONFIRMED_INFLIGHT;
+    size_t max_bytes = s->confirmed ? SESSION_MAX_INFLIGHT_BYTES : SESSION_UNCONFIRMED_BYTES;
+    while (s->first_untx < s->out.n && s->first_untx < max_n &&
+           (s->first_untx == 0 || s->out.bytes - s->untx_bytes < max_bytes)) {
         out_msg *m = outbox_at(&s->out, s->first_untx++);
         s->untx_bytes -= m->len;
         transmit(s, m, now);

@@ -48,7 +48,10 @@ void ui_event_free(ui_event *ev)
 {
     if (!ev)
         return;
-    free(ev->text);
+    if (ev->text) { /* message plaintext: wiped */
+        explicit_bzero(ev->text, ev->text_len ? ev->text_len : strlen(ev->text));
+        free(ev->text);
+    }
     free(ev->peer);
     free(ev->suite);
     free(ev->reason);
