@@ -18,10 +18,12 @@
 #include "bench/kchat_bench.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #define SECURE_AT_TIMEOUT_MS 15000
@@ -258,6 +260,7 @@ static int parse_args(worker *w, int argc, char **argv)
 
 int bench_worker_main(int argc, char **argv)
 {
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* a worker never outlives kchat-bench */
     worker w;
     memset(&w, 0, sizeof w);
     char err[512] = "", secret[128] = "", inv[1100] = "";
