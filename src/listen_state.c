@@ -21,8 +21,9 @@
 
 typedef struct position {
     uint64_t gen, shown, acked, send_next;
-    bool has_conv;
+    bool has_conv, has_sid;
     uint8_t conv[HS_CONV_LEN];
+    uint8_t sid[LISTEN_STATE_SID_LEN];
 } position;
 
 listen_state *listen_state_new(void)
@@ -76,14 +77,19 @@ static int parse_u64(const char *val, uint64_t *out)
     return 0;
 }
 
-static int parse_conv(uint8_t *conv, bool *has, const char *val)
+/* Exactly len bytes in hex. */
+static int parse_hex(uint8_t *out, size_t len, bool *has, const char *val)
 {
     size_t n = 0;
-    if (sodium_hex2bin(conv, HS_CONV_LEN, val, strlen(val), NULL, &n, NULL) != 0 ||
-        n != HS_CONV_LEN)
+    if (sodium_hex2bin(out, len, val, strlen(val), NULL, &n, NULL) != 0 || n != len)
         return -1;
     *has = true;
     return 0;
+}
+
+static int parse_conv(uint8_t *conv, bool *has, const char *val)
+{
+    return parse_hex(conv, HS_CONV_LEN, has, val);
 }
 
 static int parse_line(listen_state *st, char *line, bool header_only)
@@ -144,10 +150,13 @@ static int parse_slot_field(position *p, const char *key, const char *val)
         return parse_u64(val, &p->acked);
     if (!strcmp(key, "send_next"))
         return parse_u64(val, &p->send_next);
+    if (!strcmp(key, "sid"))
+        return strcmp(val, "-") ? parse_hex(p->sid, sizeof p->sid, &p->has_sid, val) : 0;
     return -1;
 }
 
-/* "pos gen=G conv=HEX|- shown=N acked=N send_next=N sum=HEX", spaces, '\n': 0 if intact. */
+/* "pos gen=G conv=HEX|- shown=N acked=N send_next=N sid=HEX|- sum=HEX", spaces, '\n': 0 if
+ * intact. */
 static int parse_slot(const char *raw, position *p)
 {
     char text[STATE_SLOT_LEN + 1];
@@ -176,7 +185,7 @@ static int parse_slot(const char *raw, position *p)
             return -1;
         fields++;
     }
-    return fields == 5 && p->acked <= p->shown ? 0 : -1;
+    return fields == 6 && p->acked <= p->shown ? 0 : -1;
 }
 
 static int parse_v2(listen_state *st, char *buf, size_t len)
@@ -197,6 +206,8 @@ static int parse_v2(listen_state *st, char *buf, size_t len)
     st->shown = best->shown;
     st->acked = best->acked;
     st->send_next = best->send_next;
+    st->has_sid = best->has_sid;
+    memcpy(st->sid, best->sid, sizeof st->sid);
     return 0;
 }
 
@@ -249,14 +260,16 @@ int listen_state_load(const char *path, listen_state *st, char *err, size_t errl
 
 static void format_slot(const listen_state *st, uint64_t gen, char out[STATE_SLOT_LEN])
 {
-    char hex[2 * HS_CONV_LEN + 1] = "-";
+    char hex[2 * HS_CONV_LEN + 1] = "-", sid[2 * LISTEN_STATE_SID_LEN + 1] = "-";
     if (st->has_conv)
         sodium_bin2hex(hex, sizeof hex, st->conv, sizeof st->conv);
+    if (st->has_sid)
+        sodium_bin2hex(sid, sizeof sid, st->sid, sizeof st->sid);
     char text[STATE_SLOT_LEN];
     int n = snprintf(text, sizeof text,
                      "pos gen=%" PRIu64 " conv=%s shown=%" PRIu64 " acked=%" PRIu64
-                     " send_next=%" PRIu64,
-                     gen, hex, st->shown, st->acked, st->send_next);
+                     " send_next=%" PRIu64 " sid=%s",
+                     gen, hex, st->shown, st->acked, st->send_next, sid);
     char sum[2 * STATE_SUM_LEN + 1];
     slot_sum(text, (size_t)n, sum);
     memset(out, ' ', STATE_SLOT_LEN);

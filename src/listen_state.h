@@ -17,6 +17,7 @@
 
 #define LISTEN_STATE_TOPIC_MAX 249
 #define LISTEN_STATE_INV_MAX 1024
+#define LISTEN_STATE_SID_LEN 16 /* FRAME_SESSION_LEN */
 
 typedef struct listen_state {
     char a2b[LISTEN_STATE_TOPIC_MAX + 1];
@@ -27,6 +28,9 @@ typedef struct listen_state {
     uint64_t shown;     /* Alice's messages 1..shown were shown */
     uint64_t acked;     /* and 1..acked acknowledged */
     uint64_t send_next; /* Bob's next sequence number */
+    bool has_sid;
+    uint8_t sid[LISTEN_STATE_SID_LEN]; /* the session (channel) Bob last established: after a
+                                        * restart its frames are known to be his own, stale */
     /* not saved: */
     int fd;       /* the file, open after the first save (-1 before) */
     uint64_t gen; /* generation of the newest position slot */

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+_Static_assert(LISTEN_STATE_SID_LEN == FRAME_SESSION_LEN, "the listen state holds a session id");
+
 #define SESSION_TICK_MS 100
 #define SESSION_CLOSE_FLUSH_MS 3000
 #define SESSION_STATS_MS 500
@@ -90,6 +92,10 @@ session *session_new(const session_config *cfg, event_queue *events, char *err, 
     seqset_init(&s->echoed, 0);
     outbox_init(&s->out, st && st->has_conv ? st->send_next : 1);
     reassembly_init(&s->reasm);
+    if (st && st->has_sid) { /* the session of the Bob before us: its frames are stale */
+        memcpy(s->old_ids[0], st->sid, FRAME_SESSION_LEN);
+        s->n_old = 1;
+    }
     if (st && st->has_conv) {
         memcpy(s->conv, st->conv, HS_CONV_LEN);
         s->has_conv = true;

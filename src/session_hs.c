@@ -264,6 +264,11 @@ static void bob_read3(session *s, const frame *f, const uint8_t *buf, size_t len
     drop_channel(s, &s->ch);
     s->ch = s->pending;
     s->pending = NULL;
+    if (s->cfg.state) { /* a restarted Bob knows this session's frames as his own, stale */
+        memcpy(s->cfg.state->sid, channel_session(s->ch), LISTEN_STATE_SID_LEN);
+        s->cfg.state->has_sid = true;
+        s->state_dirty = true;
+    }
     if (!s->has_conv || sodium_memcmp(s->pending_conv, s->conv, HS_CONV_LEN) != 0)
         new_conversation(s, s->pending_conv);
     s->confirmed = true;

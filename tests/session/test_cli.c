@@ -132,6 +132,8 @@ static void test_state(void)
     st->shown = 9;
     st->acked = 8;
     st->send_next = 4;
+    st->has_sid = true;
+    memset(st->sid, 0xab, sizeof st->sid);
     CHECK(listen_state_save(path, st, err, sizeof err) == 0);
     struct stat sb;
     CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
@@ -142,6 +144,7 @@ static void test_state(void)
     CHECK(!strcmp(back->a2b, st->a2b) && !strcmp(back->invitation, st->invitation));
     CHECK(back->has_conv && !memcmp(back->conv, st->conv, sizeof st->conv));
     CHECK(back->shown == 9 && back->acked == 8 && back->send_next == 4);
+    CHECK(back->has_sid && back->sid[0] == 0xab && back->sid[15] == 0xab);
     test_state_in_place(path, st);
     chmod(path, 0644);
     CHECK(listen_state_load(path, back, err, sizeof err) != 0 && strstr(err, "chmod 600"));
