@@ -8,7 +8,8 @@
  *     (Bob: invitation secret, trust "anyone holding it", listen state saved after each batch)
  *     and `kchat connect INVITATION` (Alice: XXpsk3, trusting Bob's identifier) configure it.
  *     The worker is the front end: session_post_line() to hand a message over, ui_events popped
- *     from the event queue to see it arrive -- what batch mode does, without printing.
+ *     from the event queue to see it arrive -- what batch mode does, without printing. It sets
+ *     up malloc as kchat's main does (src/memtune.h); plain workers keep glibc's defaults.
  *   plain: the same net/ producer and consumer (identical librdkafka settings: acks=all,
  *     idempotence, linger 0, no Nagle, the same fetch waits), the same two-topic layout; Bob
  *     reads a2b in a consumer group and stores offsets per batch of up to 512 records, like the
@@ -30,14 +31,16 @@
  *      secure also in a fresh plain client's first round trip); connect -> usable for both
  *      (kchat: to Alice secure; plain: to the first echo).
  *   4. Throughput, one direction: N messages of 1 KiB and of 64 KiB handed over as fast as they
- *      are accepted (kchat: session_post_line never refuses; plain: produce, serving delivery
- *      reports while librdkafka's queue is full), timed from the first hand-over to the last
+ *      are accepted (kchat: session_post_line, which waits while the session's input queue is
+ *      full -- its back-pressure; plain: produce, serving delivery reports while librdkafka's
+ *      queue is full), timed from the first hand-over to the last
  *      message verified at the receiver (each message once, intact). Turns K P P K .... The sender
  *      then drains (kchat: every message acknowledged end to end; plain: acknowledged by Kafka)
  *      before CPU is read. The records Kafka holds afterwards show retransmissions and acks.
- *      --window BYTES paces both senders instead (at most that much handed over and not yet
- *      delivered: kchat acknowledged end to end, plain acknowledged by Kafka), as a front end
- *      with back-pressure would; by default there is none (kchat's batch mode has none).
+ *      The whole machine's CPU time over the same span (/proc/stat, the broker included) gives
+ *      the CPU each message costs end to end, and how busy the machine was (CPU-bound or not).
+ *      --window BYTES paces both senders further (at most that much handed over and not yet
+ *      delivered: kchat acknowledged end to end, plain acknowledged by Kafka).
  * Targets (kchat vs plain): echo p50 <= 1.10x, p99 <= 1.25x; throughput >= 0.90x (1 KiB),
  * >= 0.95x (64 KiB); handshake (both secure) <= 2 plain round trips; idle < 1% of a core; RSS < 32
  * MiB.
