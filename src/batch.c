@@ -16,8 +16,9 @@ typedef struct reader {
     char *buf; /* message text not posted yet: wiped before it is freed */
     size_t len, cap;
     bool eof, eof_posted;
-    bool blocked; /* the session refused a line: wait for session_room_fd() */
-    bool skip;    /* dropping the rest of an over-long line, up to its newline */
+    bool blocked;   /* the session refused a line: wait for session_room_fd() */
+    bool skip;      /* dropping the rest of an over-long line, up to its newline */
+    event_queue *q; /* for the error about such a line */
 } reader;
 
 static void consume(reader *r, size_t n)
@@ -35,10 +36,24 @@ static bool skip_long_line(reader *r)
     return nl != NULL;
 }
 
+static void refuse_long_line(reader *r)
+{
+    ui_event *ev = calloc(1, sizeof *ev);
+    char text[160];
+    snprintf(text, sizeof text, "message of more than %u bytes is over the %u-byte limit; not sent",
+             KCHAT_MAX_MESSAGE + 1, KCHAT_MAX_MESSAGE);
+    if (ev && (ev->text = strdup(text))) {
+        ev->type = UI_EV_ERROR;
+        event_queue_push(r->q, ev);
+    } else {
+        free(ev);
+    }
+}
+
 /* Posts every complete line (and, at the end of input, the last one without a newline), then
  * the end of input; stops at the first line the session refuses and keeps it for later. A line
- * longer than a message may be is handed over cut at the limit, so the session refuses it with
- * its usual error, and the rest of it is dropped. */
+ * that grows past the message limit before its newline is dropped with an error, without being
+ * held whole in memory. */
 static void post_lines(session *s, reader *r)
 {
     r->blocked = false;
@@ -58,14 +73,15 @@ static void post_lines(session *s, reader *r)
         start = end + 1;
     }
     size_t rest = r->len - start;
-    if (!r->blocked && (rest > KCHAT_MAX_MESSAGE || (r->eof && rest > 0))) {
-        size_t n = rest > KCHAT_MAX_MESSAGE ? KCHAT_MAX_MESSAGE + 1 : rest;
-        if (session_try_post_line(s, r->buf + start, n)) {
-            r->skip = rest > KCHAT_MAX_MESSAGE;
+    if (!r->blocked && rest > KCHAT_MAX_MESSAGE + 1) { /* one byte over: the session says so */
+        refuse_long_line(r);
+        r->skip = !r->eof;
+        start = r->len;
+    } else if (!r->blocked && r->eof && rest > 0) {
+        if (session_try_post_line(s, r->buf + start, rest))
             start = r->len;
-        } else {
+        else
             r->blocked = true;
-        }
     }
     consume(r, start);
     if (!r->blocked && r->eof && r->len == 0 && !r->eof_posted) {
@@ -156,7 +172,7 @@ int batch_run(session *s, event_queue *q, const kchat_options *opts)
     out o = {.json = opts->json, .verbose = opts->verbose};
     if (opts->log_path && !(o.log = fopen(opts->log_path, "a")))
         fprintf(stderr, "kchat: cannot open log file %s; logging to it is off\n", opts->log_path);
-    reader r = {0};
+    reader r = {.q = q};
     int code = 1, sigfd = signals_install();
     bool running = true, quit_sent = false;
     while (running) {

@@ -81,5 +81,31 @@ def test_large_messages():
         check(not bob.of("error") and not bob.of("rejected"), f"bob errors: {bob.of('error')}")
 
 
+def test_overlong_line_without_holding_it():
+    """A 6 MiB line is refused with one error and dropped as it streams in (batch mode never
+    holds it whole); the lines around it go through."""
+    with harness.Chat() as chat:
+        bob = chat.bob("--echo")
+        inv = bob.wait_event("invitation")
+        alice = chat.alice(inv["invitation"], "--timeout", "60")
+        alice.send(["before"])
+        chunk = "y" * (1024 * 1024)
+        for _ in range(6):
+            alice.proc.stdin.write(chunk.encode())
+        alice.send(["", "after"])
+        alice.wait_event("echo", 30, text="after")
+        with open(f"/proc/{alice.proc.pid}/status") as f:
+            peak = next(int(row.split()[1]) for row in f if row.startswith("VmHWM:"))
+        check(peak < 16 * 1024, f"alice's peak RSS {peak} KiB: the long line was held whole")
+        alice.close_stdin()
+        code = alice.wait_exit(90)
+        check(code == 0, f"alice exited {code}: {alice.stderr[-3:]}")
+        errors = alice.of("error")
+        check(len(errors) == 1 and "not sent" in errors[0]["message"], f"errors: {errors}")
+        check([e["text"] for e in alice.of("echo")] == ["before", "after"],
+              f"echoes: {[len(e['text']) for e in alice.of('echo')]}")
+
+
 if __name__ == "__main__":
-    harness.run([test_hundred_echoed_in_order, test_large_messages])
+    harness.run([test_hundred_echoed_in_order, test_large_messages,
+                 test_overlong_line_without_holding_it])
