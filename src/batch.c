@@ -19,6 +19,7 @@ typedef struct reader {
     bool blocked;   /* the session refused a line: wait for session_room_fd() */
     bool skip;      /* dropping the rest of an over-long line, up to its newline */
     event_queue *q; /* for the error about such a line */
+    size_t scan;    /* the first `scan` bytes of buf hold no newline (a partial line) */
 } reader;
 
 static void consume(reader *r, size_t n)
@@ -41,7 +42,7 @@ static void refuse_long_line(reader *r)
     ui_event *ev = calloc(1, sizeof *ev);
     char text[160];
     snprintf(text, sizeof text, "message of more than %u bytes is over the %u-byte limit; not sent",
-             KCHAT_MAX_MESSAGE + 1, KCHAT_MAX_MESSAGE);
+             KCHAT_MAX_MESSAGE, KCHAT_MAX_MESSAGE);
     if (ev && (ev->text = strdup(text))) {
         ev->type = UI_EV_ERROR;
         event_queue_push(r->q, ev);
@@ -59,18 +60,19 @@ static void post_lines(session *s, reader *r)
     r->blocked = false;
     if (r->skip) {
         r->skip = !skip_long_line(r) && !r->eof; /* the end of input ends the line too */
+        r->scan = 0;
         if (r->skip)
             return;
     }
-    size_t start = 0;
+    size_t start = 0, from = r->scan < r->len ? r->scan : r->len;
     char *nl;
-    while ((nl = memchr(r->buf + start, '\n', r->len - start))) {
+    while ((nl = memchr(r->buf + from, '\n', r->len - from))) {
         size_t end = (size_t)(nl - r->buf);
         if (!session_try_post_line(s, r->buf + start, end - start)) {
             r->blocked = true;
             break;
         }
-        start = end + 1;
+        start = from = end + 1;
     }
     size_t rest = r->len - start;
     if (!r->blocked && rest > KCHAT_MAX_MESSAGE + 1) { /* one byte over: the session says so */
@@ -84,6 +86,7 @@ static void post_lines(session *s, reader *r)
             r->blocked = true;
     }
     consume(r, start);
+    r->scan = r->blocked ? 0 : r->len; /* not blocked: what is left is a partial line */
     if (!r->blocked && r->eof && r->len == 0 && !r->eof_posted) {
         session_post_eof(s);
         r->eof_posted = true;
@@ -97,9 +100,10 @@ static void read_stdin(session *s, reader *r)
         char *p = malloc(cap);
         if (!p)
             return;
-        memcpy(p, r->buf, r->len);
-        if (r->buf)
+        if (r->buf) {
+            memcpy(p, r->buf, r->len);
             sodium_memzero(r->buf, r->cap);
+        }
         free(r->buf);
         r->buf = p;
         r->cap = cap;

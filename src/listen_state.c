@@ -138,20 +138,39 @@ static void slot_sum(const char *text, size_t len, char hex[2 * STATE_SUM_LEN + 
     sodium_bin2hex(hex, 2 * STATE_SUM_LEN + 1, sum, sizeof sum);
 }
 
-static int parse_slot_field(position *p, const char *key, const char *val)
+/* The slot's keys; each at most once, all but sid (added later) required. */
+static const char *const slot_keys[] = {"gen", "conv", "shown", "acked", "send_next", "sid"};
+#define SLOT_REQUIRED 0x1fu
+
+static int parse_slot_value(position *p, int key, const char *val)
 {
-    if (!strcmp(key, "gen"))
+    switch (key) {
+    case 0:
         return parse_u64(val, &p->gen);
-    if (!strcmp(key, "conv"))
+    case 1:
         return strcmp(val, "-") ? parse_conv(p->conv, &p->has_conv, val) : 0;
-    if (!strcmp(key, "shown"))
+    case 2:
         return parse_u64(val, &p->shown);
-    if (!strcmp(key, "acked"))
+    case 3:
         return parse_u64(val, &p->acked);
-    if (!strcmp(key, "send_next"))
+    case 4:
         return parse_u64(val, &p->send_next);
-    if (!strcmp(key, "sid"))
+    default:
         return strcmp(val, "-") ? parse_hex(p->sid, sizeof p->sid, &p->has_sid, val) : 0;
+    }
+}
+
+/* Parses key=val into p unless the key is unknown or already seen (bit in *seen). */
+static int parse_slot_field(position *p, unsigned *seen, const char *key, const char *val)
+{
+    for (int k = 0; k < (int)(sizeof slot_keys / sizeof slot_keys[0]); k++) {
+        if (strcmp(key, slot_keys[k]) != 0)
+            continue;
+        if (*seen & (1u << k))
+            return -1;
+        *seen |= 1u << k;
+        return parse_slot_value(p, k, val);
+    }
     return -1;
 }
 
@@ -175,17 +194,16 @@ static int parse_slot(const char *raw, position *p)
     char *tok = strtok_r(text, " ", &save);
     if (!tok || strcmp(tok, "pos") != 0)
         return -1;
-    int fields = 0;
+    unsigned seen = 0;
     while ((tok = strtok_r(NULL, " ", &save))) {
         char *eq = strchr(tok, '=');
         if (!eq)
             return -1;
         *eq = '\0';
-        if (parse_slot_field(p, tok, eq + 1) != 0)
+        if (parse_slot_field(p, &seen, tok, eq + 1) != 0)
             return -1;
-        fields++;
     }
-    return fields == 6 && p->acked <= p->shown ? 0 : -1;
+    return (seen & SLOT_REQUIRED) == SLOT_REQUIRED && p->acked <= p->shown ? 0 : -1;
 }
 
 static int parse_v2(listen_state *st, char *buf, size_t len)

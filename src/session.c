@@ -118,6 +118,12 @@ static void append_item(input_item **head, input_item **tail, input_item *it)
     *tail = it;
 }
 
+static void free_item(input_item *it)
+{
+    sodium_memzero(it->text, it->len);
+    free(it);
+}
+
 /* What a queued line costs: its text and the item around it (so empty lines count too). */
 static size_t item_cost(const input_item *it)
 {
@@ -139,7 +145,7 @@ static bool post(session *s, input_item *it, bool wait)
     if (it->kind == IN_LINE && input_full(s, it)) {
         s->in_refused = true; /* take_input signals room_wake when it makes room */
         pthread_mutex_unlock(&s->in_lock);
-        free(it);
+        free_item(it); /* the text is a message: wiped */
         return false;
     }
     /* The session takes all it can at each wake-up, so it needs a wake-up only when it may be
@@ -175,7 +181,11 @@ static input_item *new_item(int kind, const char *text, size_t len)
 static bool post_new(session *s, int kind, const char *text, size_t len, bool wait)
 {
     input_item *it = new_item(kind, text, len);
-    return it ? post(s, it, wait) : false;
+    if (!it) { /* out of memory: refused; the front end may try again when woken */
+        wake_signal(&s->room_wake);
+        return false;
+    }
+    return post(s, it, wait);
 }
 
 bool session_try_post_line(session *s, const char *text, size_t len)
@@ -248,12 +258,6 @@ static input_item *take_input(session *s, bool all)
     if (room)
         wake_signal(&s->room_wake);
     return taken;
-}
-
-static void free_item(input_item *it)
-{
-    sodium_memzero(it->text, it->len);
-    free(it);
 }
 
 static void command(session *s, const char *name)

@@ -31,6 +31,17 @@ def _broker_from(var):
     sys.exit(f"no broker: set {var} or run through CTest's broker fixture")
 
 
+SANITIZED = os.environ.get("KCHAT_SANITIZED") == "1"  # ASan build: RSS figures are meaningless
+
+
+def check_rss(peak_kib, limit_kib, what):
+    """Checks a peak RSS against its limit, except in a sanitizer build (shadow memory)."""
+    if SANITIZED:
+        print(f"(sanitizer build: {what} {peak_kib} KiB not checked against {limit_kib} KiB)")
+        return
+    check(0 < peak_kib < limit_kib, f"{what} {peak_kib} KiB, limit {limit_kib} KiB")
+
+
 def brokers():
     return _broker_from("KCHAT_TEST_BROKERS")
 
