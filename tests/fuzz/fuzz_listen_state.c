@@ -4,13 +4,14 @@
  * itself is reached (a random slot almost never matches its checksum). The checksum recipe is
  * the file format's: 8-byte BLAKE2b of the slot text before " sum=", in hex. */
 #include "src/listen_state.h"
+#include "tests/support/state_slot.h"
 
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define HDR_LEN 2048
-#define SLOT_LEN 256
+#define HDR_LEN STATE_SLOT_TEST_HDR_LEN
+#define SLOT_LEN STATE_SLOT_TEST_LEN
 #define FILE_LEN (HDR_LEN + 2 * SLOT_LEN)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -21,21 +22,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     return sodium_init() < 0 ? -1 : 0;
-}
-
-/* Slot i: up to SLOT_LEN - 23 bytes of input, " sum=" and its checksum, spaces, '\n'. */
-static void make_slot(char *slot, const uint8_t *data, size_t size)
-{
-    size_t n = size < SLOT_LEN - 23 ? size : SLOT_LEN - 23;
-    memset(slot, ' ', SLOT_LEN);
-    memcpy(slot, data, n);
-    uint8_t sum[8];
-    crypto_generichash(sum, sizeof sum, (const uint8_t *)slot, n, NULL, 0);
-    char hex[17];
-    sodium_bin2hex(hex, sizeof hex, sum, sizeof sum);
-    memcpy(slot + n, " sum=", 5);
-    memcpy(slot + n + 5, hex, 16);
-    slot[SLOT_LEN - 1] = '\n';
 }
 
 static void check(const char *file, size_t len)
@@ -62,9 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(file, '\n', HDR_LEN);
     static const char hdr[] = "kchat-listen-state-v2\na2b=t-a2b\nb2a=t-b2a\ninvitation=kchat1:x\n";
     memcpy(file, hdr, sizeof hdr - 1);
-    size_t half = (size - 1) / 2;
-    make_slot(file + HDR_LEN, data + 1, half);
-    make_slot(file + HDR_LEN + SLOT_LEN, data + 1 + half, size - 1 - half);
+    size_t half = (size - 1) / 2, rest = size - 1 - half, max = STATE_SLOT_TEST_MAX_TEXT;
+    state_slot_put(file + HDR_LEN, data + 1, half < max ? half : max);
+    state_slot_put(file + HDR_LEN + SLOT_LEN, data + 1 + half, rest < max ? rest : max);
     check(file, sizeof file);
     return 0;
 }

@@ -1,6 +1,7 @@
 #include "src/listen_state.h"
 #include "src/options.h"
 #include "support/check.h"
+#include "support/state_slot.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -116,18 +117,9 @@ static void test_state_in_place(const char *path, listen_state *st)
     listen_state_free(back);
 }
 
-static void put_slot(char *slot, const char *text)
+static void put_text(char *slot, const char *text)
 {
-    size_t n = strlen(text);
-    memset(slot, ' ', 256);
-    memcpy(slot, text, n);
-    uint8_t sum[8];
-    crypto_generichash(sum, sizeof sum, (const uint8_t *)text, n, NULL, 0);
-    char hex[17];
-    sodium_bin2hex(hex, sizeof hex, sum, sizeof sum);
-    memcpy(slot + n, " sum=", 5);
-    memcpy(slot + n + 5, hex, 16);
-    slot[255] = '\n';
+    state_slot_put(slot, text, strlen(text));
 }
 
 /* A slot without sid (written before it existed) loads; a slot naming a key twice does not. */
@@ -137,12 +129,12 @@ static void test_state_slot_keys(void)
     memset(file, '\n', 2048);
     const char hdr[] = "kchat-listen-state-v2\na2b=a\nb2a=b\ninvitation=i\n";
     memcpy(file, hdr, sizeof hdr - 1);
-    put_slot(file + 2048, "pos gen=5 conv=- shown=3 acked=2 send_next=4");
-    put_slot(file + 2048 + 256, "pos gen=6 gen=6 conv=- shown=9 acked=9 send_next=9 sid=-");
+    put_text(file + 2048, "pos gen=5 conv=- shown=3 acked=2 send_next=4");
+    put_text(file + 2048 + 256, "pos gen=6 gen=6 conv=- shown=9 acked=9 send_next=9 sid=-");
     listen_state *st = listen_state_new();
     CHECK(listen_state_parse(st, file, sizeof file) == 0);
     CHECK(st->gen == 5 && st->shown == 3 && st->acked == 2 && st->send_next == 4 && !st->has_sid);
-    put_slot(file + 2048, "pos gen=5 conv=- shown=3 acked=2");
+    put_text(file + 2048, "pos gen=5 conv=- shown=3 acked=2");
     CHECK(listen_state_parse(st, file, sizeof file) != 0); /* send_next missing, other slot bad */
     listen_state_free(st);
 }
