@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define QUEUE_MIN_CAP 256
 
@@ -64,6 +65,12 @@ void event_queue_push_many(event_queue *q, ui_event **evs, size_t n)
 {
     if (n == 0)
         return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double now = (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+    for (size_t i = 0; i < n; i++) /* handed over now, unless the maker set its own time */
+        if (evs[i]->at_ms == 0)
+            evs[i]->at_ms = now;
     pthread_mutex_lock(&q->lock);
     ring *r = &q->in;
     bool was_empty = r->n == 0;

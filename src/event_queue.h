@@ -14,7 +14,8 @@ typedef struct event_queue event_queue;
 event_queue *event_queue_new(void);
 /* Takes ownership of ev. */
 void event_queue_push(event_queue *q, ui_event *ev);
-/* Takes ownership of evs[0..n-1] and pushes them in order under one lock and one wake-up. */
+/* Takes ownership of evs[0..n-1] and pushes them in order under one lock and one wake-up.
+ * Events without an at_ms get the time of the push (one clock read per call). */
 void event_queue_push_many(event_queue *q, ui_event **evs, size_t n);
 /* Pops the oldest event; false when empty. One reader thread only (it keeps a batch of its own,
  * taken under the lock when its batch runs out). */

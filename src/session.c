@@ -33,7 +33,6 @@ static void on_net_log(void *ctx, int level, const char *line)
     ui_event *ev = session_event(UI_EV_LOG);
     if (ev) {
         ev->text = strdup(line);
-        ev->at_ms = session_now_ms();
         event_queue_push(s->events, ev); /* librdkafka threads: straight to the queue */
     }
 }
@@ -59,7 +58,6 @@ static void on_net_error(void *ctx, int level, const char *line)
         return;
     ev->state = level >= 6 ? session_current_state(s) : UI_STATE_BROKEN;
     ev->text = strdup(line);
-    ev->at_ms = session_now_ms();
     event_queue_push(s->events, ev);
 }
 
@@ -392,7 +390,6 @@ void session_finish(session *s, int code)
 
 void session_peer_left(session *s)
 {
-    s->ack_due = false; /* nothing to send it on; a new handshake carries the position */
     if (s->ch) {
         channel_free(s->ch);
         s->ch = NULL;
@@ -529,7 +526,6 @@ static void *session_main(void *arg)
     ui_event *ev = session_event(UI_EV_DONE);
     if (ev) {
         ev->code = s->exit_code;
-        ev->at_ms = session_now_ms();
         event_queue_push(s->events, ev);
     }
     return NULL;

@@ -12,8 +12,7 @@ ui_event *session_event(ui_event_type type)
     ui_event *ev = calloc(1, sizeof *ev);
     if (ev) {
         ev->type = type;
-        ev->offset =
-            -1; /* at_ms: stamped when the event is handed over (one clock read per batch) */
+        ev->offset = -1;
     }
     return ev;
 }
@@ -26,7 +25,6 @@ void session_emit(session *s, ui_event *ev)
         size_t cap = s->cap_held ? s->cap_held * 2 : 64;
         ui_event **p = realloc(s->held, cap * sizeof *p);
         if (!p) {
-            ev->at_ms = session_now_ms();
             event_queue_push(s->events, ev);
             return;
         }
@@ -38,10 +36,6 @@ void session_emit(session *s, ui_event *ev)
 
 void session_flush_events(session *s)
 {
-    double now = s->n_held ? session_now_ms() : 0;
-    for (size_t i = 0; i < s->n_held; i++)
-        if (s->held[i]->at_ms == 0)
-            s->held[i]->at_ms = now;
     event_queue_push_many(s->events, s->held, s->n_held);
     s->n_held = 0;
 }

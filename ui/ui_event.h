@@ -52,7 +52,7 @@ typedef struct ui_event {
     uint64_t from, to;
     int64_t offset;  /* Kafka offset of a rejected record, -1 if unknown */
     double ms;       /* handshake time, round trip, ... */
-    double at_ms;    /* when the session handed it over: CLOCK_MONOTONIC ms (0: not set) */
+    double at_ms;    /* when it was queued for the front end: CLOCK_MONOTONIC ms (0: not yet) */
     char *text;      /* message text, error text, log line, state detail */
     size_t text_len; /* bytes of text (a message may hold NUL bytes); 0: use strlen */
     char *peer;      /* peer identifier */

@@ -155,6 +155,7 @@ static void test_event_queue(void)
     ui_event *ev;
     for (uint64_t want = 1; want <= 4; want++) {
         CHECK(event_queue_pop(q, &ev) && ev->seq == want);
+        CHECK(ev->at_ms > 0); /* stamped when pushed */
         ui_event_free(ev);
     }
     CHECK(!event_queue_pop(q, &ev));
