@@ -26,8 +26,31 @@ typedef struct listen_ctx {
     char err[1024];
 } listen_ctx;
 
+/* A plain `listen` must not silently end a conversation: once a peer used the last invitation,
+ * replacing it takes --new (and --resume continues it). */
+static int check_replace(listen_ctx *c)
+{
+    listen_state *old = listen_state_new();
+    char err[512];
+    if (!old)
+        return -1;
+    int rc = 0;
+    if (!c->o.fresh && listen_state_load(c->state_path, old, err, sizeof err) == 0 &&
+        old->peer[0]) {
+        snprintf(c->err, sizeof c->err,
+                 "the last invitation is in use by %.64s: --resume continues that "
+                 "conversation, --new replaces it with a new invitation",
+                 old->peer);
+        rc = -1;
+    }
+    listen_state_free(old);
+    return rc;
+}
+
 static int fresh_topics(listen_ctx *c)
 {
+    if (check_replace(c) != 0)
+        return -1;
     uint8_t rnd[8];
     char hex[17];
     randombytes_buf(rnd, sizeof rnd);

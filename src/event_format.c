@@ -200,6 +200,8 @@ static bool fields(sink *k, const ui_event *ev)
         return true;
     case UI_EV_REJECTED:
         f_s(k, "reason", ev->reason);
+        if (ev->peer)
+            f_s(k, "peer", ev->peer);
         if (k->obj)
             json_object_set_new(k->obj, "offset", json_integer(ev->offset));
         else

@@ -16,39 +16,44 @@ static uint64_t get_u64(const uint8_t *p)
     return v;
 }
 
+static size_t payload_len(int step)
+{
+    return step == 1 ? HS_PAYLOAD1_LEN : step == 2 ? HS_PAYLOAD2_LEN : HS_PAYLOAD3_LEN;
+}
+
 size_t hs_payload_encode(int step, const hs_payload *p, uint8_t *out, size_t cap)
 {
+    if (step < 1 || step > 3 || cap < payload_len(step))
+        return 0;
+    out[0] = HS_PAYLOAD_VERSION;
     if (step == 1) {
-        if (cap < HS_PAYLOAD1_LEN)
-            return 0;
-        out[0] = HS_PAYLOAD_VERSION;
         memcpy(out + 1, p->conv, HS_CONV_LEN);
         return HS_PAYLOAD1_LEN;
     }
-    if ((step != 2 && step != 3) || cap < HS_PAYLOAD23_LEN)
-        return 0;
-    out[0] = HS_PAYLOAD_VERSION;
     out[1] = p->flags;
     put_u64(out + 2, p->acked);
-    return HS_PAYLOAD23_LEN;
+    if (step == 2)
+        put_u64(out + 10, p->base);
+    return payload_len(step);
 }
 
 int hs_payload_decode(int step, const uint8_t *in, size_t len, hs_payload *p)
 {
     memset(p, 0, sizeof *p);
-    if (len < 1 || in[0] != HS_PAYLOAD_VERSION)
+    if (step < 1 || step > 3 || len != payload_len(step) || in[0] != HS_PAYLOAD_VERSION)
         return -1;
     if (step == 1) {
-        if (len != HS_PAYLOAD1_LEN)
-            return -1;
         memcpy(p->conv, in + 1, HS_CONV_LEN);
         return 0;
     }
-    if ((step != 2 && step != 3) || len != HS_PAYLOAD23_LEN)
-        return -1;
-    if (in[1] & ~HS_FLAG_ECHO)
+    if (in[1] & ~(step == 2 ? HS_FLAG_ECHO : 0u))
         return -1;
     p->flags = in[1];
     p->acked = get_u64(in + 2);
+    if (step == 2) {
+        p->base = get_u64(in + 10);
+        if (p->base == 0) /* sequence numbers count from 1 */
+            return -1;
+    }
     return 0;
 }

@@ -1,28 +1,33 @@
 /* hs_payload: what the session puts inside the three handshake messages (the channel treats
  * them as opaque bytes). Version byte first; big-endian integers; strict parsing.
  *
- *   message 1 (plaintext, but bound into the handshake hash): v=1 | conversation id (16)
- *   message 2 (encrypted, Bob):   v=1 | flags (bit 0: Bob echoes) | acked u64
- *   message 3 (encrypted, Alice): v=1 | flags (0) | acked u64
+ *   message 1 (authenticated by mac1, readable): v=2 | conversation id (16)
+ *   message 2 (encrypted, Bob):   v=2 | flags (bit 0: Bob echoes) | acked u64 | base u64
+ *   message 3 (encrypted, Alice): v=2 | flags (0) | acked u64
  *
  * The conversation id survives re-handshakes (same Alice process), so sequence numbers continue
- * and `acked` tells the peer which of its messages need no retransmission. */
+ * and `acked` tells the peer which of its messages need no retransmission. `base` is Bob's
+ * lowest sequence number still waiting for an acknowledgement (his next one when none waits):
+ * everything below it was settled earlier, so an Alice who starts a conversation anew (a new
+ * process of the identity Bob is pinned to) neither reports it as a gap nor waits for it. */
 #ifndef KCHAT_HS_PAYLOAD_H
 #define KCHAT_HS_PAYLOAD_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define HS_PAYLOAD_VERSION 1
+#define HS_PAYLOAD_VERSION 2
 #define HS_CONV_LEN 16
 #define HS_FLAG_ECHO 0x01u
 #define HS_PAYLOAD1_LEN (1 + HS_CONV_LEN)
-#define HS_PAYLOAD23_LEN (1 + 1 + 8)
+#define HS_PAYLOAD2_LEN (1 + 1 + 8 + 8)
+#define HS_PAYLOAD3_LEN (1 + 1 + 8)
 
 typedef struct hs_payload {
     uint8_t conv[HS_CONV_LEN]; /* message 1 */
     uint8_t flags;             /* messages 2 and 3 */
     uint64_t acked;            /* messages 2 and 3 */
+    uint64_t base;             /* message 2 (>= 1) */
 } hs_payload;
 
 /* step 1, 2 or 3. Returns the encoded length, or 0 if cap is too small. */

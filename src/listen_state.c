@@ -92,6 +92,8 @@ static int parse_conv(uint8_t *conv, bool *has, const char *val)
     return parse_hex(conv, HS_CONV_LEN, has, val);
 }
 
+static bool valid_peer(const char *val);
+
 static int parse_line(listen_state *st, char *line, bool header_only)
 {
     char *eq = strchr(line, '=');
@@ -105,6 +107,8 @@ static int parse_line(listen_state *st, char *line, bool header_only)
         return copy_field(st->b2a, sizeof st->b2a, val);
     if (!strcmp(key, "invitation"))
         return copy_field(st->invitation, LISTEN_STATE_INV_MAX, val);
+    if (!strcmp(key, "peer"))
+        return valid_peer(val) ? copy_field(st->peer, sizeof st->peer, val) : -1;
     if (header_only)
         return -1;
     if (!strcmp(key, "conv"))
@@ -116,6 +120,14 @@ static int parse_line(listen_state *st, char *line, bool header_only)
     if (!strcmp(key, "send_next"))
         return parse_u64(val, &st->send_next);
     return -1;
+}
+
+/* An identifier: lower-case letters and digits (crypto/identity.h's form, checked again when
+ * it is compared). */
+static bool valid_peer(const char *val)
+{
+    size_t n = strspn(val, "abcdefghijklmnopqrstuvwxyz0123456789");
+    return n > 0 && val[n] == '\0';
 }
 
 /* The magic line, then key=value lines (v1: all fields; v2 header: topics and invitation). */
@@ -300,8 +312,9 @@ static void format_slot(const listen_state *st, uint64_t gen, char out[STATE_SLO
 /* Header (padded with newlines) and both slots; 0 or -1 if the fields do not fit. */
 static int format_file(const listen_state *st, uint64_t gen, char out[STATE_FILE_LEN])
 {
-    int n = snprintf(out, STATE_HDR_LEN, STATE_MAGIC "\na2b=%s\nb2a=%s\ninvitation=%s\n", st->a2b,
-                     st->b2a, st->invitation);
+    int n = snprintf(out, STATE_HDR_LEN, STATE_MAGIC "\na2b=%s\nb2a=%s\ninvitation=%s\n%s%s%s",
+                     st->a2b, st->b2a, st->invitation, st->peer[0] ? "peer=" : "", st->peer,
+                     st->peer[0] ? "\n" : "");
     if (n < 0 || n >= STATE_HDR_LEN)
         return -1;
     memset(out + n, '\n', (size_t)(STATE_HDR_LEN - n));
@@ -348,14 +361,23 @@ static int save_whole(const char *path, listen_state *st, char *err, size_t errl
         unlink(tmp);
         return -1;
     }
+    if (st->fd >= 0)
+        close(st->fd); /* the file it named was replaced */
     st->fd = fd;
     st->gen = gen;
+    st->header_dirty = false;
     return 0;
+}
+
+void listen_state_pin(listen_state *st, const char *id)
+{
+    snprintf(st->peer, sizeof st->peer, "%s", id);
+    st->header_dirty = true;
 }
 
 int listen_state_save(const char *path, listen_state *st, char *err, size_t errlen)
 {
-    if (st->fd < 0)
+    if (st->fd < 0 || st->header_dirty)
         return save_whole(path, st, err, errlen);
     uint64_t gen = st->gen + 1;
     char slot[STATE_SLOT_LEN];

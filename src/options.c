@@ -22,6 +22,7 @@ enum {
     OPT_LOG,
     OPT_SEAL,
     OPT_INVITATION_FILE,
+    OPT_NEW,
 };
 
 static const struct option long_opts[] = {
@@ -30,6 +31,7 @@ static const struct option long_opts[] = {
     {"identity", required_argument, NULL, OPT_IDENTITY},
     {"echo", no_argument, NULL, OPT_ECHO},
     {"resume", no_argument, NULL, OPT_RESUME},
+    {"new", no_argument, NULL, OPT_NEW},
     {"trust", required_argument, NULL, OPT_TRUST},
     {"trust-any", no_argument, NULL, OPT_TRUST_ANY},
     {"batch", no_argument, NULL, OPT_BATCH},
@@ -96,6 +98,7 @@ static bool allowed(kchat_command cmd, int opt)
         return cmd != CMD_ID;
     case OPT_ECHO:
     case OPT_RESUME:
+    case OPT_NEW:
     case OPT_TRUST:
     case OPT_STATE:
         return cmd == CMD_LISTEN;
@@ -127,6 +130,9 @@ static int apply(kchat_options *o, int c, const char *arg, char *err, size_t err
         return 0;
     case OPT_RESUME:
         o->resume = true;
+        return 0;
+    case OPT_NEW:
+        o->fresh = true;
         return 0;
     case OPT_TRUST:
         return push(&o->trust, &o->ntrust, arg);
@@ -192,6 +198,10 @@ static int check(const kchat_options *o, char *err, size_t errlen)
     }
     if (o->command == CMD_LISTEN && o->trust_any && o->ntrust) {
         snprintf(err, errlen, "--trust and --trust-any exclude each other");
+        return -1;
+    }
+    if (o->command == CMD_LISTEN && o->resume && o->fresh) {
+        snprintf(err, errlen, "--resume and --new exclude each other");
         return -1;
     }
     if (o->command != CMD_CONNECT)
@@ -281,6 +291,8 @@ void options_usage(FILE *f, kchat_command cmd)
             "Create two topics, print an invitation, and wait for the peer (Bob).\n"
             "      --echo                     send every message back to its sender\n"
             "      --resume                   reuse the topics and invitation of the last listen\n"
+            "      --new                      replace the last listen's invitation with a new one\n"
+            "                                 (needed once a peer has used it)\n"
             "      --trust ID                 also require the peer's identifier (repeatable)\n"
             "      --state FILE               listen state file (default:\n"
             "                                 $XDG_STATE_HOME/kchat/listen.state)\n",

@@ -27,6 +27,7 @@ typedef struct kchat_options {
     const char **trust; /* --trust, in order */
     size_t ntrust;
     bool echo, resume, trust_any, batch, json, verbose, seal, help;
+    bool fresh; /* listen --new: a new invitation even if a peer used the last one */
     double timeout_s;
     double handshake_timeout_s;
 } kchat_options;

@@ -83,6 +83,30 @@ void outbox_ack(outbox *o, uint64_t upto, void (*fn)(void *ctx, const out_msg *m
         o->acked = upto < o->next_seq ? upto : o->next_seq - 1;
 }
 
+size_t outbox_renumber(outbox *o, uint64_t first)
+{
+    size_t kept = 0, n = o->n;
+    for (size_t i = 0; i < n; i++) {
+        out_msg *m = outbox_at(o, i);
+        if (m->echo_of) {
+            o->bytes -= m->len;
+            free_msg(m);
+            continue;
+        }
+        uint64_t seq = first + kept;
+        m->seq = seq; /* never sent in the new numbering */
+        m->first_ms = m->last_tx_ms = 0;
+        m->tx_count = 0;
+        m->frags_out = 0;
+        o->ring[(o->head + kept) % o->cap] = m;
+        kept++;
+    }
+    o->n = kept;
+    o->next_seq = first + kept;
+    o->acked = first - 1;
+    return n - kept;
+}
+
 void outbox_free(outbox *o)
 {
     while (o->n) {

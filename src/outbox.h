@@ -36,6 +36,10 @@ out_msg *outbox_at(const outbox *o, size_t i);
 out_msg *outbox_find(const outbox *o, uint64_t seq);
 /* Removes messages up to and including upto; calls fn for each (before freeing it). */
 void outbox_ack(outbox *o, uint64_t upto, void (*fn)(void *ctx, const out_msg *m), void *ctx);
+/* For a peer that starts its side of the conversation anew: drops the echoes (they answer
+ * messages of the conversation that ended) and numbers the messages left from first on, as
+ * never sent. Returns how many messages were dropped. */
+size_t outbox_renumber(outbox *o, uint64_t first);
 void outbox_free(outbox *o);
 
 #endif

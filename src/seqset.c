@@ -67,6 +67,17 @@ bool seqset_add(seqset *s, uint64_t seq)
     return true;
 }
 
+void seqset_advance(seqset *s, uint64_t upto)
+{
+    if (upto <= s->upto)
+        return;
+    size_t k = lower_bound(s, upto + 1); /* numbers above kept only past upto */
+    memmove(s->above, s->above + k, (s->n - k) * sizeof *s->above);
+    s->n -= k;
+    s->upto = upto;
+    absorb(s);
+}
+
 uint64_t seqset_max(const seqset *s)
 {
     return s->n ? s->above[s->n - 1] : s->upto;

@@ -18,6 +18,8 @@ void seqset_init(seqset *s, uint64_t upto);
 bool seqset_has(const seqset *s, uint64_t seq);
 /* Adds seq; returns false when it was already there. */
 bool seqset_add(seqset *s, uint64_t seq);
+/* Counts 1..upto as seen (settled elsewhere); no effect when they already are. */
+void seqset_advance(seqset *s, uint64_t upto);
 /* The highest seen number (upto when nothing is above). */
 uint64_t seqset_max(const seqset *s);
 /* The first missing range above upto, below max: *from..*to. False when there is no hole. */

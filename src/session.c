@@ -41,7 +41,7 @@ ui_state session_current_state(const session *s)
 {
     if (s->confirmed || (s->ch && channel_established(s->ch)))
         return UI_STATE_SECURE;
-    if (s->ch || s->pending)
+    if (s->ch || session_hs_pending(s))
         return UI_STATE_HANDSHAKING;
     return UI_STATE_WAITING;
 }
@@ -94,6 +94,8 @@ session *session_new(const session_config *cfg, event_queue *events, char *err, 
         memcpy(s->old_ids[0], st->sid, FRAME_SESSION_LEN);
         s->n_old = 1;
     }
+    if (st && bob && cfg->psk) /* an invitation admits one peer: the first to come */
+        snprintf(s->pinned, sizeof s->pinned, "%s", st->peer);
     if (st && st->has_conv) {
         memcpy(s->conv, st->conv, HS_CONV_LEN);
         s->has_conv = true;
@@ -390,10 +392,7 @@ void session_finish(session *s, int code)
 
 void session_peer_left(session *s)
 {
-    if (s->ch) {
-        channel_free(s->ch);
-        s->ch = NULL;
-    }
+    session_hs_drop_current(s); /* its id joins those refused: the departed peer's frames */
     s->confirmed = false;
     session_emit_state(s, s->cfg.role == SESSION_BOB ? UI_STATE_WAITING : UI_STATE_CLOSED,
                        "peer left");
@@ -497,6 +496,16 @@ static void shutdown_session(session *s)
     s->cons = NULL;
 }
 
+/* Who Bob waits for, in words. */
+static const char *waiting_for(const session *s)
+{
+    if (!s->cfg.psk)
+        return "waiting for the peer (--trust-any: whoever connects is accepted, nobody is pinned)";
+    if (s->pinned[0])
+        return "waiting for the peer this invitation admits (pinned)";
+    return "waiting for the peer (the first identity to connect is the only one admitted)";
+}
+
 static void *session_main(void *arg)
 {
     session *s = arg;
@@ -509,7 +518,7 @@ static void *session_main(void *arg)
         if (session_hs_begin(s) != 0)
             session_finish(s, KCHAT_EXIT_ERROR);
     } else {
-        session_emit_state(s, UI_STATE_WAITING, "waiting for the peer");
+        session_emit_state(s, UI_STATE_WAITING, waiting_for(s));
     }
     uint64_t se = 0, re = 0;
     while (!s->done) {
@@ -563,8 +572,7 @@ void session_free(session *s)
         net_producer_free(s->prod);
     if (s->ch)
         channel_free(s->ch);
-    if (s->pending)
-        channel_free(s->pending);
+    session_hs_free(s);
     outbox_free(&s->out);
     seqset_free(&s->seen);
     seqset_free(&s->echoed);

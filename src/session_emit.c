@@ -66,10 +66,16 @@ void session_emit_state(session *s, ui_state st, const char *detail)
 
 void session_emit_rejected(session *s, const char *reason, int64_t offset)
 {
+    session_emit_rejected_peer(s, reason, NULL, offset);
+}
+
+void session_emit_rejected_peer(session *s, const char *reason, const char *peer, int64_t offset)
+{
     ui_event *ev = session_event(UI_EV_REJECTED);
     if (!ev)
         return;
     ev->reason = strdup(reason);
+    ev->peer = peer ? strdup(peer) : NULL;
     ev->offset = offset;
     s->stats.rejected++;
     s->stats_dirty = true;

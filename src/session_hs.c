@@ -12,6 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* MERGE: bind to crypto's mac1 check and refused-identity accessor. */
+static bool hs1_mac_ok(const session *s, const uint8_t *buf, size_t len)
+{
+    (void)s, (void)buf, (void)len;
+    return true;
+}
+
+static const char *refused_peer_id(const channel *c)
+{
+    return channel_peer_id(c);
+}
+
 static void fill_params(const session *s, channel_params *p, bool initiator)
 {
     memset(p, 0, sizeof *p);
@@ -116,7 +128,9 @@ static int read_hs(session *s, channel *c, int step, const uint8_t *buf, size_t 
     int rc = channel_hs_read(c, buf, len, s->open_buf, sizeof s->open_buf, &plen);
     if (rc == CHANNEL_OK && hs_payload_decode(step, s->open_buf, plen, pl) != 0)
         rc = CHANNEL_MALFORMED;
-    if (rc != CHANNEL_OK)
+    if (rc == CHANNEL_UNTRUSTED)
+        session_emit_rejected_peer(s, session_reject_reason(rc), refused_peer_id(c), offset);
+    else if (rc != CHANNEL_OK)
         session_emit_rejected(s, session_reject_reason(rc), offset);
     return rc;
 }
@@ -152,6 +166,22 @@ static void emit_established(session *s, double since)
     session_emit_state(s, UI_STATE_SECURE, channel_suite(s->ch));
 }
 
+/* Bob's message 2 says his messages below `base` were settled earlier: an Alice who starts the
+ * conversation anew (a new process) neither waits for them nor reports them as a gap. */
+static void take_base(session *s, uint64_t base)
+{
+    if (base <= s->seen.upto + 1)
+        return;
+    seqset_advance(&s->seen, base - 1);
+    if (s->acked_in < s->seen.upto)
+        s->acked_in = s->seen.upto;
+    if (s->gap_reported < base - 1)
+        s->gap_reported = base - 1;
+}
+
+/* A message 2 that fails leaves the handshake as it was (crypto/channel.h): the genuine one may
+ * still come. A Bob other than the invitation's is reported, and named when the handshake
+ * finally times out. */
 static void alice_read2(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset)
 {
     if (!same_session(s->ch, f) || channel_step(s->ch) != 1) {
@@ -160,18 +190,16 @@ static void alice_read2(session *s, const frame *f, const uint8_t *buf, size_t l
     }
     hs_payload pl;
     int rc = read_hs(s, s->ch, 2, buf, len, offset, &pl);
-    if (rc != CHANNEL_OK) {
-        if (rc == CHANNEL_UNTRUSTED) {
-            snprintf(s->hs_fail, sizeof s->hs_fail,
-                     "the peer's identity %s is not the trusted one (the invitation names %s)",
-                     channel_peer_id(s->ch), s->cfg.expected_peer ? s->cfg.expected_peer : "?");
-            session_emit_text(s, UI_EV_ERROR, "%s", s->hs_fail);
-            drop_channel(s, &s->ch);
-        }
+    if (rc == CHANNEL_UNTRUSTED)
+        snprintf(s->hs_fail, sizeof s->hs_fail,
+                 "the peer's identity %s is not the trusted one (the invitation names %s)",
+                 channel_peer_id(s->ch), s->cfg.expected_peer ? s->cfg.expected_peer : "?");
+    if (rc != CHANNEL_OK)
         return;
-    }
+    s->hs_fail[0] = '\0';
     emit_step(s, 2, false, s->hs_sent_ms);
     s->peer_echoes = pl.flags & HS_FLAG_ECHO;
+    take_base(s, pl.base);
     hs_payload mine = {.acked = s->acked_in};
     if (send_hs(s, s->ch, 3, &mine) != 0)
         return;
@@ -181,10 +209,100 @@ static void alice_read2(session *s, const frame *f, const uint8_t *buf, size_t l
     session_tx_restart(s, pl.acked);
 }
 
+/* ---- Bob: several handshakes may be under way; only invitation holders get one ---- */
+
+static pending_hs *find_pending(session *s, const frame *f)
+{
+    for (size_t i = 0; i < SESSION_PENDING; i++)
+        if (same_session(s->pending[i].ch, f))
+            return &s->pending[i];
+    return NULL;
+}
+
+static void drop_pending(session *s, pending_hs *p)
+{
+    drop_channel(s, &p->ch);
+    memset(p, 0, sizeof *p);
+}
+
+/* A free slot, or the oldest handshake's (dropped). */
+static pending_hs *free_pending(session *s)
+{
+    pending_hs *oldest = &s->pending[0];
+    for (size_t i = 0; i < SESSION_PENDING; i++) {
+        if (!s->pending[i].ch)
+            return &s->pending[i];
+        if (s->pending[i].start_ms < oldest->start_ms)
+            oldest = &s->pending[i];
+    }
+    drop_pending(s, oldest);
+    return oldest;
+}
+
+bool session_hs_pending(const session *s)
+{
+    if (s->cfg.role == SESSION_ALICE)
+        return s->ch != NULL;
+    for (size_t i = 0; i < SESSION_PENDING; i++)
+        if (s->pending[i].ch)
+            return true;
+    return false;
+}
+
+void session_hs_free(session *s)
+{
+    for (size_t i = 0; i < SESSION_PENDING; i++)
+        drop_pending(s, &s->pending[i]);
+    if (s->ch)
+        channel_free(s->ch);
+    s->ch = NULL;
+}
+
+void session_hs_drop_current(session *s)
+{
+    drop_channel(s, &s->ch);
+}
+
+static bool hs1_seen(session *s, const uint8_t *id)
+{
+    size_t n = s->n_hs1 < SESSION_HS1_SEEN ? s->n_hs1 : SESSION_HS1_SEEN;
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(s->hs1_seen[i], id, FRAME_SESSION_LEN) == 0)
+            return true;
+    memcpy(s->hs1_seen[s->n_hs1++ % SESSION_HS1_SEEN], id, FRAME_SESSION_LEN);
+    return false;
+}
+
+/* Our first message not yet acknowledged (the next one when none waits). */
+static uint64_t send_base(const session *s)
+{
+    const out_msg *m = outbox_at(&s->out, 0);
+    return m ? m->seq : s->out.next_seq;
+}
+
+/* Message 1 of a handshake we have answered already, or of one of our earlier sessions, is
+ * a replay: reported, and answered no more. Under XXpsk3 a message 1 must carry the mac of an
+ * invitation holder before anything is spent on it. */
+static bool hs1_acceptable(session *s, const frame *f, const uint8_t *buf, size_t len,
+                           int64_t offset)
+{
+    if (s->cfg.psk && !hs1_mac_ok(s, buf, len)) {
+        session_emit_rejected(s, "unauthenticated", offset);
+        return false;
+    }
+    if (same_session(s->ch, f) || session_is_old_id(s, f->session) || hs1_seen(s, f->session)) {
+        session_emit_rejected(s, "replayed", offset);
+        return false;
+    }
+    return true;
+}
+
 static void bob_read1(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset)
 {
     if (offset < s->startup_end)
         return; /* stale: answering it would only put a reply nobody waits for into Kafka */
+    if (!hs1_acceptable(s, f, buf, len, offset))
+        return;
     channel_params p;
     fill_params(s, &p, false);
     int err = 0;
@@ -194,22 +312,22 @@ static void bob_read1(session *s, const frame *f, const uint8_t *buf, size_t len
         return;
     }
     hs_payload pl;
-    int rc = read_hs(s, c, 1, buf, len, offset, &pl);
-    if (rc != CHANNEL_OK) {
+    if (read_hs(s, c, 1, buf, len, offset, &pl) != CHANNEL_OK) {
         channel_free(c);
         return;
     }
     double now = session_now_ms();
     bool same_conv = s->has_conv && sodium_memcmp(pl.conv, s->conv, HS_CONV_LEN) == 0;
     hs_payload reply = {.flags = s->cfg.echo ? HS_FLAG_ECHO : 0,
-                        .acked = same_conv ? s->acked_in : 0};
+                        .acked = same_conv ? s->acked_in : 0,
+                        .base = send_base(s)};
     if (send_hs(s, c, 2, &reply) != 0) {
         channel_free(c);
         return;
     }
-    drop_channel(s, &s->pending);
-    s->pending = c;
-    memcpy(s->pending_conv, pl.conv, HS_CONV_LEN);
+    pending_hs *slot = free_pending(s);
+    *slot = (pending_hs){.ch = c, .base = reply.base, .start_ms = now};
+    memcpy(slot->conv, pl.conv, HS_CONV_LEN);
     s->hs_start_ms = now;
     emit_step(s, 1, false, now);
     emit_step(s, 2, true, now);
@@ -217,64 +335,113 @@ static void bob_read1(session *s, const frame *f, const uint8_t *buf, size_t len
         session_emit_state(s, UI_STATE_HANDSHAKING, "2/3");
 }
 
-static void new_conversation(session *s, const uint8_t *conv)
+/* Alice's side of the conversation starts anew: what she sent is forgotten. */
+static void reset_receiving(session *s, const uint8_t *conv)
 {
     memcpy(s->conv, conv, HS_CONV_LEN);
     s->has_conv = true;
     seqset_free(&s->seen);
     seqset_init(&s->seen, 0);
     reassembly_free(&s->reasm);
-    outbox_free(&s->out);
-    outbox_init(&s->out, 1);
+    reassembly_init(&s->reasm);
     s->acked_in = s->echo_queued = s->echo_confirmed = s->gap_reported = 0;
-    s->first_untx = 0;
-    s->untx_bytes = 0;
     if (s->cfg.state) {
         memcpy(s->cfg.state->conv, conv, HS_CONV_LEN);
         s->cfg.state->has_conv = true;
         s->cfg.state->shown = s->cfg.state->acked = 0;
-        s->cfg.state->send_next = 1;
     }
     s->state_dirty = true;
 }
 
+/* Our outbox restarts with the new conversation: from scratch with --trust-any (whoever
+ * connects is someone new), else kept for the one peer the invitation admits, numbered from
+ * the base told in message 2 (echoes of the old conversation dropped). Lines typed before any
+ * peer came are kept either way. */
+static void adopt_conversation(session *s, const pending_hs *p)
+{
+    bool first = !s->has_conv;
+    reset_receiving(s, p->conv);
+    if (!first && !s->cfg.psk) {
+        outbox_free(&s->out);
+        outbox_init(&s->out, 1);
+    } else if (!first) {
+        outbox_renumber(&s->out, p->base);
+    }
+    s->first_untx = 0;
+    s->untx_bytes = s->out.bytes;
+    if (s->cfg.state)
+        s->cfg.state->send_next = s->out.next_seq;
+}
+
+/* The invitation admits the first identity that completes a handshake under it; another is
+ * refused before anything is sealed to it. False when refused. */
+static bool pin_peer(session *s, pending_hs *p, int64_t offset)
+{
+    const char *id = channel_peer_id(p->ch);
+    if (!s->cfg.psk)
+        return true;
+    if (s->pinned[0] && strcmp(s->pinned, id) != 0) {
+        session_emit_rejected_peer(s, "other-peer", id, offset);
+        session_emit_text(s, UI_EV_ERROR,
+                          "refused %s: this invitation belongs to %s (`kchat listen --new` "
+                          "makes an invitation for someone else)",
+                          id, s->pinned);
+        drop_pending(s, p);
+        return false;
+    }
+    if (!s->pinned[0]) {
+        snprintf(s->pinned, sizeof s->pinned, "%s", id);
+        if (s->cfg.state)
+            listen_state_pin(s->cfg.state, id);
+        s->state_dirty = true;
+    }
+    return true;
+}
+
+static void refused3(session *s, pending_hs *p, int rc)
+{
+    if (rc != CHANNEL_UNTRUSTED || p->refused)
+        return;
+    p->refused = true;
+    session_emit_text(s, UI_EV_ERROR, "refused a peer with identity %s: not trusted",
+                      refused_peer_id(p->ch));
+}
+
 static void bob_read3(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset)
 {
-    if (!same_session(s->pending, f)) {
-        if (same_session(s->ch, f))
+    pending_hs *p = find_pending(s, f);
+    if (!p) {
+        if (same_session(s->ch, f) || session_is_old_id(s, f->session))
             session_emit_rejected(s, "replayed", offset);
         else
             foreign(s, f, offset);
         return;
     }
     hs_payload pl;
-    int rc = read_hs(s, s->pending, 3, buf, len, offset, &pl);
-    if (rc != CHANNEL_OK) {
-        if (rc == CHANNEL_UNTRUSTED)
-            session_emit_text(s, UI_EV_ERROR, "refused a peer with identity %s: not trusted",
-                              channel_peer_id(s->pending));
-        else if (rc == CHANNEL_TAMPERED)
-            session_emit_text(s, UI_EV_ERROR,
-                              "handshake message 3 failed authentication "
-                              "(wrong invitation secret, or tampered)");
-        drop_channel(s, &s->pending);
+    int rc = read_hs(s, p->ch, 3, buf, len, offset, &pl);
+    if (rc != CHANNEL_OK) { /* the handshake stays: a forgery must not end the genuine one */
+        refused3(s, p, rc);
         return;
     }
-    emit_step(s, 3, false, s->hs_start_ms);
+    if (!pin_peer(s, p, offset))
+        return;
+    emit_step(s, 3, false, p->start_ms);
     drop_channel(s, &s->ch);
-    s->ch = s->pending;
-    s->pending = NULL;
+    s->ch = p->ch;
+    p->ch = NULL;
     if (s->cfg.state) { /* a restarted Bob knows this session's frames as his own, stale */
         memcpy(s->cfg.state->sid, channel_session(s->ch), LISTEN_STATE_SID_LEN);
         s->cfg.state->has_sid = true;
         s->state_dirty = true;
     }
-    if (!s->has_conv || sodium_memcmp(s->pending_conv, s->conv, HS_CONV_LEN) != 0)
-        new_conversation(s, s->pending_conv);
+    if (!s->has_conv || sodium_memcmp(p->conv, s->conv, HS_CONV_LEN) != 0)
+        adopt_conversation(s, p);
+    double since = p->start_ms;
+    memset(p, 0, sizeof *p);
     s->confirmed = true;
     s->ever_established = true;
     s->last_peer_ms = session_now_ms();
-    emit_established(s, s->hs_start_ms);
+    emit_established(s, since);
     session_tx_restart(s, pl.acked);
     s->ack_sent = UINT64_MAX; /* key confirmation: Bob's first sealed frame goes out now */
     session_ack_soon(s, true);
@@ -355,8 +522,11 @@ void session_hs_timers(session *s, double now)
         alice_timers(s, now);
         return;
     }
-    if (s->pending && now - s->hs_start_ms >= s->cfg.handshake_timeout_s * 1000.0) {
-        session_emit_text(s, UI_EV_LOG, "a handshake was not completed by the peer; dropped");
-        drop_channel(s, &s->pending);
+    for (size_t i = 0; i < SESSION_PENDING; i++) {
+        pending_hs *p = &s->pending[i];
+        if (p->ch && now - p->start_ms >= s->cfg.handshake_timeout_s * 1000.0) {
+            session_emit_text(s, UI_EV_LOG, "a handshake was not completed by the peer; dropped");
+            drop_pending(s, p);
+        }
     }
 }

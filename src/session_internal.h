@@ -18,6 +18,8 @@
 #include <pthread.h>
 
 #define SESSION_OLD_IDS 16
+#define SESSION_PENDING 4   /* Bob: handshakes answered at once, waiting for message 3 */
+#define SESSION_HS1_SEEN 64 /* Bob: session ids of recent messages 1, to spot replays */
 #define SESSION_RTO_MS 1000.0
 #define SESSION_RTO_MAX_MS 8000.0
 #define SESSION_GAP_GRACE_MS 300.0
@@ -42,6 +44,15 @@ typedef struct sent_time {
     uint64_t seq;
     double ms;
 } sent_time;
+
+/* Bob: a handshake answered with message 2, waiting for message 3. */
+typedef struct pending_hs {
+    channel *ch; /* NULL: free slot */
+    uint8_t conv[HS_CONV_LEN];
+    uint64_t base;   /* our first unacknowledged seq, as told in message 2 */
+    double start_ms; /* message 1 read */
+    bool refused;    /* an untrusted message 3 was reported for it */
+} pending_hs;
 
 typedef struct input_item {
     enum { IN_LINE, IN_EOF, IN_COMMAND } kind;
@@ -76,14 +87,16 @@ struct session {
     bool broker_down;
 
     /* channel */
-    channel *ch;      /* the current channel (Alice: also while handshaking) */
-    channel *pending; /* Bob: a handshake in progress, replacing ch when it completes */
-    bool confirmed;   /* the peer proved it holds the keys */
+    channel *ch;                         /* the current channel (Alice: also while handshaking) */
+    pending_hs pending[SESSION_PENDING]; /* Bob: handshakes in progress; one replaces ch */
+    uint8_t hs1_seen[SESSION_HS1_SEEN][FRAME_SESSION_LEN]; /* Bob: recent message-1 ids */
+    size_t n_hs1;
+    char pinned[LISTEN_STATE_PEER_MAX + 1]; /* Bob: the only peer this invitation admits */
+    bool confirmed;                         /* the peer proved it holds the keys */
     bool ever_established;
     uint8_t old_ids[SESSION_OLD_IDS][FRAME_SESSION_LEN]; /* our earlier session ids */
     size_t n_old;
     uint8_t conv[HS_CONV_LEN];
-    uint8_t pending_conv[HS_CONV_LEN];
     bool has_conv;
     bool peer_echoes;
     double hs_start_ms;  /* this handshake series began */
@@ -136,6 +149,8 @@ void session_emit_text(session *s, ui_event_type type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void session_emit_state(session *s, ui_state st, const char *detail);
 void session_emit_rejected(session *s, const char *reason, int64_t offset);
+/* The same, naming the identity that was refused (peer may be NULL). */
+void session_emit_rejected_peer(session *s, const char *reason, const char *peer, int64_t offset);
 /* The batch-mode reason of a channel_result: tampered, replayed, untrusted, ... */
 const char *session_reject_reason(int rc);
 void session_emit_stats(session *s);
@@ -146,6 +161,11 @@ int session_hs_begin(session *s);
 void session_hs_frame(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset);
 void session_hs_timers(session *s, double now);
 bool session_is_old_id(const session *s, const uint8_t *id);
+/* A handshake is under way (Alice: not yet secure; Bob: a message 3 is awaited). */
+bool session_hs_pending(const session *s);
+void session_hs_free(session *s);
+/* Drops the current channel; its session id is refused from then on. */
+void session_hs_drop_current(session *s);
 void session_hs_confirmed(session *s);
 
 /* session_rx.c */

@@ -31,6 +31,16 @@ static void test_seqset(void)
     CHECK(s.upto == 5 && s.n == 0);
     CHECK(seqset_has(&s, 4) && !seqset_has(&s, 6));
     seqset_free(&s);
+    seqset a;
+    seqset_init(&a, 2);
+    CHECK(seqset_add(&a, 5) && seqset_add(&a, 7) && seqset_add(&a, 9));
+    seqset_advance(&a, 1); /* below upto: nothing changes */
+    CHECK(a.upto == 2 && a.n == 3);
+    seqset_advance(&a, 6); /* 5 goes, 7 joins the prefix */
+    CHECK(a.upto == 7 && a.n == 1 && seqset_has(&a, 9) && !seqset_has(&a, 8));
+    seqset_advance(&a, 20);
+    CHECK(a.upto == 20 && a.n == 0 && seqset_max(&a) == 20);
+    seqset_free(&a);
 }
 
 static unsigned acked_count;
@@ -82,19 +92,31 @@ static void test_reassembly(void)
 
 static void test_hs_payload(void)
 {
-    hs_payload p = {.flags = HS_FLAG_ECHO, .acked = 0x0102030405060708ULL}, q;
+    hs_payload p = {.flags = HS_FLAG_ECHO, .acked = 0x0102030405060708ULL, .base = 7}, q;
     memset(p.conv, 0xab, sizeof p.conv);
     uint8_t buf[64];
     size_t n = hs_payload_encode(1, &p, buf, sizeof buf);
-    CHECK(n == HS_PAYLOAD1_LEN);
+    CHECK(n == HS_PAYLOAD1_LEN && buf[0] == 2);
     CHECK(hs_payload_decode(1, buf, n, &q) == 0 && memcmp(q.conv, p.conv, HS_CONV_LEN) == 0);
     CHECK(hs_payload_decode(2, buf, n, &q) != 0);
     n = hs_payload_encode(2, &p, buf, sizeof buf);
-    CHECK(hs_payload_decode(2, buf, n, &q) == 0 && q.acked == p.acked && q.flags == p.flags);
+    CHECK(n == HS_PAYLOAD2_LEN);
+    CHECK(hs_payload_decode(2, buf, n, &q) == 0 && q.acked == p.acked && q.flags == p.flags &&
+          q.base == 7);
     CHECK(hs_payload_decode(2, buf, n - 1, &q) != 0);
-    buf[0] = 2;
-    CHECK(hs_payload_decode(2, buf, n, &q) != 0);
+    CHECK(hs_payload_decode(3, buf, n, &q) != 0); /* message 3 has no base */
+    memset(buf + 10, 0, 8);
+    CHECK(hs_payload_decode(2, buf, n, &q) != 0); /* base 0: sequence numbers start at 1 */
+    buf[17] = 1;
     buf[0] = 1;
+    CHECK(hs_payload_decode(2, buf, n, &q) != 0); /* protocol version 1 */
+    buf[0] = 2;
+    CHECK(hs_payload_decode(2, buf, n, &q) == 0);
+    n = hs_payload_encode(3, &p, buf, sizeof buf);
+    CHECK(n == HS_PAYLOAD3_LEN);
+    CHECK(hs_payload_decode(3, buf, n, &q) != 0); /* the echo flag is Bob's alone */
+    buf[1] = 0;
+    CHECK(hs_payload_decode(3, buf, n, &q) == 0 && q.acked == p.acked);
     buf[1] = 0x80;
     CHECK(hs_payload_decode(3, buf, n, &q) != 0);
     CHECK(hs_payload_encode(4, &p, buf, sizeof buf) == 0);
