@@ -1,5 +1,6 @@
 #include "src/reassembly.h"
 
+#include <sodium.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@ struct partial {
     uint8_t **frags;
     size_t *lens;
     size_t total;
+    double seen_ms; /* first noticed by reassembly_expire (0: not yet) */
 };
 
 void reassembly_init(reassembly *r)
@@ -20,8 +22,11 @@ void reassembly_init(reassembly *r)
 
 static void partial_free(partial *p)
 {
-    for (uint32_t i = 0; i < p->count; i++)
+    for (uint32_t i = 0; i < p->count; i++) {
+        if (p->frags[i])
+            sodium_memzero(p->frags[i], p->lens[i]);
         free(p->frags[i]);
+    }
     free(p->frags);
     free(p->lens);
     free(p);
@@ -56,9 +61,13 @@ static partial *find(reassembly *r, uint64_t seq, size_t *idx)
     return NULL;
 }
 
+/* Removes and frees the i-th partial message. */
 static void remove_at(reassembly *r, size_t i)
 {
+    partial *p = r->items[i];
+    r->bytes -= p->total;
     r->items[i] = r->items[--r->n];
+    partial_free(p);
 }
 
 static uint8_t *join(const partial *p)
@@ -94,6 +103,8 @@ reasm_result reassembly_add(reassembly *r, uint64_t seq, uint32_t idx, uint32_t 
         return REASM_REFUSED;
     if (count == 1)
         return single(body, len, out, outlen);
+    if (r->bytes + len > REASSEMBLY_MAX_BYTES)
+        return REASM_REFUSED;
     size_t at = 0;
     partial *p = find(r, seq, &at);
     if (!p) {
@@ -117,6 +128,7 @@ reasm_result reassembly_add(reassembly *r, uint64_t seq, uint32_t idx, uint32_t 
     memcpy(p->frags[idx], body, len);
     p->lens[idx] = len;
     p->total += len;
+    r->bytes += len;
     if (offset >= 0 && (p->offset < 0 || offset < p->offset))
         p->offset = offset;
     if (++p->have < p->count)
@@ -124,7 +136,6 @@ reasm_result reassembly_add(reassembly *r, uint64_t seq, uint32_t idx, uint32_t 
     *out = join(p);
     *outlen = p->total;
     remove_at(r, at);
-    partial_free(p);
     return *out ? REASM_COMPLETE : REASM_REFUSED;
 }
 
@@ -141,7 +152,6 @@ void reassembly_drop_upto(reassembly *r, uint64_t upto)
 {
     for (size_t i = 0; i < r->n;) {
         if (r->items[i]->seq <= upto) {
-            partial_free(r->items[i]);
             remove_at(r, i);
         } else {
             i++;
@@ -149,9 +159,29 @@ void reassembly_drop_upto(reassembly *r, uint64_t upto)
     }
 }
 
+size_t reassembly_expire(reassembly *r, double now_ms, double max_ms,
+                         void (*dropped)(void *ctx, uint64_t seq), void *ctx)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n;) {
+        partial *p = r->items[i];
+        if (p->seen_ms == 0)
+            p->seen_ms = now_ms;
+        if (now_ms - p->seen_ms < max_ms) {
+            i++;
+            continue;
+        }
+        uint64_t seq = p->seq;
+        remove_at(r, i);
+        n++;
+        if (dropped)
+            dropped(ctx, seq);
+    }
+    return n;
+}
+
 void reassembly_free(reassembly *r)
 {
-    for (size_t i = 0; i < r->n; i++)
-        partial_free(r->items[i]);
-    r->n = 0;
+    while (r->n)
+        remove_at(r, 0);
 }

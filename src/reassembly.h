@@ -1,7 +1,9 @@
 /* reassembly: joins the fragments of a peer's message (same seq, frag_idx 0..count-1) into one
  * buffer, up to KCHAT_MAX_MESSAGE bytes; duplicates are ignored. Holds at most
- * REASSEMBLY_MAX_PARTIAL messages at once. Remembers the Kafka offset of each message's first
- * fragment so the consumer never commits past a message not yet shown. */
+ * REASSEMBLY_MAX_PARTIAL messages and REASSEMBLY_MAX_BYTES of fragments at once, and drops a
+ * message still incomplete after a while (reassembly_expire: the sender resends what is not
+ * acknowledged, so nothing is lost). Fragments are wiped when dropped. Remembers the Kafka offset
+ * of each message's first fragment so the consumer never commits past a message not yet shown. */
 #ifndef KCHAT_REASSEMBLY_H
 #define KCHAT_REASSEMBLY_H
 
@@ -11,12 +13,14 @@
 #define KCHAT_MAX_MESSAGE (1024u * 1024u)
 #define REASSEMBLY_MAX_PARTIAL 32
 #define REASSEMBLY_MAX_FRAGS 64
+#define REASSEMBLY_MAX_BYTES (4u * 1024u * 1024u)
 
 typedef struct partial partial;
 
 typedef struct reassembly {
     partial *items[REASSEMBLY_MAX_PARTIAL];
     size_t n;
+    size_t bytes; /* fragment bytes held */
 } reassembly;
 
 typedef enum {
@@ -36,6 +40,10 @@ reasm_result reassembly_add(reassembly *r, uint64_t seq, uint32_t idx, uint32_t 
 int64_t reassembly_min_offset(const reassembly *r);
 /* Drops partial messages with seq <= upto (already shown). */
 void reassembly_drop_upto(reassembly *r, uint64_t upto);
+/* Drops each message first seen by an earlier call more than max_ms before now_ms; calls
+ * dropped(ctx, seq) for each. Returns how many were dropped. */
+size_t reassembly_expire(reassembly *r, double now_ms, double max_ms,
+                         void (*dropped)(void *ctx, uint64_t seq), void *ctx);
 void reassembly_free(reassembly *r);
 
 #endif

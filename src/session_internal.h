@@ -23,6 +23,7 @@
 #define SESSION_RTO_MS 1000.0
 #define SESSION_RTO_MAX_MS 8000.0
 #define SESSION_GAP_GRACE_MS 300.0
+#define SESSION_REASM_MAX_MS 30000.0 /* an incomplete message is dropped after this */
 #define SESSION_HS_RETRY_MS 5000.0
 #define SESSION_REHANDSHAKE_MS 5000.0
 #define SESSION_MAX_INFLIGHT 4096

@@ -42,10 +42,16 @@ static void set_acked(session *s, uint64_t upto)
     }
 }
 
-/* Owns text. */
-static void on_echo(session *s, const channel_record *r, uint8_t *text, size_t len)
+/* Owns text. An echo of a message we never sent is reported (it is acknowledged all the same:
+ * its sender would resend it for ever); a second echo of one message is dropped quietly. */
+static void on_echo(session *s, const channel_record *r, uint8_t *text, size_t len, int64_t offset)
 {
-    if (r->echo_of == 0 || r->echo_of >= s->out.next_seq || seqset_has(&s->echoed, r->echo_of)) {
+    if (r->echo_of == 0 || r->echo_of >= s->out.next_seq) {
+        session_emit_rejected(s, "unknown-echo", offset);
+        drop_text(text, len);
+        return;
+    }
+    if (seqset_has(&s->echoed, r->echo_of)) {
         drop_text(text, len);
         return;
     }
@@ -66,7 +72,7 @@ static void on_echo(session *s, const channel_record *r, uint8_t *text, size_t l
 }
 
 /* Owns text. */
-static void show(session *s, const channel_record *r, uint8_t *text, size_t len)
+static void show(session *s, const channel_record *r, uint8_t *text, size_t len, int64_t offset)
 {
     seqset_add(&s->seen, r->seq);
     if (s->cfg.state) {
@@ -74,7 +80,7 @@ static void show(session *s, const channel_record *r, uint8_t *text, size_t len)
         s->state_dirty = true;
     }
     if (r->flags & RECORD_FLAG_ECHO) {
-        on_echo(s, r, text, len);
+        on_echo(s, r, text, len, offset);
     } else {
         s->stats.received++;
         s->stats_dirty = true;
@@ -118,14 +124,16 @@ static void on_msg(session *s, const channel_record *r, int64_t offset)
     reasm_result rr = reassembly_add(&s->reasm, r->seq, r->frag_idx, r->frag_count, r->body,
                                      r->body_len, offset, &text, &len);
     if (rr == REASM_REFUSED) {
-        session_emit_text(s, UI_EV_ERROR, "message %llu refused: over the size limit",
-                          (unsigned long long)r->seq);
+        session_emit_text(
+            s, UI_EV_ERROR,
+            "message %llu refused: over the size limit, or too many incomplete messages held",
+            (unsigned long long)r->seq);
         return;
     }
     if (rr != REASM_COMPLETE)
         return;
     if (!dup) {
-        show(s, r, text, len);
+        show(s, r, text, len, offset);
         return;
     }
     again(s, r, text, len);
@@ -171,10 +179,23 @@ void session_rx_data(session *s, const frame *f, const uint8_t *buf, size_t len,
         on_msg(s, &r, offset);
     else if (r.kind == RECORD_CLOSE)
         on_close(s);
+    sodium_memzero(s->open_buf,
+                   len < sizeof s->open_buf ? len : sizeof s->open_buf); /* plaintext */
+}
+
+static void reasm_dropped(void *ctx, uint64_t seq)
+{
+    session *s = ctx;
+    session_emit_text(s, UI_EV_ERROR,
+                      "message %llu stayed incomplete for %.0f s: its fragments were dropped (the "
+                      "peer sends it again until it arrives whole)",
+                      (unsigned long long)seq, SESSION_REASM_MAX_MS / 1000.0);
 }
 
 void session_rx_timers(session *s, double now)
 {
+    if (s->reasm.n)
+        reassembly_expire(&s->reasm, now, SESSION_REASM_MAX_MS, reasm_dropped, s);
     if (s->gap_due_ms == 0 || now < s->gap_due_ms)
         return;
     s->gap_due_ms = 0;

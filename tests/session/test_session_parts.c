@@ -1,5 +1,6 @@
 #include "src/event_format.h"
 #include "src/event_queue.h"
+#include "crypto/channel.h"
 #include "src/hs_payload.h"
 #include "src/outbox.h"
 #include "src/reassembly.h"
@@ -87,6 +88,37 @@ static void test_reassembly(void)
     CHECK(reassembly_add(&r, 9, 0, 1, (const uint8_t *)"solo", 4, 1, &out, &len) == REASM_COMPLETE);
     CHECK(len == 4 && memcmp(out, "solo", 5) == 0);
     free(out);
+    reassembly_free(&r);
+}
+
+static void count_drop(void *ctx, uint64_t seq)
+{
+    *(uint64_t *)ctx = seq;
+}
+
+/* Incomplete messages are bounded in bytes and in time, and release the offset they pin. */
+static void test_reassembly_bounds(void)
+{
+    reassembly r;
+    reassembly_init(&r);
+    uint8_t *out = NULL, *big = calloc(1, CHANNEL_MAX_BODY);
+    size_t len = 0;
+    CHECK(big != NULL);
+    size_t held = 0;
+    for (uint64_t seq = 1; seq <= 31 && held + CHANNEL_MAX_BODY <= REASSEMBLY_MAX_BYTES; seq++) {
+        CHECK(reassembly_add(&r, seq, 0, 4, big, CHANNEL_MAX_BODY, (int64_t)seq, &out, &len) ==
+              REASM_MORE);
+        held += CHANNEL_MAX_BODY;
+    }
+    CHECK(r.bytes == held);
+    CHECK(reassembly_add(&r, 99, 0, 4, big, CHANNEL_MAX_BODY, 99, &out, &len) == REASM_REFUSED);
+    CHECK(reassembly_min_offset(&r) == 1);
+    uint64_t last = 0;
+    CHECK(reassembly_expire(&r, 1000.0, 30000.0, count_drop, &last) == 0); /* noticed now */
+    CHECK(reassembly_expire(&r, 30999.0, 30000.0, count_drop, &last) == 0);
+    CHECK(reassembly_expire(&r, 31000.0, 30000.0, count_drop, &last) == held / CHANNEL_MAX_BODY);
+    CHECK(last != 0 && r.n == 0 && r.bytes == 0 && reassembly_min_offset(&r) == -1);
+    free(big);
     reassembly_free(&r);
 }
 
@@ -195,6 +227,7 @@ int main(void)
     test_outbox();
     test_reassembly();
     test_hs_payload();
+    test_reassembly_bounds();
     test_event_format();
     return check_summary();
 }
