@@ -10,6 +10,11 @@
  *         --truncate N       forward a copy of frame N cut in half, then the original
  *         --foreign N        forward a copy of frame N with another session id, then the original
  *         --drop N           withhold frame N
+ *       and to handshake frames (types 1-3) of both directions, as a writer without the
+ *       invitation secret would forge them:
+ *         --forge-handshakes N  after each message 1, N messages 1 of new sessions (random
+ *                               bytes); before each message 2 and 3, N copies of it with one
+ *                               body bit flipped
  *       Prints "ready" once both topics are read, then one line per fault applied.
  *
  *   kafka_relay flip -b BROKERS -t TOPIC
@@ -35,7 +40,9 @@
 #include <string.h>
 #include <time.h>
 
+#define FRAME_VERSION 1 /* MERGE: 2 with the protocol bump */
 #define FRAME_TYPE_DATA 4
+#define FRAME_HEADER_HS 18
 #define FRAME_HEADER_DATA 26
 #define SESSION_OFF 2
 #define SESSION_LEN 16
@@ -57,6 +64,7 @@ typedef struct relay_opts {
     const char *from, *to, *a2b, *b2a;
     fault faults[MAX_FAULTS];
     size_t nfaults;
+    long forge; /* forged handshake records per genuine one */
 } relay_opts;
 
 typedef struct route {
@@ -123,6 +131,8 @@ static int parse_relay(int argc, char **argv, relay_opts *o)
             o->a2b = val;
         else if (!strcmp(opt, "--b2a"))
             o->b2a = val;
+        else if (!strcmp(opt, "--forge-handshakes"))
+            o->forge = strtol(val, NULL, 10);
         else if (parse_fault(o, opt, val) != 0)
             return -1;
     }
@@ -184,12 +194,51 @@ static void apply_fault(route *l, fault_kind kind, const net_record *rec)
 
 static bool is_data_frame(const net_record *rec)
 {
-    return rec->len > FRAME_HEADER_DATA && rec->data[0] == 1 && rec->data[1] == FRAME_TYPE_DATA;
+    return rec->len > FRAME_HEADER_DATA && rec->data[0] == FRAME_VERSION && rec->data[1] == FRAME_TYPE_DATA;
+}
+
+static int hs_type(const net_record *rec)
+{
+    if (rec->len <= FRAME_HEADER_HS || rec->data[0] != FRAME_VERSION)
+        return 0;
+    return rec->data[1] >= 1 && rec->data[1] <= 3 ? rec->data[1] : 0;
+}
+
+/* Forged handshake records: new sessions' messages 1 of random bytes, or copies of a message
+ * 2 or 3 with one body bit flipped (same session id). */
+static void forge(route *l, const net_record *rec, int type, long n)
+{
+    uint8_t *copy = malloc(rec->len);
+    if (!copy)
+        return;
+    for (long i = 0; i < n; i++) {
+        memcpy(copy, rec->data, rec->len);
+        if (type == 1) {
+            randombytes_buf(copy + SESSION_OFF, rec->len - SESSION_OFF);
+        } else {
+            size_t pos =
+                FRAME_HEADER_HS + randombytes_uniform((uint32_t)(rec->len - FRAME_HEADER_HS));
+            copy[pos] ^= (uint8_t)(1u << randombytes_uniform(8));
+        }
+        send_copy(l, copy, rec->len);
+    }
+    free(copy);
+    printf("forge hs%d x%ld offset=%lld\n", type, n, (long long)rec->offset);
+    fflush(stdout);
 }
 
 static void forward(route *l, const relay_opts *faults, const net_record *rec)
 {
     fault_kind kind;
+    int type = faults && faults->forge > 0 ? hs_type(rec) : 0;
+    if (type == 2 || type == 3)
+        forge(l, rec, type, faults->forge); /* before the genuine one */
+    if (type) {
+        send_copy(l, rec->data, rec->len);
+        if (type == 1)
+            forge(l, rec, type, faults->forge); /* after it: they must not replace it */
+        return;
+    }
     if (faults && is_data_frame(rec)) {
         l->data_frames++;
         if (fault_for(faults, l->data_frames, &kind)) {
@@ -247,6 +296,7 @@ static void close_link(route *l)
 
 static int relay_loop(route *a2b, route *b2a, const relay_opts *o)
 {
+    relay_opts b2a_opts = {.forge = o->forge}; /* data-frame faults apply to a2b only */
     while (!stop_flag) {
         struct pollfd fds[4] = {
             {.fd = net_consumer_fd(a2b->in), .events = POLLIN},
@@ -257,7 +307,7 @@ static int relay_loop(route *a2b, route *b2a, const relay_opts *o)
         if (poll(fds, 4, 100) > 0)
             for (int i = 0; i < 4; i++)
                 net_drain_fd(fds[i].fd);
-        if (pump(a2b, o) != 0 || pump(b2a, NULL) != 0)
+        if (pump(a2b, o) != 0 || pump(b2a, o->forge ? &b2a_opts : NULL) != 0)
             return 1;
         net_producer_poll(a2b->out, 0);
         net_producer_poll(b2a->out, 0);
