@@ -501,9 +501,7 @@ static const char *waiting_for(const session *s)
 {
     if (!s->cfg.psk)
         return "waiting for the peer (--trust-any: whoever connects is accepted, nobody is pinned)";
-    if (s->pinned[0])
-        return "waiting for the peer this invitation admits (pinned)";
-    return "waiting for the peer (the first identity to connect is the only one admitted)";
+    return "waiting for the peer";
 }
 
 static void *session_main(void *arg)
@@ -570,8 +568,6 @@ void session_free(session *s)
     }
     if (s->prod)
         net_producer_free(s->prod);
-    if (s->ch)
-        channel_free(s->ch);
     session_hs_free(s);
     outbox_free(&s->out);
     seqset_free(&s->seen);

@@ -409,6 +409,8 @@ static void refused3(session *s, pending_hs *p, int rc)
 
 static void bob_read3(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset)
 {
+    if (offset < s->startup_end)
+        return; /* stale: a handshake of an earlier Bob */
     pending_hs *p = find_pending(s, f);
     if (!p) {
         if (same_session(s->ch, f) || session_is_old_id(s, f->session))
