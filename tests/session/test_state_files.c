@@ -143,6 +143,9 @@ static void test_id_seal(void)
     CHECK(entries(sub) == 0);
 
     /* A new identity is sealed in memory and written once. */
+    unlink(path); /* a fresh directory, whatever the step above left */
+    rmdir(sub);
+    CHECK(mkdir(sub, 0700) == 0);
     CHECK(writes_during(sub, path, "pw") == 1);
     CHECK(identity_file_is_sealed(path) == 1);
     CHECK(!holds(path, "plain"));
