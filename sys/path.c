@@ -55,13 +55,12 @@ int sys_mkdir_p(const char *dir, char *err, size_t errlen)
 int sys_path_dir(const char *path, char *out, size_t cap)
 {
     const char *slash = strrchr(path, '/');
-    size_t n = slash == NULL ? 0 : slash == path ? 1 : (size_t)(slash - path);
-    const char *from = slash == NULL ? "." : path;
     if (slash == NULL)
-        n = 1;
+        return snprintf(out, cap, ".") < (int)cap ? 0 : -1;
+    size_t n = slash == path ? 1 : (size_t)(slash - path); /* "/c": the root */
     if (n >= cap)
         return -1;
-    memcpy(out, from, n);
+    memcpy(out, path, n);
     out[n] = '\0';
     return 0;
 }
