@@ -11,6 +11,7 @@ add_executable(kchat-bench
   ${CMAKE_CURRENT_LIST_DIR}/kchat_bench_util.c
   ${CMAKE_CURRENT_LIST_DIR}/kchat_bench_worker.c)
 target_link_libraries(kchat-bench PRIVATE kchat_app)
+target_include_directories(kchat-bench PRIVATE ${PROJECT_SOURCE_DIR})
 
 add_test(NAME bench_smoke COMMAND kchat-bench --quick)
 if(COMMAND kchat_broker_test_properties)

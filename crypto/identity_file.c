@@ -8,11 +8,16 @@
  *     kchat-identity-v1 sealed argon2id ops=<opslimit> mem=<memlimit bytes>
  *     <base64url of salt (16) | nonce (24) | XChaCha20-Poly1305 ciphertext of the secret (48)>
  * The key is Argon2id(passphrase, salt, ops, mem); the header line (without its newline) is the
- * associated data. Every buffer that holds secret bytes or their text is sodium_malloc'ed. */
+ * associated data. New files use libsodium's MODERATE limits (3 passes, 256 MiB, about a second);
+ * the header records the limits, so files sealed with other limits (kchat before 2026-12 used
+ * INTERACTIVE: 2 passes, 64 MiB) still load. Every buffer that holds secret bytes or their text is
+ * sodium_malloc'ed. */
 #include "crypto/identity.h"
 
 #include "crypto/encoding.h"
-#include "crypto/errf.h"
+#include "sys/errf.h"
+#include "sys/path.h"
+#include "sys/safe_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -72,7 +77,7 @@ static bool sodium_ready(char *err, size_t errlen)
 {
     if (sodium_init() >= 0)
         return true;
-    crypto_errf(err, errlen, "cannot initialise libsodium");
+    errf(err, errlen, "cannot initialise libsodium");
     return false;
 }
 
@@ -135,20 +140,19 @@ static int header_error(hdr_kind kind, const char *name, char *err, size_t errle
 {
     switch (kind) {
     case HDR_FOREIGN:
-        crypto_errf(err, errlen, "%s is not a kchat identity file", name);
+        errf(err, errlen, "%s is not a kchat identity file", name);
         break;
     case HDR_VERSION:
-        crypto_errf(err, errlen,
-                    "identity file %s has an unsupported format version (this kchat reads "
-                    "kchat-identity-v1)",
-                    name);
+        errf(err, errlen,
+             "identity file %s has an unsupported format version (this kchat reads "
+             "kchat-identity-v1)",
+             name);
         break;
     case HDR_LIMITS:
-        crypto_errf(err, errlen, "identity file %s asks for unsupported key derivation limits",
-                    name);
+        errf(err, errlen, "identity file %s asks for unsupported key derivation limits", name);
         break;
     default:
-        crypto_errf(err, errlen, "identity file %s is corrupted (bad header line)", name);
+        errf(err, errlen, "identity file %s is corrupted (bad header line)", name);
         break;
     }
     return -1;
@@ -166,13 +170,13 @@ typedef struct cursor {
 
 static int truncated(const cursor *c)
 {
-    crypto_errf(c->err, c->errlen, "identity file %s is truncated", c->name);
+    errf(c->err, c->errlen, "identity file %s is truncated", c->name);
     return -1;
 }
 
 static int corrupted(const cursor *c, const char *what)
 {
-    crypto_errf(c->err, c->errlen, "identity file %s is corrupted (%s)", c->name, what);
+    errf(c->err, c->errlen, "identity file %s is corrupted (%s)", c->name, what);
     return -1;
 }
 
@@ -207,7 +211,7 @@ static identity *parse_plain(cursor *c)
         return NULL;
     uint8_t *secret = sodium_malloc(KEY_LEN);
     if (secret == NULL) {
-        crypto_errf(c->err, c->errlen, "out of memory");
+        errf(c->err, c->errlen, "out of memory");
         return NULL;
     }
     identity *id = NULL;
@@ -216,7 +220,7 @@ static identity *parse_plain(cursor *c)
     else if (base64url_decode(pub, KEY_LEN, NULL, pub_text, KEY_TEXT_LEN) != 0)
         corrupted(c, "bad public key encoding");
     else if ((id = identity_from_secret(secret)) == NULL)
-        crypto_errf(c->err, c->errlen, "out of memory");
+        errf(c->err, c->errlen, "out of memory");
     else if (memcmp(identity_public(id), pub, KEY_LEN) != 0) {
         corrupted(c, "public key does not match secret key");
         identity_free(id);
@@ -235,7 +239,7 @@ static uint8_t *derive_key(const char *passphrase, const uint8_t *salt, unsigned
                                      crypto_pwhash_ALG_ARGON2ID13) == 0)
         return key;
     sodium_free(key);
-    crypto_errf(err, errlen, "out of memory deriving the identity file key");
+    errf(err, errlen, "out of memory deriving the identity file key");
     return NULL;
 }
 
@@ -246,13 +250,13 @@ static identity *unseal(cursor *c, const uint8_t *blob, const char *hdr, size_t 
     uint8_t *secret = sodium_malloc(KEY_LEN);
     identity *id = NULL;
     if (key == NULL || secret == NULL) {
-        crypto_errf(c->err, c->errlen, "out of memory");
+        errf(c->err, c->errlen, "out of memory");
     } else if (crypto_aead_xchacha20poly1305_ietf_decrypt(
                    secret, NULL, NULL, blob + SALT_LEN + NONCE_LEN, CT_LEN, (const uint8_t *)hdr,
                    hdr_len, blob + SALT_LEN, key) != 0) {
-        crypto_errf(c->err, c->errlen, "wrong passphrase or corrupted identity file %s", c->name);
+        errf(c->err, c->errlen, "wrong passphrase or corrupted identity file %s", c->name);
     } else if ((id = identity_from_secret(secret)) == NULL) {
-        crypto_errf(c->err, c->errlen, "out of memory");
+        errf(c->err, c->errlen, "out of memory");
     }
     sodium_free(key);
     sodium_free(secret);
@@ -271,9 +275,8 @@ static identity *parse_sealed(cursor *c, const char *hdr, size_t hdr_len, const 
         return NULL;
     }
     if (passphrase == NULL || passphrase[0] == '\0') {
-        crypto_errf(c->err, c->errlen,
-                    "identity file %s is sealed with a passphrase; a passphrase is needed",
-                    c->name);
+        errf(c->err, c->errlen,
+             "identity file %s is sealed with a passphrase; a passphrase is needed", c->name);
         return NULL;
     }
     return unseal(c, blob, hdr, hdr_len, h, passphrase);
@@ -286,7 +289,7 @@ static identity *parse_named(const char *name, const char *text, size_t len, con
     if (!sodium_ready(err, errlen))
         return NULL;
     if (text == NULL || len == 0) {
-        crypto_errf(err, errlen, "identity file %s is empty", name);
+        errf(err, errlen, "identity file %s is empty", name);
         return NULL;
     }
     const char *nl = memchr(text, '\n', len);
@@ -331,7 +334,7 @@ static int format_plain(const identity *id, text_buf *t, char *err, size_t errle
     size_t sec_at = (size_t)n, pub_at = sec_at + KEY_TEXT_LEN + 1;
     if (base64url_encode(t->s + sec_at, TEXT_CAP - sec_at, identity_secret(id), KEY_LEN) != 0 ||
         base64url_encode(t->s + pub_at, TEXT_CAP - pub_at, identity_public(id), KEY_LEN) != 0) {
-        crypto_errf(err, errlen, "cannot format the identity file");
+        errf(err, errlen, "cannot format the identity file");
         return -1;
     }
     t->s[pub_at - 1] = '\n';
@@ -344,8 +347,8 @@ static int format_sealed(const identity *id, const char *passphrase, text_buf *t
                          size_t errlen)
 {
     uint8_t blob[BLOB_LEN];
-    unsigned long long ops = crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE;
-    size_t mem = crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE;
+    unsigned long long ops = crypto_pwhash_argon2id_OPSLIMIT_MODERATE;
+    size_t mem = crypto_pwhash_argon2id_MEMLIMIT_MODERATE;
     int n = snprintf(t->s, TEXT_CAP, "%s%llu%s%zu", HDR_SEALED_OPS, ops, HDR_SEALED_MEM, mem);
     randombytes_buf(blob, SALT_LEN + NONCE_LEN);
     uint8_t *key = derive_key(passphrase, blob, ops, mem, err, errlen);
@@ -358,7 +361,7 @@ static int format_sealed(const identity *id, const char *passphrase, text_buf *t
     t->len = (size_t)n;
     t->s[t->len++] = '\n';
     if (base64url_encode(t->s + t->len, TEXT_CAP - t->len, blob, BLOB_LEN) != 0) {
-        crypto_errf(err, errlen, "cannot format the identity file");
+        errf(err, errlen, "cannot format the identity file");
         return -1;
     }
     t->len += BLOB_TEXT_LEN;
@@ -374,7 +377,7 @@ static char *format_identity(const identity *id, const char *passphrase, size_t 
         return NULL;
     text_buf t = {sodium_malloc(TEXT_CAP), 0};
     if (t.s == NULL) {
-        crypto_errf(err, errlen, "out of memory");
+        errf(err, errlen, "out of memory");
         return NULL;
     }
     int rc = passphrase != NULL && passphrase[0] != '\0'
@@ -398,8 +401,7 @@ static int resolve_path(const char *path, char *buf, size_t cap, const char **ou
         return 0;
     }
     if (identity_default_path(buf, cap) != 0) {
-        crypto_errf(err, errlen,
-                    "cannot find the identity file location (set XDG_CONFIG_HOME or HOME)");
+        errf(err, errlen, "cannot find the identity file location (set XDG_CONFIG_HOME or HOME)");
         return -1;
     }
     *out = buf;
@@ -408,18 +410,7 @@ static int resolve_path(const char *path, char *buf, size_t cap, const char **ou
 
 int identity_default_path(char *out, size_t cap)
 {
-    const char *xdg = getenv("XDG_CONFIG_HOME");
-    const char *home = getenv("HOME");
-    int n;
-    if (out == NULL || cap == 0)
-        return -1;
-    if (xdg != NULL && xdg[0] == '/')
-        n = snprintf(out, cap, "%s/kchat/identity", xdg);
-    else if (home != NULL && home[0] != '\0')
-        n = snprintf(out, cap, "%s/.config/kchat/identity", home);
-    else
-        return -1;
-    return n < 0 || (size_t)n >= cap ? -1 : 0;
+    return sys_xdg_path(out, cap, "XDG_CONFIG_HOME", ".config", "kchat/identity");
 }
 
 static int check_mode(const char *path, mode_t mode, char *err, size_t errlen)
@@ -427,8 +418,8 @@ static int check_mode(const char *path, mode_t mode, char *err, size_t errlen)
     if ((mode & 077) == 0)
         return 0;
     const char *what = (mode & 044) != 0 ? "readable" : (mode & 022) != 0 ? "writable" : "usable";
-    crypto_errf(err, errlen, "identity file %s is %s by others (mode %04o); run chmod 600 %s", path,
-                what, (unsigned)(mode & 07777), path);
+    errf(err, errlen, "identity file %s is %s by others (mode %04o); run chmod 600 %s", path, what,
+         (unsigned)(mode & 07777), path);
     return -1;
 }
 
@@ -437,19 +428,19 @@ static int open_regular(const char *path, struct stat *st, char *err, size_t err
 {
     int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
-        crypto_errf(err, errlen, "cannot open identity file %s: %s", path, strerror(errno));
+        errf(err, errlen, "cannot open identity file %s: %s", path, strerror(errno));
         return -1;
     }
     if (fstat(fd, st) != 0) {
-        crypto_errf(err, errlen, "cannot read identity file %s: %s", path, strerror(errno));
+        errf(err, errlen, "cannot read identity file %s: %s", path, strerror(errno));
         close(fd);
         return -1;
     }
     if (!S_ISREG(st->st_mode)) {
         if (S_ISDIR(st->st_mode))
-            crypto_errf(err, errlen, "%s is a directory, not a kchat identity file", path);
+            errf(err, errlen, "%s is a directory, not a kchat identity file", path);
         else
-            crypto_errf(err, errlen, "%s is not a regular file, not a kchat identity file", path);
+            errf(err, errlen, "%s is not a regular file, not a kchat identity file", path);
         close(fd);
         return -1;
     }
@@ -482,7 +473,7 @@ static int check_access(const char *path, mode_t mode, const char *text, size_t 
         return 0;
     if (len > 0 && !starts_with(text, len, MAGIC) &&
         !(len < strlen(MAGIC) && memcmp(text, MAGIC, len) == 0)) {
-        crypto_errf(err, errlen, "%s is not a kchat identity file", path);
+        errf(err, errlen, "%s is not a kchat identity file", path);
         return -1;
     }
     return check_mode(path, mode, err, errlen);
@@ -501,13 +492,13 @@ static char *read_identity_file(const char *path, size_t *len, char *err, size_t
     ssize_t n = buf != NULL ? read_upto(fd, buf, MAX_FILE + 1) : -1;
     close(fd);
     if (buf == NULL)
-        crypto_errf(err, errlen, "out of memory");
+        errf(err, errlen, "out of memory");
     else if (n < 0)
-        crypto_errf(err, errlen, "cannot read identity file %s: %s", path, strerror(errno));
+        errf(err, errlen, "cannot read identity file %s: %s", path, strerror(errno));
     else if (check_access(path, st.st_mode, buf, (size_t)n, err, errlen) != 0)
         n = -1;
     else if (n > MAX_FILE)
-        crypto_errf(err, errlen, "%s is not a kchat identity file (too large)", path);
+        errf(err, errlen, "%s is not a kchat identity file (too large)", path);
     if (n < 0 || n > MAX_FILE) {
         sodium_free(buf);
         return NULL;
@@ -552,125 +543,16 @@ int identity_file_is_sealed(const char *path)
     return h.kind == HDR_IS_PLAIN ? 0 : -1;
 }
 
-/* Creates every missing directory on the way to path's parent, mode 0700. */
-static int make_parent_dirs(const char *path, char *err, size_t errlen)
-{
-    char *dir = strdup(path);
-    int rc = 0;
-    if (dir == NULL) {
-        crypto_errf(err, errlen, "out of memory");
-        return -1;
-    }
-    char *slash = strrchr(dir, '/');
-    if (slash == dir)
-        slash = NULL; /* the root exists */
-    if (slash != NULL)
-        *slash = '\0';
-    for (char *p = dir + 1; slash != NULL && rc == 0; p++) {
-        bool last = *p == '\0';
-        if (*p != '/' && !last)
-            continue;
-        *p = '\0';
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-            crypto_errf(err, errlen, "cannot create directory %s: %s", dir, strerror(errno));
-            rc = -1;
-        }
-        if (last)
-            break;
-        *p = '/';
-    }
-    free(dir);
-    return rc;
-}
-
-static int write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-static void fsync_parent(const char *path)
-{
-    char *dir = strdup(path);
-    if (dir == NULL)
-        return;
-    char *slash = strrchr(dir, '/');
-    if (slash == dir)
-        slash[1] = '\0';
-    else if (slash != NULL)
-        *slash = '\0';
-    int fd = open(slash != NULL ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-    free(dir);
-}
-
-/* Writes data to a fresh 0600 temp file next to path; returns its name (malloc'ed). */
-static char *write_temp(const char *path, const char *data, size_t len, char *err, size_t errlen)
-{
-    size_t cap = strlen(path) + sizeof ".tmp-XXXXXX";
-    char *tmp = malloc(cap);
-    if (tmp == NULL) {
-        crypto_errf(err, errlen, "out of memory");
-        return NULL;
-    }
-    snprintf(tmp, cap, "%s.tmp-XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        crypto_errf(err, errlen, "cannot create a file next to %s: %s", path, strerror(errno));
-        free(tmp);
-        return NULL;
-    }
-    int rc = fchmod(fd, 0600) == 0 && write_all(fd, data, len) == 0 && fsync(fd) == 0 ? 0 : -1;
-    if (rc != 0)
-        crypto_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-    if (close(fd) != 0 && rc == 0) {
-        crypto_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        rc = -1;
-    }
-    if (rc != 0) {
-        unlink(tmp);
-        free(tmp);
-        return NULL;
-    }
-    return tmp;
-}
-
-/* Puts data at path atomically. no_clobber: returns 1, writing nothing, if path exists.
- * Returns 0 when written, -1 with a message on failure. */
+/* Puts data at path through sys/safe_file. no_clobber: returns 1, writing nothing, if path
+ * exists. Returns 0 when written, -1 with a message on failure. */
 static int write_file_atomic(const char *path, const char *data, size_t len, bool no_clobber,
                              char *err, size_t errlen)
 {
-    if (make_parent_dirs(path, err, errlen) != 0)
+    if (sys_mkdir_parent(path, err, errlen) != 0)
         return -1;
-    char *tmp = write_temp(path, data, len, err, errlen);
-    if (tmp == NULL)
-        return -1;
-    int rc = 0;
-    if (no_clobber && link(tmp, path) == 0) {
-        unlink(tmp);
-    } else if (no_clobber && errno == EEXIST) {
-        unlink(tmp);
-        rc = 1;
-    } else if (rename(tmp, path) != 0) {
-        crypto_errf(err, errlen, "cannot write identity file %s: %s", path, strerror(errno));
-        unlink(tmp);
-        rc = -1;
-    }
-    free(tmp);
-    if (rc == 0)
-        fsync_parent(path);
-    return rc;
+    if (no_clobber)
+        return safe_create_file(path, data, len, err, errlen);
+    return safe_write_file(path, data, len, err, errlen);
 }
 
 static int save(const identity *id, const char *path, const char *passphrase, bool no_clobber,
@@ -690,7 +572,7 @@ int identity_save(const identity *id, const char *path, const char *passphrase, 
 {
     char def[PATH_MAX];
     if (id == NULL) {
-        crypto_errf(err, errlen, "no identity to save");
+        errf(err, errlen, "no identity to save");
         return -1;
     }
     if (resolve_path(path, def, sizeof def, &path, err, errlen) != 0)
@@ -709,7 +591,7 @@ identity *identity_load_or_create(const char *path, const char *passphrase, char
         return identity_load(path, passphrase, err, errlen);
     identity *id = identity_generate();
     if (id == NULL) {
-        crypto_errf(err, errlen, "out of memory");
+        errf(err, errlen, "out of memory");
         return NULL;
     }
     int rc = save(id, path, passphrase, true, err, errlen);

@@ -5,7 +5,7 @@
 #include "crypto/invitation.h"
 
 #include "crypto/encoding.h"
-#include "crypto/errf.h"
+#include "sys/errf.h"
 
 #include <sodium.h>
 #include <stdarg.h>
@@ -61,21 +61,20 @@ static int check_topic(field f, const char *which, char *err, size_t errlen)
 {
     char shown[SHOW_MAX + 4];
     if (f.n == 0 || f.n > INVITATION_TOPIC_MAX) {
-        crypto_errf(err, errlen, "invalid topic name for %s (%s)", which,
-                    f.n == 0 ? "empty" : "longer than 249 characters");
+        errf(err, errlen, "invalid topic name for %s (%s)", which,
+             f.n == 0 ? "empty" : "longer than 249 characters");
         return -1;
     }
     if ((f.n == 1 && f.p[0] == '.') || (f.n == 2 && f.p[0] == '.' && f.p[1] == '.')) {
-        crypto_errf(err, errlen,
-                    "invalid topic name \"%s\" for %s (\".\" and \"..\" are not allowed)",
-                    show(f, shown), which);
+        errf(err, errlen, "invalid topic name \"%s\" for %s (\".\" and \"..\" are not allowed)",
+             show(f, shown), which);
         return -1;
     }
     for (size_t i = 0; i < f.n; i++) {
         if (!is_topic_char(f.p[i])) {
-            crypto_errf(err, errlen,
-                        "invalid topic name \"%s\" for %s (only A-Z a-z 0-9 . _ - are allowed)",
-                        show(f, shown), which);
+            errf(err, errlen,
+                 "invalid topic name \"%s\" for %s (only A-Z a-z 0-9 . _ - are allowed)",
+                 show(f, shown), which);
             return -1;
         }
     }
@@ -88,8 +87,7 @@ static int check_topics(field a2b, field b2a, char *err, size_t errlen)
     if (check_topic(a2b, "a2b", err, errlen) != 0 || check_topic(b2a, "b2a", err, errlen) != 0)
         return -1;
     if (a2b.n == b2a.n && memcmp(a2b.p, b2a.p, a2b.n) == 0) {
-        crypto_errf(err, errlen, "invalid topic name \"%s\" (a2b and b2a must differ)",
-                    show(a2b, shown));
+        errf(err, errlen, "invalid topic name \"%s\" (a2b and b2a must differ)", show(a2b, shown));
         return -1;
     }
     return 0;
@@ -105,8 +103,8 @@ static int check_id(field f, char *err, size_t errlen)
         if (identity_id_valid(id) == 0)
             return 0;
     }
-    crypto_errf(err, errlen, "invalid identifier \"%s\" (expected 48 characters of a-z and 2-7)",
-                show(f, shown));
+    errf(err, errlen, "invalid identifier \"%s\" (expected 48 characters of a-z and 2-7)",
+         show(f, shown));
     return -1;
 }
 
@@ -153,7 +151,7 @@ invitation *invitation_new(const char *a2b, const char *b2a, const char *bob_id,
         return NULL;
     invitation *inv = alloc_invitation(fa, fb, fid);
     if (inv == NULL) {
-        crypto_errf(err, errlen, "out of memory");
+        errf(err, errlen, "out of memory");
         return NULL;
     }
     randombytes_buf(inv->secret, INVITATION_SECRET_LEN);
@@ -200,19 +198,19 @@ static int check_version(field t, char *err, size_t errlen)
 {
     size_t plen = strlen(PREFIX), v = plen;
     if (t.n < plen || memcmp(t.p, PREFIX, plen) != 0) {
-        crypto_errf(err, errlen, "not a kchat invitation (expected it to start with kchat1:)");
+        errf(err, errlen, "not a kchat invitation (expected it to start with kchat1:)");
         return -1;
     }
     while (v < t.n && t.p[v] >= '0' && t.p[v] <= '9')
         v++;
     bool ended = v == t.n || t.p[v] == ':';
     if (v == plen || !ended) {
-        crypto_errf(err, errlen, "not a kchat invitation (expected it to start with kchat1:)");
+        errf(err, errlen, "not a kchat invitation (expected it to start with kchat1:)");
         return -1;
     }
     if (v - plen != strlen(VERSION) || memcmp(t.p + plen, VERSION, strlen(VERSION)) != 0) {
-        crypto_errf(err, errlen, "unsupported invitation version %.*s%s",
-                    (int)(v - plen > 12 ? 12 : v - plen), t.p + plen, v - plen > 12 ? "..." : "");
+        errf(err, errlen, "unsupported invitation version %.*s%s",
+             (int)(v - plen > 12 ? 12 : v - plen), t.p + plen, v - plen > 12 ? "..." : "");
         return -1;
     }
     return 0;
@@ -234,8 +232,8 @@ static int split_fields(field t, field out[NFIELDS], char *err, size_t errlen)
         p = colon + 1;
     }
     if (count != NFIELDS) {
-        crypto_errf(err, errlen, "invitation has %zu field%s, expected %d", count,
-                    count == 1 ? "" : "s", NFIELDS);
+        errf(err, errlen, "invitation has %zu field%s, expected %d", count, count == 1 ? "" : "s",
+             NFIELDS);
         return -1;
     }
     return 0;
@@ -258,8 +256,8 @@ static int check_fields(const field f[NFIELDS], char *err, size_t errlen)
     if (check_topics(f[1], f[2], err, errlen) != 0 || check_id(f[3], err, errlen) != 0)
         return -1;
     if (f[4].n != SECRET_TEXT_LEN) {
-        crypto_errf(err, errlen, "invalid secret (expected %u base64url characters, got %zu)",
-                    (unsigned)SECRET_TEXT_LEN, f[4].n);
+        errf(err, errlen, "invalid secret (expected %u base64url characters, got %zu)",
+             (unsigned)SECRET_TEXT_LEN, f[4].n);
         return -1;
     }
     return 0;
@@ -270,7 +268,7 @@ static int check_checksum(field t, const field f[NFIELDS], char *err, size_t err
     char want[CHECK_TEXT_LEN + 1];
     checksum(t.p, (size_t)(f[5].p - t.p), want);
     if (f[5].n != CHECK_TEXT_LEN || memcmp(f[5].p, want, CHECK_TEXT_LEN) != 0) {
-        crypto_errf(err, errlen, "invitation checksum mismatch (mistyped or truncated?)");
+        errf(err, errlen, "invitation checksum mismatch (mistyped or truncated?)");
         return -1;
     }
     return 0;
@@ -280,8 +278,8 @@ invitation *invitation_parse(const char *text, char *err, size_t errlen)
 {
     field t = trim(text), f[NFIELDS];
     if (t.n > INVITATION_MAX_LEN) {
-        crypto_errf(err, errlen, "invitation is too long (%zu characters, at most %d)", t.n,
-                    INVITATION_MAX_LEN);
+        errf(err, errlen, "invitation is too long (%zu characters, at most %d)", t.n,
+             INVITATION_MAX_LEN);
         return NULL;
     }
     if (check_version(t, err, errlen) != 0 || split_fields(t, f, err, errlen) != 0 ||
@@ -289,11 +287,11 @@ invitation *invitation_parse(const char *text, char *err, size_t errlen)
         return NULL;
     invitation *inv = alloc_invitation(f[1], f[2], f[3]);
     if (inv == NULL) {
-        crypto_errf(err, errlen, "out of memory");
+        errf(err, errlen, "out of memory");
         return NULL;
     }
     if (base64url_decode(inv->secret, INVITATION_SECRET_LEN, NULL, f[4].p, f[4].n) != 0) {
-        crypto_errf(err, errlen, "invalid secret (not the base64url form of 32 bytes)");
+        errf(err, errlen, "invalid secret (not the base64url form of 32 bytes)");
         invitation_free(inv);
         return NULL;
     }

@@ -27,8 +27,8 @@ bool net_topic_name_valid(const char *topic)
 static int admin_open(admin *a, const net_config *cfg, const char *topic, char *err, size_t errlen)
 {
     if (!net_topic_name_valid(topic)) {
-        net_errf(err, errlen, "invalid topic name '%s' (1 to 249 of A-Z a-z 0-9 . _ -)",
-                 topic ? topic : "");
+        errf(err, errlen, "invalid topic name '%s' (1 to 249 of A-Z a-z 0-9 . _ -)",
+             topic ? topic : "");
         return -1;
     }
     net_client_init(&a->cl, cfg, a);
@@ -53,11 +53,11 @@ static void admin_close(admin *a)
 }
 
 /* Waits for the admin result on rq, serving logs and errors meanwhile. */
-static rd_kafka_event_t *wait_result(admin *a, rd_kafka_queue_t *rq, int64_t deadline)
+static rd_kafka_event_t *wait_result(admin *a, rd_kafka_queue_t *rq, double deadline)
 {
     for (;;) {
         rd_kafka_poll(a->rk, 0);
-        int64_t left = deadline - net_now_ms();
+        double left = deadline - sys_now_ms();
         if (left <= 0)
             return NULL;
         rd_kafka_event_t *ev = rd_kafka_queue_poll(rq, left < 100 ? (int)left : 100);
@@ -86,8 +86,7 @@ static int topic_meta(admin *a, const char *topic, int timeout_ms, bool *ready, 
         if (is_unreachable(e))
             net_client_unreachable(&a->cl, timeout_ms, err, errlen);
         else
-            net_errf(err, errlen, "cannot read metadata of topic '%s': %s", topic,
-                     rd_kafka_err2str(e));
+            errf(err, errlen, "cannot read metadata of topic '%s': %s", topic, rd_kafka_err2str(e));
         return -1;
     }
     int rc = 0;
@@ -97,8 +96,8 @@ static int topic_meta(admin *a, const char *topic, int timeout_ms, bool *ready, 
             continue;
         if (t->err != RD_KAFKA_RESP_ERR_NO_ERROR &&
             t->err != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE) {
-            net_errf(err, errlen, "cannot read metadata of topic '%s': %s", topic,
-                     rd_kafka_err2str(t->err));
+            errf(err, errlen, "cannot read metadata of topic '%s': %s", topic,
+                 rd_kafka_err2str(t->err));
             rc = -1;
             break;
         }
@@ -112,10 +111,10 @@ static int topic_meta(admin *a, const char *topic, int timeout_ms, bool *ready, 
 
 /* Polls metadata until the topic is usable (want_exists) or gone. Best effort: Kafka
  * propagates topic changes to brokers asynchronously. */
-static void wait_visible(admin *a, const char *topic, bool want_exists, int64_t deadline)
+static void wait_visible(admin *a, const char *topic, bool want_exists, double deadline)
 {
     for (;;) {
-        int64_t left = deadline - net_now_ms();
+        double left = deadline - sys_now_ms();
         if (left <= 0)
             break;
         bool ready;
@@ -135,7 +134,7 @@ static rd_kafka_event_t *admin_result(admin *a, rd_kafka_queue_t *rq, const char
                                       const char *topic, int timeout_ms, rd_kafka_resp_err_t *ecode,
                                       char *err, size_t errlen)
 {
-    rd_kafka_event_t *ev = wait_result(a, rq, net_now_ms() + timeout_ms + 1000);
+    rd_kafka_event_t *ev = wait_result(a, rq, sys_now_ms() + timeout_ms + 1000);
     rd_kafka_resp_err_t e = ev ? rd_kafka_event_error(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
     *ecode = e;
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -143,8 +142,7 @@ static rd_kafka_event_t *admin_result(admin *a, rd_kafka_queue_t *rq, const char
     if (is_unreachable(e))
         net_client_unreachable(&a->cl, timeout_ms, err, errlen);
     else
-        net_errf(err, errlen, "cannot %s topic '%s': %s", what, topic,
-                 rd_kafka_event_error_string(ev));
+        errf(err, errlen, "cannot %s topic '%s': %s", what, topic, rd_kafka_event_error_string(ev));
     if (ev)
         rd_kafka_event_destroy(ev);
     return NULL;
@@ -172,8 +170,8 @@ static int create_result(rd_kafka_event_t *ev, const char *topic, int rf, char *
          e == RD_KAFKA_RESP_ERR_INVALID_REQUEST || e == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION))
         return CREATE_RETRY_RF1;
     const char *msg = rd_kafka_topic_result_error_string(res[0]);
-    net_errf(err, errlen, "cannot create topic '%s': %s", topic,
-             msg && *msg ? msg : rd_kafka_err2str(e));
+    errf(err, errlen, "cannot create topic '%s': %s", topic,
+         msg && *msg ? msg : rd_kafka_err2str(e));
     return CREATE_FAILED;
 }
 
@@ -185,7 +183,7 @@ static int create_once(admin *a, const char *topic, int rf, int timeout_ms, char
     if (!nt) {
         if (rf == -1)
             return CREATE_RETRY_RF1;
-        net_errf(err, errlen, "cannot create topic '%s': %s", topic, errstr);
+        errf(err, errlen, "cannot create topic '%s': %s", topic, errstr);
         return CREATE_FAILED;
     }
     rd_kafka_AdminOptions_t *opt = admin_options(a, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms);
@@ -213,7 +211,7 @@ int net_topic_create(const net_config *cfg, const char *topic, int timeout_ms, c
     admin a;
     if (admin_open(&a, cfg, topic, err, errlen) != 0)
         return -1;
-    int64_t deadline = net_now_ms() + timeout_ms;
+    double deadline = sys_now_ms() + timeout_ms;
     int rc = create_once(&a, topic, -1, timeout_ms, err, errlen);
     if (rc == CREATE_RETRY_RF1) {
         if (a.cl.log)
@@ -237,8 +235,8 @@ static int delete_result(rd_kafka_event_t *ev, const char *topic, char *err, siz
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
         return 0; /* gone either way */
     const char *msg = rd_kafka_topic_result_error_string(res[0]);
-    net_errf(err, errlen, "cannot delete topic '%s': %s", topic,
-             msg && *msg ? msg : rd_kafka_err2str(e));
+    errf(err, errlen, "cannot delete topic '%s': %s", topic,
+         msg && *msg ? msg : rd_kafka_err2str(e));
     return -1;
 }
 
@@ -248,7 +246,7 @@ int net_topic_delete(const net_config *cfg, const char *topic, int timeout_ms, c
     admin a;
     if (admin_open(&a, cfg, topic, err, errlen) != 0)
         return -1;
-    int64_t deadline = net_now_ms() + timeout_ms;
+    double deadline = sys_now_ms() + timeout_ms;
     rd_kafka_DeleteTopic_t *dt = rd_kafka_DeleteTopic_new(topic);
     rd_kafka_AdminOptions_t *opt = admin_options(&a, RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout_ms);
     rd_kafka_queue_t *rq = rd_kafka_queue_new(a.rk);

@@ -6,14 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
-
-int64_t net_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void net_client_init(net_client *cl, const net_config *cfg, void *owner)
 {
@@ -104,7 +96,7 @@ static rd_kafka_resp_err_t on_broker_state(rd_kafka_t *rk, int32_t broker_id, co
     if (note_state(cl, broker_id, name ? name : "", port, up)) {
         atomic_fetch_add(&cl->up_seq, 1);
         if (atomic_load(&cl->wake_on_up))
-            net_wake_signal(cl->wake_wfd); /* so the poller notices "connected again" */
+            sys_fd_signal(cl->wake_wfd); /* so the poller notices "connected again" */
     }
     return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
@@ -263,7 +255,7 @@ rd_kafka_t *net_client_new(net_client *cl, rd_kafka_type_t type, rd_kafka_conf_t
     char errstr[512] = "";
     rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
     if (!rk) {
-        net_errf(err, errlen, "cannot create Kafka client for %s: %s", cl->brokers, errstr);
+        errf(err, errlen, "cannot create Kafka client for %s: %s", cl->brokers, errstr);
         return NULL;
     }
     rd_kafka_set_log_queue(rk, NULL); /* the main queue: served by our poll calls */
@@ -299,8 +291,8 @@ void net_client_unreachable(const net_client *cl, int timeout_ms, char *err, siz
     size_t blen = strlen(cl->brokers);
     if (strncmp(cause, cl->brokers, blen) == 0 && strncmp(cause + blen, ": ", 2) == 0)
         cause += blen + 2; /* "host:port: reason" about the one broker given: "reason" */
-    net_errf(err, errlen, "cannot reach Kafka at %s within %g s%s%s%s", cl->brokers,
-             timeout_ms / 1000.0, *cause ? " (" : "", cause, *cause ? ")" : "");
+    errf(err, errlen, "cannot reach Kafka at %s within %g s%s%s%s", cl->brokers,
+         timeout_ms / 1000.0, *cause ? " (" : "", cause, *cause ? ")" : "");
 }
 
 bool net_client_fatal(rd_kafka_t *rk, char *err, size_t errlen)
@@ -308,6 +300,6 @@ bool net_client_fatal(rd_kafka_t *rk, char *err, size_t errlen)
     char buf[512];
     if (rd_kafka_fatal_error(rk, buf, sizeof buf) == RD_KAFKA_RESP_ERR_NO_ERROR)
         return false;
-    net_errf(err, errlen, "fatal Kafka error: %s", buf);
+    errf(err, errlen, "fatal Kafka error: %s", buf);
     return true;
 }

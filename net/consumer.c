@@ -62,13 +62,12 @@ static int resolve_end(net_consumer *c, int64_t *offset, char *err, size_t errle
     }
     if (e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION || e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
         e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-        net_errf(err, errlen, "cannot read topic '%s': it does not exist on %s", c->topic,
-                 c->cl.brokers);
+        errf(err, errlen, "cannot read topic '%s': it does not exist on %s", c->topic,
+             c->cl.brokers);
         return -1;
     }
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        net_errf(err, errlen, "cannot find the end of topic '%s': %s", c->topic,
-                 rd_kafka_err2str(e));
+        errf(err, errlen, "cannot find the end of topic '%s': %s", c->topic, rd_kafka_err2str(e));
         return -1;
     }
     *offset = hi;
@@ -85,7 +84,7 @@ static int assign_partition(net_consumer *c, net_start start, char *err, size_t 
     rd_kafka_resp_err_t e = rd_kafka_assign(c->rk, l);
     rd_kafka_topic_partition_list_destroy(l);
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        net_errf(err, errlen, "cannot read topic '%s': %s", c->topic, rd_kafka_err2str(e));
+        errf(err, errlen, "cannot read topic '%s': %s", c->topic, rd_kafka_err2str(e));
         return -1;
     }
     return 0;
@@ -101,8 +100,8 @@ static int consumer_start(net_consumer *c, const net_config *cfg, const char *gr
              (unsigned long)(uintptr_t)c);
     const char *with_group[] = {"group.id", group_id, NULL};
     const char *no_group[] = {"group.id", rnd, "enable.auto.commit", "false", NULL};
-    if (net_wake_open(c->wake) != 0) {
-        net_errf(err, errlen, "cannot create a pipe for the Kafka consumer");
+    if (sys_pipe_open(c->wake) != 0) {
+        errf(err, errlen, "cannot create a pipe for the Kafka consumer");
         return -1;
     }
     c->cl.wake_wfd = c->wake[1];
@@ -118,7 +117,7 @@ static int consumer_start(net_consumer *c, const net_config *cfg, const char *gr
     rd_kafka_poll_set_consumer(c->rk); /* main queue (errors, logs) -> consumer queue */
     c->q = rd_kafka_queue_get_consumer(c->rk);
     rd_kafka_queue_io_event_enable(c->q, c->wake[1], "1", 1);
-    net_wake_signal(c->wake[1]); /* serve whatever was queued before the IO event was set */
+    sys_fd_signal(c->wake[1]); /* serve whatever was queued before the IO event was set */
     return assign_partition(c, start, err, errlen);
 }
 
@@ -126,12 +125,12 @@ net_consumer *net_consumer_new(const net_config *cfg, const char *topic, const c
                                net_start start, char *err, size_t errlen)
 {
     if (!net_topic_name_valid(topic)) {
-        net_errf(err, errlen, "invalid topic name '%s'", topic ? topic : "");
+        errf(err, errlen, "invalid topic name '%s'", topic ? topic : "");
         return NULL;
     }
     net_consumer *c = calloc(1, sizeof *c);
     if (!c) {
-        net_errf(err, errlen, "out of memory");
+        errf(err, errlen, "out of memory");
         return NULL;
     }
     net_client_init(&c->cl, cfg, c);
@@ -167,7 +166,7 @@ static void final_error(const net_consumer *c, const char *why, char *err, size_
     size_t n = strlen(c->topic);
     if (strncmp(why, c->topic, n) == 0 && strncmp(why + n, " [0]: ", 6) == 0)
         why += n + 6;
-    net_errf(err, errlen, "cannot read topic '%s': %s", c->topic, why);
+    errf(err, errlen, "cannot read topic '%s': %s", c->topic, why);
 }
 
 /* An error event: -1 (err filled) when reading cannot go on, else 0 (reported, retried). */
@@ -209,11 +208,11 @@ static bool reading_failed(net_consumer *c, char *err, size_t errlen)
 
 int net_consumer_poll(net_consumer *c, int timeout_ms, net_record *rec, char *err, size_t errlen)
 {
-    int64_t deadline = net_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    double deadline = sys_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     for (;;) {
         if (reading_failed(c, err, errlen))
             return -1;
-        int64_t left = deadline - net_now_ms();
+        double left = deadline - sys_now_ms();
         int wait = timeout_ms < 0 ? -1 : left > 0 ? (int)left : 0;
         rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, wait);
         if (!m)
@@ -227,7 +226,7 @@ int net_consumer_poll(net_consumer *c, int timeout_ms, net_record *rec, char *er
         rd_kafka_message_destroy(m);
         if (rc < 0)
             return -1;
-        if (timeout_ms >= 0 && net_now_ms() >= deadline)
+        if (timeout_ms >= 0 && sys_now_ms() >= deadline)
             break;
     }
     if (reading_failed(c, err, errlen)) /* the error callback ran inside the poll */
@@ -310,8 +309,8 @@ static bool close_bounded(net_consumer *c, int timeout_ms)
     rd_kafka_error_t *e = rd_kafka_consumer_close_queue(c->rk, cq);
     if (e)
         rd_kafka_error_destroy(e);
-    int64_t deadline = net_now_ms() + timeout_ms;
-    while (!e && !rd_kafka_consumer_closed(c->rk) && net_now_ms() < deadline) {
+    double deadline = sys_now_ms() + timeout_ms;
+    while (!e && !rd_kafka_consumer_closed(c->rk) && sys_now_ms() < deadline) {
         rd_kafka_event_t *ev = rd_kafka_queue_poll(cq, 50);
         if (ev)
             rd_kafka_event_destroy(ev);
@@ -338,7 +337,7 @@ void net_consumer_close(net_consumer *c)
     }
     if (c->rk)
         rd_kafka_destroy_flags(c->rk, closed ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
-    net_wake_close(c->wake);
+    sys_pipe_close(c->wake);
     net_client_destroy(&c->cl);
     free(c);
 }

@@ -3,7 +3,6 @@
 #include "net/net_config.h"
 #include "net/net_internal.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,16 +47,6 @@ static const net_prop consumer_defaults[] = {
     {NULL, NULL},
 };
 
-void net_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* Splits "name=value" into name (copied into buf) and value. */
 static int split_prop(const char *prop, char *buf, size_t buflen, const char **value, char *err,
                       size_t errlen)
@@ -65,11 +54,11 @@ static int split_prop(const char *prop, char *buf, size_t buflen, const char **v
     const char *eq = strchr(prop, '=');
     size_t n = eq ? (size_t)(eq - prop) : 0;
     if (!eq || n == 0) {
-        net_errf(err, errlen, "expected PROP=VAL, got '%s'", prop);
+        errf(err, errlen, "expected PROP=VAL, got '%s'", prop);
         return -1;
     }
     if (n >= buflen) {
-        net_errf(err, errlen, "unknown property '%.*s'", (int)n, prop);
+        errf(err, errlen, "unknown property '%.*s'", (int)n, prop);
         return -1;
     }
     memcpy(buf, prop, n);
@@ -86,10 +75,10 @@ static int set_one(rd_kafka_conf_t *conf, const char *name, const char *value, c
     case RD_KAFKA_CONF_OK:
         return 0;
     case RD_KAFKA_CONF_UNKNOWN:
-        net_errf(err, errlen, "unknown property '%s'", name);
+        errf(err, errlen, "unknown property '%s'", name);
         return -1;
     default:
-        net_errf(err, errlen, "invalid value for '%s': %s", name, errstr);
+        errf(err, errlen, "invalid value for '%s': %s", name, errstr);
         return -1;
     }
 }
@@ -100,7 +89,7 @@ static int apply_props(rd_kafka_conf_t *conf, const net_config *cfg, char *err, 
         char name[256];
         const char *value;
         if (!cfg->props[i]) {
-            net_errf(err, errlen, "expected PROP=VAL, got nothing");
+            errf(err, errlen, "expected PROP=VAL, got nothing");
             return -1;
         }
         if (split_prop(cfg->props[i], name, sizeof name, &value, err, errlen) != 0 ||
@@ -156,7 +145,7 @@ static int note_brokers(rd_kafka_conf_t *conf, net_client *cl, char *err, size_t
     if (rd_kafka_conf_get(conf, "bootstrap.servers", cl->brokers, &n) != RD_KAFKA_CONF_OK)
         cl->brokers[0] = '\0';
     if (!cl->brokers[0]) {
-        net_errf(err, errlen, "no Kafka brokers given");
+        errf(err, errlen, "no Kafka brokers given");
         return -1;
     }
     return 0;

@@ -6,6 +6,9 @@
 #define KCHAT_NET_INTERNAL_H
 
 #include "net/net_config.h"
+#include "sys/clock.h"
+#include "sys/errf.h"
+#include "sys/wake.h"
 
 #include <librdkafka/rdkafka.h>
 #include <pthread.h>
@@ -74,16 +77,5 @@ void net_client_success(net_client *cl);
 void net_client_unreachable(const net_client *cl, int timeout_ms, char *err, size_t errlen);
 /* True and err filled when rk has hit a fatal error. */
 bool net_client_fatal(rd_kafka_t *rk, char *err, size_t errlen);
-
-/* Wake-up pipes: both ends non-blocking and close-on-exec. */
-int net_wake_open(int fds[2]);
-void net_wake_signal(int wfd);
-void net_wake_close(int fds[2]);
-
-/* Monotonic milliseconds. */
-int64_t net_now_ms(void);
-
-/* snprintf into err that tolerates err == NULL / errlen == 0. */
-void net_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

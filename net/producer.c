@@ -38,8 +38,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 static int producer_start(net_producer *p, const net_config *cfg, const char *topic, char *err,
                           size_t errlen)
 {
-    if (net_wake_open(p->wake) != 0) {
-        net_errf(err, errlen, "cannot create a pipe for the Kafka producer");
+    if (sys_pipe_open(p->wake) != 0) {
+        errf(err, errlen, "cannot create a pipe for the Kafka producer");
         return -1;
     }
     p->cl.wake_wfd = p->wake[1];
@@ -54,13 +54,13 @@ static int producer_start(net_producer *p, const net_config *cfg, const char *to
     }
     p->rkt = rd_kafka_topic_new(p->rk, topic, NULL);
     if (!p->rkt) {
-        net_errf(err, errlen, "cannot use topic '%s': %s", topic,
-                 rd_kafka_err2str(rd_kafka_last_error()));
+        errf(err, errlen, "cannot use topic '%s': %s", topic,
+             rd_kafka_err2str(rd_kafka_last_error()));
         return -1;
     }
     p->mainq = rd_kafka_queue_get_main(p->rk);
     rd_kafka_queue_io_event_enable(p->mainq, p->wake[1], "1", 1);
-    net_wake_signal(p->wake[1]); /* serve whatever was queued before the IO event was set */
+    sys_fd_signal(p->wake[1]); /* serve whatever was queued before the IO event was set */
     return 0;
 }
 
@@ -68,12 +68,12 @@ net_producer *net_producer_new(const net_config *cfg, const char *topic, net_del
                                void *cb_ctx, char *err, size_t errlen)
 {
     if (!net_topic_name_valid(topic)) {
-        net_errf(err, errlen, "invalid topic name '%s'", topic ? topic : "");
+        errf(err, errlen, "invalid topic name '%s'", topic ? topic : "");
         return NULL;
     }
     net_producer *p = calloc(1, sizeof *p);
     if (!p) {
-        net_errf(err, errlen, "out of memory");
+        errf(err, errlen, "out of memory");
         return NULL;
     }
     net_client_init(&p->cl, cfg, p);
@@ -100,14 +100,14 @@ int net_producer_send(net_producer *p, const void *buf, size_t len, uint64_t tok
     case RD_KAFKA_RESP_ERR_NO_ERROR:
         return 0;
     case RD_KAFKA_RESP_ERR__QUEUE_FULL:
-        net_errf(err, errlen, "Kafka producer queue is full (%d records waiting)",
-                 net_producer_outq_len(p));
+        errf(err, errlen, "Kafka producer queue is full (%d records waiting)",
+             net_producer_outq_len(p));
         return -1;
     case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
-        net_errf(err, errlen, "record of %zu bytes is larger than message.max.bytes", len);
+        errf(err, errlen, "record of %zu bytes is larger than message.max.bytes", len);
         return -1;
     default:
-        net_errf(err, errlen, "cannot send to Kafka: %s", rd_kafka_err2str(e));
+        errf(err, errlen, "cannot send to Kafka: %s", rd_kafka_err2str(e));
         return -1;
     }
 }
@@ -151,7 +151,7 @@ void net_producer_free(net_producer *p)
         rd_kafka_topic_destroy(p->rkt);
     if (p->rk)
         rd_kafka_destroy(p->rk);
-    net_wake_close(p->wake);
+    sys_pipe_close(p->wake);
     net_client_destroy(&p->cl);
     free(p);
 }

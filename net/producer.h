@@ -5,6 +5,7 @@
 #define KCHAT_NET_PRODUCER_H
 
 #include "net/net_config.h"
+#include "sys/wake.h"
 
 #include <stdint.h>
 
@@ -29,7 +30,10 @@ int net_producer_flush(net_producer *p, int timeout_ms);
 int net_producer_outq_len(net_producer *p);
 void net_producer_free(net_producer *p);
 
-/* Reads and discards whatever is pending on a wake-up fd. */
-void net_drain_fd(int fd);
+/* Reads and discards whatever is pending on a wake-up fd (sys_fd_drain, under its old name). */
+static inline void net_drain_fd(int fd)
+{
+    sys_fd_drain(fd);
+}
 
 #endif

@@ -1,10 +1,10 @@
 #include "src/event_queue.h"
-#include "src/wake.h"
+#include "sys/clock.h"
+#include "sys/wake.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define QUEUE_MIN_CAP 256
 
@@ -20,7 +20,7 @@ struct event_queue {
     pthread_mutex_t lock;
     ring in;  /* under lock */
     ring out; /* the reader's alone */
-    wake w;
+    sys_wake w;
 };
 
 event_queue *event_queue_new(void)
@@ -28,7 +28,7 @@ event_queue *event_queue_new(void)
     event_queue *q = calloc(1, sizeof *q);
     if (!q)
         return NULL;
-    if (wake_init(&q->w) != 0) {
+    if (sys_wake_init(&q->w) != 0) {
         free(q);
         return NULL;
     }
@@ -65,9 +65,7 @@ void event_queue_push_many(event_queue *q, ui_event **evs, size_t n)
 {
     if (n == 0)
         return;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    double now = (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+    double now = sys_now_ms();
     for (size_t i = 0; i < n; i++) /* handed over now, unless the maker set its own time */
         if (evs[i]->at_ms == 0)
             evs[i]->at_ms = now;
@@ -88,7 +86,7 @@ void event_queue_push_many(event_queue *q, ui_event **evs, size_t n)
     }
     /* the reader pops until empty after draining the wake-up, so one wake-up is enough */
     if (was_empty)
-        wake_signal(&q->w);
+        sys_wake_signal(&q->w);
 }
 
 bool event_queue_pop(event_queue *q, ui_event **out)
@@ -116,7 +114,7 @@ int event_queue_wake_fd(const event_queue *q)
 
 void event_queue_drain_wake(event_queue *q)
 {
-    wake_drain(&q->w);
+    sys_wake_drain(&q->w);
 }
 
 void event_queue_free(event_queue *q)
@@ -128,7 +126,7 @@ void event_queue_free(event_queue *q)
         ui_event_free(ev);
     free(q->in.ev);
     free(q->out.ev);
-    wake_close(&q->w);
+    sys_wake_close(&q->w);
     pthread_mutex_destroy(&q->lock);
     free(q);
 }

@@ -1,5 +1,6 @@
 #include "src/listen_state.h"
-#include "src/xdg.h"
+#include "sys/path.h"
+#include "sys/safe_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -54,7 +55,7 @@ void listen_state_free(listen_state *st)
 
 int listen_state_default_path(char *out, size_t cap)
 {
-    return xdg_path(out, cap, "XDG_STATE_HOME", ".local/state", "kchat/listen.state");
+    return sys_xdg_path(out, cap, "XDG_STATE_HOME", ".local/state", "kchat/listen.state");
 }
 
 static int copy_field(char *dst, size_t cap, const char *val)
@@ -323,24 +324,11 @@ static int format_file(const listen_state *st, uint64_t gen, char out[STATE_FILE
     return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len) {
-        ssize_t w = write(fd, buf, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        buf += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-/* The first save: the whole file through a temp file and rename; the file stays open. */
+/* The first save: the whole file through sys/safe_file (fresh 0600 temp file, fsync, rename,
+ * directory fsync); the file stays open. */
 static int save_whole(const char *path, listen_state *st, char *err, size_t errlen)
 {
-    if (xdg_make_parent(path, err, errlen) != 0)
+    if (sys_mkdir_parent(path, err, errlen) != 0)
         return -1;
     char buf[STATE_FILE_LEN]; /* holds the invitation secret: wiped below */
     uint64_t gen = st->gen + 1;
@@ -349,18 +337,10 @@ static int save_whole(const char *path, listen_state *st, char *err, size_t errl
         snprintf(err, errlen, "cannot write %s: topics or invitation too long", path);
         return -1;
     }
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    int rc = fd >= 0 && write_all(fd, buf, sizeof buf) == 0 && rename(tmp, path) == 0 ? 0 : -1;
+    int fd = safe_write_file_open(path, buf, sizeof buf, err, errlen);
     sodium_memzero(buf, sizeof buf);
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        unlink(tmp);
+    if (fd < 0)
         return -1;
-    }
     if (st->fd >= 0)
         close(st->fd); /* the file it named was replaced */
     st->fd = fd;
@@ -384,6 +364,8 @@ int listen_state_save(const char *path, listen_state *st, char *err, size_t errl
     format_slot(st, gen, slot);
     off_t at = STATE_HDR_LEN + (off_t)(gen & 1) * STATE_SLOT_LEN;
     ssize_t w = pwrite(st->fd, slot, sizeof slot, at);
+    if (w == (ssize_t)sizeof slot && fdatasync(st->fd) != 0)
+        w = -1; /* the slot must be on disk before the caller acts on it */
     if (w != (ssize_t)sizeof slot) {
         snprintf(err, errlen, "cannot write %s: %s", path, w < 0 ? strerror(errno) : "short write");
         return -1;

@@ -5,13 +5,13 @@
  * record's offset is committed only after what it carried was shown (or echoed). */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include "src/session_internal.h"
+#include "sys/clock.h"
 
 #include <poll.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 _Static_assert(LISTEN_STATE_SID_LEN == FRAME_SESSION_LEN, "the listen state holds a session id");
 
@@ -21,9 +21,7 @@ _Static_assert(LISTEN_STATE_SID_LEN == FRAME_SESSION_LEN, "the listen state hold
 
 double session_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+    return sys_now_ms();
 }
 
 static void on_net_log(void *ctx, int level, const char *line)

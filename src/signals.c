@@ -1,24 +1,24 @@
 #include "src/signals.h"
-#include "src/wake.h"
+#include "sys/wake.h"
 
 #include <signal.h>
 #include <string.h>
 
-static wake sig_wake = {-1, -1};
+static sys_wake sig_wake = {-1, -1};
 static volatile sig_atomic_t pending;
 
 static void on_signal(int sig)
 {
     (void)sig;
     pending = 1;
-    wake_signal(&sig_wake);
+    sys_wake_signal(&sig_wake);
 }
 
 int signals_install(void)
 {
     if (sig_wake.rfd >= 0)
         return sig_wake.rfd;
-    if (wake_init(&sig_wake) != 0)
+    if (sys_wake_init(&sig_wake) != 0)
         return -1;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -32,7 +32,7 @@ int signals_install(void)
 
 bool signals_take(void)
 {
-    wake_drain(&sig_wake);
+    sys_wake_drain(&sig_wake);
     bool was = pending;
     pending = 0;
     return was;

@@ -1,15 +1,30 @@
-/* wake: a self-pipe that one thread signals and another poll()s. Signalling never blocks (the
- * pipe is non-blocking; a full pipe already means "wake up"). Safe from signal handlers. */
+/* wake: the session engine's old names for sys/wake.h (a self-pipe one thread signals and another
+ * poll()s). Kept until the session engine says sys_wake itself; new code uses sys/wake.h. */
 #ifndef KCHAT_WAKE_H
 #define KCHAT_WAKE_H
 
-typedef struct wake {
-    int rfd, wfd;
-} wake;
+#include "sys/wake.h"
 
-int wake_init(wake *w);
-void wake_signal(const wake *w);
-void wake_drain(const wake *w);
-void wake_close(wake *w);
+typedef sys_wake wake;
+
+static inline int wake_init(wake *w)
+{
+    return sys_wake_init(w);
+}
+
+static inline void wake_signal(const wake *w)
+{
+    sys_wake_signal(w);
+}
+
+static inline void wake_drain(const wake *w)
+{
+    sys_wake_drain(w);
+}
+
+static inline void wake_close(wake *w)
+{
+    sys_wake_close(w);
+}
 
 #endif

@@ -1,6 +1,6 @@
 # Fails when any C file of the project differs from what clang-format would make of it.
 file(GLOB_RECURSE files
-  ${ROOT}/src/*.[ch] ${ROOT}/ui/*.[ch] ${ROOT}/net/*.[ch] ${ROOT}/crypto/*.[ch]
+  ${ROOT}/sys/*.[ch] ${ROOT}/src/*.[ch] ${ROOT}/ui/*.[ch] ${ROOT}/net/*.[ch] ${ROOT}/crypto/*.[ch]
   ${ROOT}/tests/*.[ch] ${ROOT}/bench/*.[ch])
 execute_process(COMMAND ${CLANG_FORMAT} --dry-run --Werror ${files}
   RESULT_VARIABLE rc ERROR_VARIABLE err)

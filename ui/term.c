@@ -2,6 +2,7 @@
  * (the only state signal handlers touch) and the stand-in pipe for fd 2 while curses owns the
  * terminal. Every change is undone by its restore function. */
 #include "ui/tui_internal.h"
+#include "sys/wake.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,29 +43,9 @@ int tui_check_terminal(char *err, size_t errlen)
     return 0;
 }
 
-static int make_pipe(int fds[2])
-{
-    if (pipe(fds) < 0)
-        return -1;
-    for (int i = 0; i < 2; i++) {
-        fcntl(fds[i], F_SETFD, FD_CLOEXEC);
-        fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
-    }
-    return 0;
-}
-
-static void close_pipe(int fds[2])
-{
-    for (int i = 0; i < 2; i++) {
-        if (fds[i] >= 0)
-            close(fds[i]);
-        fds[i] = -1;
-    }
-}
-
 int term_install_signals(term_saved *ts)
 {
-    if (make_pipe(sig_pipe) < 0)
+    if (sys_pipe_open(sig_pipe) < 0)
         return -1;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -83,7 +64,7 @@ void term_restore_signals(term_saved *ts)
         for (size_t i = 0; i < TERM_N_SIGNALS; i++)
             sigaction(caught[i], &ts->old[i], NULL);
     ts->signals = false;
-    close_pipe(sig_pipe);
+    sys_pipe_close(sig_pipe);
 }
 
 /* Points fd 2 at a pipe while curses owns the terminal (only when it is the terminal). */
@@ -91,18 +72,15 @@ void term_capture_stderr(term_saved *ts)
 {
     ts->stderr_fd = -1;
     ts->err_pipe[0] = ts->err_pipe[1] = -1;
-    if (!isatty(STDERR_FILENO) || pipe(ts->err_pipe) < 0)
-        return;
-    fcntl(ts->err_pipe[0], F_SETFD, FD_CLOEXEC);
-    fcntl(ts->err_pipe[0], F_SETFL, fcntl(ts->err_pipe[0], F_GETFL) | O_NONBLOCK);
-    fcntl(ts->err_pipe[1], F_SETFL, fcntl(ts->err_pipe[1], F_GETFL) | O_NONBLOCK);
+    if (!isatty(STDERR_FILENO) || sys_pipe_open(ts->err_pipe) < 0)
+        return; /* dup2 below gives fd 2 a copy of the write end without close-on-exec */
     fflush(stderr);
     ts->stderr_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
     if (ts->stderr_fd < 0 || dup2(ts->err_pipe[1], STDERR_FILENO) < 0) {
         if (ts->stderr_fd >= 0)
             close(ts->stderr_fd);
         ts->stderr_fd = -1;
-        close_pipe(ts->err_pipe);
+        sys_pipe_close(ts->err_pipe);
         return;
     }
     close(ts->err_pipe[1]);
@@ -149,7 +127,7 @@ void term_restore_stderr(term_saved *ts)
     ssize_t n;
     while (ts->err_pipe[0] >= 0 && (n = read(ts->err_pipe[0], buf, sizeof buf)) > 0)
         (void)!write(STDERR_FILENO, buf, (size_t)n);
-    close_pipe(ts->err_pipe);
+    sys_pipe_close(ts->err_pipe);
 }
 
 int term_signal_fd(void)

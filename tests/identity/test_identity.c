@@ -168,7 +168,8 @@ static void test_sealed_round_trip(void)
     CHECK(identity_file_is_sealed(path) == 1);
     char text[1024];
     read_file(path, text, sizeof text);
-    CHECK(strncmp(text, "kchat-identity-v1 sealed argon2id ops=2 mem=67108864\n", 53) == 0);
+    const char *moderate = "kchat-identity-v1 sealed argon2id ops=3 mem=268435456\n";
+    CHECK(strncmp(text, moderate, strlen(moderate)) == 0); /* libsodium's MODERATE limits */
     identity *b = identity_load(path, "correct horse", err, sizeof err);
     CHECK(same_identity(a, b));
     CHECK(refused(path, "correct horsf", "wrong passphrase or corrupted identity file"));
@@ -187,6 +188,26 @@ static void test_sealed_round_trip(void)
     identity_free(a);
     identity_free(b);
     identity_free(c);
+}
+
+/* A file sealed by earlier kchat (INTERACTIVE limits: ops=2, 64 MiB; secret key bytes 1..32)
+ * still loads: the limits come from the header. */
+static void test_sealed_old_limits(void)
+{
+    const char *path = path_in("old-limits");
+    const char *text =
+        "kchat-identity-v1 sealed argon2id ops=2 mem=67108864\n"
+        "oKGio6SlpqeoqaqrrK2ur7CxsrO0tba3uLm6u7y9vr_AwcLDxMXGx43DT91XBz5VPSTJEZ1ayY0WjO"
+        "B-MqtVI-w8jA1IMbzWpfTCaEB25sE3emW_3mkUZQ\n";
+    uint8_t secret[32];
+    for (int i = 0; i < 32; i++)
+        secret[i] = (uint8_t)(i + 1);
+    write_file(path, text, strlen(text), 0600);
+    identity *want = identity_from_secret(secret);
+    identity *got = identity_load(path, "old limits", err, sizeof err);
+    CHECK(got != NULL && same_identity(want, got));
+    identity_free(want);
+    identity_free(got);
 }
 
 /* Every proper prefix of a valid file (except the one lacking only the final newline) is
@@ -258,9 +279,9 @@ static void test_corrupted(void)
     blob[60] = blob[60] == 'A' ? 'B' : 'A';
     write_file(path, text, n, 0600);
     CHECK(refused(path, "pw", "wrong passphrase or corrupted identity file"));
-    with_header(sealed, path, "kchat-identity-v1 sealed argon2id ops=3 mem=67108864");
+    with_header(sealed, path, "kchat-identity-v1 sealed argon2id ops=2 mem=268435456");
     CHECK(refused(path, "pw", "wrong passphrase or corrupted identity file"));
-    with_header(sealed, path, "kchat-identity-v1 sealed argon2id ops=2 mem=67108864");
+    with_header(sealed, path, "kchat-identity-v1 sealed argon2id ops=3 mem=268435456");
     identity *b = identity_load(path, "pw", err, sizeof err); /* with_header itself is right */
     CHECK(b != NULL && strcmp(identity_id(a), identity_id(b)) == 0);
     identity_free(b);
@@ -435,6 +456,7 @@ int main(void)
     test_id_valid();
     test_plain_round_trip();
     test_sealed_round_trip();
+    test_sealed_old_limits();
     test_corrupted();
     test_refused_files();
     test_default_path();

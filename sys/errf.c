@@ -1,9 +1,9 @@
-#include "crypto/errf.h"
+#include "sys/errf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
-void crypto_errf(char *err, size_t errlen, const char *fmt, ...)
+void errf(char *err, size_t errlen, const char *fmt, ...)
 {
     if (err == NULL || errlen == 0)
         return;
