@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 _Static_assert(LISTEN_STATE_SID_LEN == FRAME_SESSION_LEN, "the listen state holds a session id");
 
@@ -19,11 +18,9 @@ _Static_assert(LISTEN_STATE_SID_LEN == FRAME_SESSION_LEN, "the listen state hold
 #define SESSION_CLOSE_FLUSH_MS 3000
 #define SESSION_STATS_MS 500
 
-double session_now_ms(void)
+double session_now_ms(const session *s)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+    return clock_now(&s->clock);
 }
 
 static void on_net_log(void *ctx, int level, const char *line)
@@ -51,7 +48,7 @@ static void on_net_error(void *ctx, int level, const char *line)
     session *s = ctx;
     /* Starting (no consumer yet) or ending: a failure there gets one line of the session's own
      * (setup_kafka, shutdown_session); the clients' "all brokers down" would only repeat it. */
-    if (s->done || !s->cons)
+    if (s->done || !s->receiving)
         return;
     ui_event *ev = session_event(UI_EV_STATE);
     if (!ev)
@@ -80,6 +77,7 @@ session *session_new(const session_config *cfg, event_queue *events, char *err, 
     s->cfg.net.on_error = on_net_error;
     s->cfg.net.log_ctx = s;
     s->events = events;
+    s->clock = cfg->clock ? *cfg->clock : (kchat_clock){.now_ms = clock_monotonic_ms};
     bool bob = cfg->role == SESSION_BOB;
     s->in_topic = bob ? cfg->a2b : cfg->b2a;
     s->out_topic = bob ? cfg->b2a : cfg->a2b;
@@ -290,7 +288,7 @@ static void handle_input(session *s)
 
 /* ---- Kafka records ---- */
 
-static void handle_record(session *s, const net_record *rec)
+static void handle_record(session *s, const transport_record *rec)
 {
     frame f;
     if (frame_parse(rec->data, rec->len, &f) != 0) {
@@ -309,8 +307,8 @@ static int64_t consume_batch(session *s)
     int64_t last = -1;
     char err[256];
     for (int i = 0; i < SESSION_BATCH && !s->done; i++) {
-        net_record rec;
-        int rc = net_consumer_poll(s->cons, 0, &rec, err, sizeof err);
+        transport_record rec;
+        int rc = s->tp.ops->poll(s->tp.ctx, &rec, err, sizeof err);
         if (rc == 0)
             break;
         if (rc < 0) {
@@ -319,7 +317,7 @@ static int64_t consume_batch(session *s)
         }
         handle_record(s, &rec);
         last = rec.offset;
-        net_record_release(&rec);
+        s->tp.ops->release(s->tp.ctx, &rec);
     }
     return last;
 }
@@ -399,21 +397,21 @@ void session_peer_left(session *s)
                        "peer left");
 }
 
-static void check_epochs(session *s, uint64_t *send_epoch, uint64_t *recv_epoch)
+static void check_epochs(session *s)
 {
     if (!s->ch || !channel_established(s->ch))
         return;
     uint64_t se = channel_send_epoch(s->ch), re = channel_recv_epoch(s->ch);
-    if (se > *send_epoch || re > *recv_epoch) {
+    if (se > s->send_epoch || re > s->recv_epoch) {
         ui_event *ev = session_event(UI_EV_REKEY);
         if (ev) {
-            ev->out = se > *send_epoch;
+            ev->out = se > s->send_epoch;
             ev->seq = ev->out ? se : re;
             session_emit(s, ev);
         }
     }
-    *send_epoch = se;
-    *recv_epoch = re;
+    s->send_epoch = se;
+    s->recv_epoch = re;
 }
 
 /* ---- set-up and the loop ---- */
@@ -424,24 +422,29 @@ static int setup_kafka(session *s)
     bool bob = s->cfg.role == SESSION_BOB;
     session_emit_state(s, UI_STATE_CONNECTING, "connecting to Kafka");
     session_flush_events(s);
-    s->prod = net_producer_new(&s->cfg.net, s->out_topic, session_tx_delivery, s, err, sizeof err);
-    if (!s->prod) {
+    char group[300];
+    snprintf(group, sizeof group, "kchat-%s", s->in_topic);
+    transport_params p = {
+        .net = &s->cfg.net,
+        .in_topic = s->in_topic,
+        .out_topic = s->out_topic,
+        .group = bob ? group : NULL,
+        .from_stored = bob,
+        .on_delivery = session_tx_delivery,
+        .delivery_ctx = s,
+    };
+    const transport_factory *f = s->cfg.transport;
+    int rc = f ? f->open(f->arg, &p, &s->tp, err, sizeof err)
+               : transport_kafka_open(NULL, &p, &s->tp, err, sizeof err);
+    if (rc != 0) {
         session_emit_text(s, UI_EV_ERROR, "%s", err);
         return -1;
     }
-    char group[300];
-    snprintf(group, sizeof group, "kchat-%s", s->in_topic);
-    s->cons = net_consumer_new(&s->cfg.net, s->in_topic, bob ? group : NULL,
-                               bob ? NET_START_STORED : NET_START_END, err, sizeof err);
-    const char *where = s->cfg.net.brokers ? s->cfg.net.brokers : "?";
-    if (!s->cons) {
-        session_emit_text(s, UI_EV_ERROR, "%s (Kafka at %s)", err, where);
-        return -1;
-    }
-    s->startup_end = bob ? net_consumer_end_offset(s->cons, 10000) : 0;
+    s->receiving = true;
+    s->startup_end = bob ? s->tp.ops->end_offset(s->tp.ctx, 10000) : 0;
     if (s->startup_end < 0) {
         session_emit_text(s, UI_EV_ERROR, "cannot read the end of topic %s (Kafka at %s)",
-                          s->in_topic, where);
+                          s->in_topic, s->cfg.net.brokers ? s->cfg.net.brokers : "?");
         return -1;
     }
     return 0;
@@ -449,31 +452,31 @@ static int setup_kafka(session *s)
 
 static void wait_for_work(session *s, int timeout_ms)
 {
-    struct pollfd fds[3] = {
-        {.fd = s->in_wake.rfd, .events = POLLIN},
-        {.fd = net_consumer_fd(s->cons), .events = POLLIN},
-        {.fd = net_producer_fd(s->prod), .events = POLLIN},
-    };
-    if (poll(fds, 3, timeout_ms) <= 0)
+    struct pollfd fds[3] = {{.fd = s->in_wake.rfd, .events = POLLIN}};
+    int tfd[2];
+    int n = 1 + s->tp.ops->fds(s->tp.ctx, tfd);
+    for (int i = 1; i < n; i++)
+        fds[i] = (struct pollfd){.fd = tfd[i - 1], .events = POLLIN};
+    if (poll(fds, (nfds_t)n, timeout_ms) <= 0)
         return;
     if (fds[0].revents & POLLIN)
         wake_drain(&s->in_wake);
-    for (int i = 1; i < 3; i++)
+    for (int i = 1; i < n; i++)
         if (fds[i].revents & POLLIN)
-            net_drain_fd(fds[i].fd);
+            s->tp.ops->drain(s->tp.ctx, fds[i].fd);
 }
 
-static void step(session *s, uint64_t *se, uint64_t *re)
+void session_step(session *s)
 {
     int64_t last = consume_batch(s);
-    net_producer_poll(s->prod, 0);
+    s->tp.ops->serve(s->tp.ctx);
     handle_input(s); /* after the acknowledgements above made room in the outbox */
-    double now = session_now_ms();
+    double now = session_now_ms(s);
     timers(s, now);
     save_state(s); /* sequence numbers handed out above are saved before anything is sent */
     session_tx_pump(s, now);
     session_tx_ack(s, now);
-    check_epochs(s, se, re);
+    check_epochs(s);
     if (s->stats_dirty && now - s->stats_ms >= SESSION_STATS_MS) {
         s->stats_ms = now;
         session_emit_stats(s);
@@ -481,28 +484,18 @@ static void step(session *s, uint64_t *se, uint64_t *re)
     save_state(s);
     session_flush_events(s);
     if (last >= 0 && s->cfg.role == SESSION_BOB)
-        net_consumer_done(s->cons, session_rx_done_offset(s, last));
+        s->tp.ops->done(s->tp.ctx, session_rx_done_offset(s, last));
 }
 
-static void shutdown_session(session *s)
+int session_wait_ms(const session *s)
 {
-    session_tx_close(s);
-    if (s->prod && net_producer_flush(s->prod, SESSION_CLOSE_FLUSH_MS) != 0)
-        session_emit_text(s, UI_EV_ERROR, "some records were not confirmed by Kafka at exit");
-    save_state(s);
-    session_emit_state(s, UI_STATE_CLOSED, "closed");
-    session_flush_events(s);
-    if (s->cons)
-        net_consumer_close(s->cons);
-    s->cons = NULL;
+    return session_tx_wait_ms(s, session_now_ms(s), SESSION_TICK_MS);
 }
 
-static void *session_main(void *arg)
+void session_begin(session *s)
 {
-    session *s = arg;
-    pthread_setname_np(pthread_self(), "kchat-session"); /* for top -H, perf, gdb */
     if (s->cfg.timeout_s > 0)
-        s->deadline_ms = session_now_ms() + s->cfg.timeout_s * 1000.0;
+        s->deadline_ms = session_now_ms(s) + s->cfg.timeout_s * 1000.0;
     if (setup_kafka(s) != 0) {
         session_finish(s, KCHAT_EXIT_ERROR);
     } else if (s->cfg.role == SESSION_ALICE) {
@@ -511,13 +504,19 @@ static void *session_main(void *arg)
     } else {
         session_emit_state(s, UI_STATE_WAITING, "waiting for the peer");
     }
-    uint64_t se = 0, re = 0;
-    while (!s->done) {
-        session_flush_events(s);
-        wait_for_work(s, session_tx_wait_ms(s, session_now_ms(), SESSION_TICK_MS));
-        step(s, &se, &re);
-    }
-    shutdown_session(s);
+}
+
+void session_end(session *s)
+{
+    session_tx_close(s);
+    if (s->tp.ops && s->tp.ops->flush(s->tp.ctx, SESSION_CLOSE_FLUSH_MS) != 0)
+        session_emit_text(s, UI_EV_ERROR, "some records were not confirmed by Kafka at exit");
+    save_state(s);
+    session_emit_state(s, UI_STATE_CLOSED, "closed");
+    session_flush_events(s);
+    if (s->receiving)
+        s->tp.ops->close(s->tp.ctx);
+    s->receiving = false;
     pthread_mutex_lock(&s->in_lock);
     s->in_closed = true; /* nobody takes lines any more: posts must not wait */
     pthread_cond_broadcast(&s->in_room);
@@ -528,6 +527,19 @@ static void *session_main(void *arg)
         ev->code = s->exit_code;
         event_queue_push(s->events, ev);
     }
+}
+
+static void *session_main(void *arg)
+{
+    session *s = arg;
+    pthread_setname_np(pthread_self(), "kchat-session"); /* for top -H, perf, gdb */
+    session_begin(s);
+    while (!s->done) {
+        session_flush_events(s);
+        wait_for_work(s, session_wait_ms(s));
+        session_step(s);
+    }
+    session_end(s);
     return NULL;
 }
 
@@ -559,8 +571,8 @@ void session_free(session *s)
         free_item(it);
         it = next;
     }
-    if (s->prod)
-        net_producer_free(s->prod);
+    if (s->tp.ops)
+        s->tp.ops->free(s->tp.ctx);
     if (s->ch)
         channel_free(s->ch);
     if (s->pending)

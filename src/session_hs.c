@@ -32,7 +32,7 @@ static void emit_step(session *s, int step, bool out, double since)
         return;
     ev->step = step;
     ev->out = out;
-    ev->ms = session_now_ms() - since;
+    ev->ms = session_now_ms(s) - since;
     session_emit(s, ev);
 }
 
@@ -87,7 +87,7 @@ int session_hs_begin(session *s)
     }
     hs_payload pl = {0};
     memcpy(pl.conv, s->conv, sizeof pl.conv);
-    double now = session_now_ms();
+    double now = session_now_ms(s);
     if (s->hs_start_ms == 0)
         s->hs_start_ms = now;
     s->hs_sent_ms = now;
@@ -145,7 +145,7 @@ static void emit_established(session *s, double since)
         ev->text = strdup(trust_reason(s));
         ev->peer = strdup(channel_peer_id(s->ch));
         ev->suite = strdup(channel_suite(s->ch));
-        ev->at_ms = session_now_ms();
+        ev->at_ms = session_now_ms(s);
         ev->ms = ev->at_ms - since;
         session_emit(s, ev);
     }
@@ -199,7 +199,7 @@ static void bob_read1(session *s, const frame *f, const uint8_t *buf, size_t len
         channel_free(c);
         return;
     }
-    double now = session_now_ms();
+    double now = session_now_ms(s);
     bool same_conv = s->has_conv && sodium_memcmp(pl.conv, s->conv, HS_CONV_LEN) == 0;
     hs_payload reply = {.flags = s->cfg.echo ? HS_FLAG_ECHO : 0,
                         .acked = same_conv ? s->acked_in : 0};
@@ -273,7 +273,7 @@ static void bob_read3(session *s, const frame *f, const uint8_t *buf, size_t len
         new_conversation(s, s->pending_conv);
     s->confirmed = true;
     s->ever_established = true;
-    s->last_peer_ms = session_now_ms();
+    s->last_peer_ms = session_now_ms(s);
     emit_established(s, s->hs_start_ms);
     session_tx_restart(s, pl.acked);
     s->ack_sent = UINT64_MAX; /* key confirmation: Bob's first sealed frame goes out now */

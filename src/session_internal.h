@@ -6,8 +6,6 @@
 #define KCHAT_SESSION_INTERNAL_H
 
 #include "crypto/channel.h"
-#include "net/consumer.h"
-#include "net/producer.h"
 #include "src/hs_payload.h"
 #include "src/outbox.h"
 #include "src/reassembly.h"
@@ -69,9 +67,10 @@ struct session {
     bool started;
     int exit_code;
 
-    /* Kafka */
-    net_producer *prod;
-    net_consumer *cons;
+    /* Kafka (or the tests' in-memory topics) and the time */
+    transport tp;
+    bool receiving; /* the transport is open and not yet closed */
+    kchat_clock clock;
     int64_t startup_end; /* records below this offset predate us */
     bool broker_down;
 
@@ -116,7 +115,8 @@ struct session {
     sent_time sent_times[8192]; /* first transmission of our recent messages, for round trips */
     ui_stats stats;
     bool stats_dirty;
-    double stats_ms; /* last stats event */
+    double stats_ms;                 /* last stats event */
+    uint64_t send_epoch, recv_epoch; /* the channel's epochs last reported */
     bool input_eof, done;
     double deadline_ms;
     uint8_t frame_buf[CHANNEL_MAX_FRAME];
@@ -124,7 +124,15 @@ struct session {
 };
 
 /* session.c */
-double session_now_ms(void);
+double session_now_ms(const session *s);
+/* The session thread's life, in parts a test can drive on its own thread with a clock and a
+ * transport of its own: begin (connect, Alice's first handshake message), then step (one turn of
+ * the loop, without waiting) until done, then end (close record, flush, the DONE event).
+ * session_wait_ms says how long the loop may sleep before its next timer. */
+void session_begin(session *s);
+void session_step(session *s);
+int session_wait_ms(const session *s);
+void session_end(session *s);
 void session_finish(session *s, int code);
 void session_peer_left(session *s);
 ui_state session_current_state(const session *s);

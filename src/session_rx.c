@@ -57,7 +57,7 @@ static void on_echo(session *s, const channel_record *r, uint8_t *text, size_t l
     double rtt = -1;
     const double *sent = session_sent_time(s, r->echo_of);
     if (sent)
-        rtt = session_now_ms() - *sent;
+        rtt = session_now_ms(s) - *sent;
     s->stats.echoed++;
     if (rtt >= 0)
         s->stats.last_rtt_ms = rtt;
@@ -87,7 +87,7 @@ static void show(session *s, const channel_record *r, uint8_t *text, size_t len)
     else
         set_acked(s, s->seen.upto);
     if (seqset_max(&s->seen) > s->seen.upto && s->gap_due_ms == 0)
-        s->gap_due_ms = session_now_ms() + SESSION_GAP_GRACE_MS;
+        s->gap_due_ms = session_now_ms(s) + SESSION_GAP_GRACE_MS;
 }
 
 /* A message shown before (a retransmission). Bob re-echoes what he never confirmed echoing,
@@ -162,7 +162,7 @@ void session_rx_data(session *s, const frame *f, const uint8_t *buf, size_t len,
         session_emit_rejected(s, session_reject_reason(rc), offset);
         return;
     }
-    s->last_peer_ms = session_now_ms();
+    s->last_peer_ms = session_now_ms(s);
     if (!s->confirmed)
         session_hs_confirmed(s);
     if (r.ack > s->out.acked && r.ack < s->out.next_seq)

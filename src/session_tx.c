@@ -14,7 +14,7 @@ static bool can_send(const session *s)
 int session_tx_frame(session *s, const uint8_t *buf, size_t len, uint64_t token)
 {
     char err[256];
-    if (net_producer_send(s->prod, buf, len, token, err, sizeof err) == 0)
+    if (s->tp.ops->send(s->tp.ctx, buf, len, token, err, sizeof err) == 0)
         return 0;
     session_emit_text(s, UI_EV_ERROR, "cannot queue a record for Kafka: %s", err);
     return -1;
@@ -134,7 +134,7 @@ void session_tx_pump(session *s, double now)
 void session_ack_soon(session *s, bool now)
 {
     if (!s->ack_due || now)
-        s->ack_due_ms = now ? 0 : session_now_ms() + SESSION_ACK_DELAY_MS;
+        s->ack_due_ms = now ? 0 : session_now_ms(s) + SESSION_ACK_DELAY_MS;
     s->ack_due = true;
 }
 
