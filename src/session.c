@@ -416,6 +416,8 @@ static void check_epochs(session *s)
 
 /* ---- set-up and the loop ---- */
 
+const transport_factory *session_default_transport;
+
 static int setup_kafka(session *s)
 {
     char err[512];
@@ -433,7 +435,7 @@ static int setup_kafka(session *s)
         .on_delivery = session_tx_delivery,
         .delivery_ctx = s,
     };
-    const transport_factory *f = s->cfg.transport;
+    const transport_factory *f = s->cfg.transport ? s->cfg.transport : session_default_transport;
     int rc = f ? f->open(f->arg, &p, &s->tp, err, sizeof err)
                : transport_kafka_open(NULL, &p, &s->tp, err, sizeof err);
     if (rc != 0) {

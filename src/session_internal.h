@@ -124,6 +124,9 @@ struct session {
 };
 
 /* session.c */
+/* The transport of sessions whose config names none; NULL: Kafka. Set only by tests that run a
+ * front end (app_run, cmd_connect) on the in-memory transport. */
+extern const transport_factory *session_default_transport;
 double session_now_ms(const session *s);
 /* The session thread's life, in parts a test can drive on its own thread with a clock and a
  * transport of its own: begin (connect, Alice's first handshake message), then step (one turn of

@@ -25,23 +25,32 @@ static double sim_now(void *ctx)
 
 /* ---- the topics ---- */
 
+static void add_report(sim_end *e, sim_report r)
+{
+    GROW(e->reports, e->n_reports, e->cap_reports);
+    e->reports[e->n_reports++] = r;
+    if (e->side->m->threaded)
+        wake_signal(&e->w);
+}
+
 static void append(sim *m, const sim_pending *p)
 {
     sim_topic *t = &m->topics[p->topic];
     GROW(t->log, t->n, t->cap);
     t->log[t->n] = p->rec;
     int64_t offset = (int64_t)t->n++;
+    sim_end *readers[2] = {m->alice.end, m->bob.end};
+    for (int i = 0; i < 2; i++)
+        if (m->threaded && readers[i] && readers[i]->in == p->topic)
+            wake_signal(&readers[i]->w);
     if (!p->from)
         return;
-    sim_end *e = p->from;
-    GROW(e->reports, e->n_reports, e->cap_reports);
-    e->reports[e->n_reports++] = (sim_report){.token = p->token, .offset = offset};
+    add_report(p->from, (sim_report){.token = p->token, .offset = offset});
 }
 
 static void report_failed(sim_end *e, uint64_t token)
 {
-    GROW(e->reports, e->n_reports, e->cap_reports);
-    e->reports[e->n_reports++] = (sim_report){.token = token, .offset = -1, .failed = true};
+    add_report(e, (sim_report){.token = token, .offset = -1, .failed = true});
 }
 
 /* Moves the records due by now (all of from's with force) into their topics, earliest first. */
@@ -89,9 +98,9 @@ static void queue_rec(sim *m, sim_end *e, const void *buf, size_t len, uint64_t 
 
 /* ---- the transport ---- */
 
-static int t_send(void *ctx, const void *buf, size_t len, uint64_t token, char *err, size_t errlen)
+static int send_locked(sim_end *e, const void *buf, size_t len, uint64_t token, char *err,
+                       size_t errlen)
 {
-    sim_end *e = ctx;
     sim_side *side = e->side;
     sim *m = side->m;
     if (m->refuse_sends) {
@@ -108,14 +117,24 @@ static int t_send(void *ctx, const void *buf, size_t len, uint64_t token, char *
     }
     double at = m->now + m->latency_ms + (a == SIM_DELAY ? delay : 0);
     if (a == SIM_DROP) {
-        GROW(e->reports, e->n_reports, e->cap_reports);
-        e->reports[e->n_reports++] = (sim_report){.token = token, .offset = -1};
+        add_report(e, (sim_report){.token = token, .offset = -1});
         return 0;
     }
     queue_rec(m, e, buf, len, token, at, a == SIM_FAIL);
     if (a == SIM_DUP)
         queue_rec(m, e, buf, len, 0, at, false);
+    if (m->threaded)
+        deliver(m, NULL);
     return 0;
+}
+
+static int t_send(void *ctx, const void *buf, size_t len, uint64_t token, char *err, size_t errlen)
+{
+    sim_end *e = ctx;
+    pthread_mutex_lock(&e->side->m->lock);
+    int rc = send_locked(e, buf, len, token, err, errlen);
+    pthread_mutex_unlock(&e->side->m->lock);
+    return rc;
 }
 
 static int t_poll(void *ctx, transport_record *rec, char *err, size_t errlen)
@@ -123,15 +142,19 @@ static int t_poll(void *ctx, transport_record *rec, char *err, size_t errlen)
     (void)err;
     (void)errlen;
     sim_end *e = ctx;
-    sim_topic *t = &e->side->m->topics[e->in];
-    if (!e->open || e->pos >= (int64_t)t->n)
-        return 0;
-    rec->offset = e->pos;
-    rec->data = t->log[e->pos].data;
-    rec->len = t->log[e->pos].len;
-    rec->handle = NULL;
-    e->pos++;
-    return 1;
+    sim *m = e->side->m;
+    sim_topic *t = &m->topics[e->in];
+    pthread_mutex_lock(&m->lock);
+    int rc = e->open && e->pos < (int64_t)t->n;
+    if (rc) {
+        rec->offset = e->pos;
+        rec->data = t->log[e->pos].data;
+        rec->len = t->log[e->pos].len;
+        rec->handle = NULL;
+        e->pos++;
+    }
+    pthread_mutex_unlock(&m->lock);
+    return rc;
 }
 
 static void t_release(void *ctx, transport_record *rec)
@@ -146,16 +169,21 @@ static void t_done(void *ctx, int64_t offset)
     e->stored = offset + 1;
 }
 
+/* The callbacks run without the lock (they may send). */
 static int t_serve(void *ctx)
 {
     sim_end *e = ctx;
+    sim *m = e->side->m;
+    pthread_mutex_lock(&m->lock);
+    sim_report *taken = e->reports;
     size_t n = e->n_reports;
-    for (size_t i = 0; i < e->n_reports; i++) { /* callbacks may send: reports may grow */
-        sim_report r = e->reports[i];
-        e->cb(e->cb_ctx, r.token, r.offset, r.failed ? "Local: Message timed out" : NULL);
-    }
-    n = e->n_reports;
-    e->n_reports = 0;
+    e->reports = NULL;
+    e->n_reports = e->cap_reports = 0;
+    pthread_mutex_unlock(&m->lock);
+    for (size_t i = 0; i < n; i++)
+        e->cb(e->cb_ctx, taken[i].token, taken[i].offset,
+              taken[i].failed ? "Local: Message timed out" : NULL);
+    free(taken);
     return (int)n;
 }
 
@@ -163,7 +191,9 @@ static int t_flush(void *ctx, int timeout_ms)
 {
     (void)timeout_ms;
     sim_end *e = ctx;
+    pthread_mutex_lock(&e->side->m->lock);
     deliver(e->side->m, e);
+    pthread_mutex_unlock(&e->side->m->lock);
     t_serve(e);
     return 0;
 }
@@ -172,38 +202,49 @@ static int64_t t_end_offset(void *ctx, int timeout_ms)
 {
     (void)timeout_ms;
     sim_end *e = ctx;
-    return (int64_t)e->side->m->topics[e->in].n;
+    pthread_mutex_lock(&e->side->m->lock);
+    int64_t end = (int64_t)e->side->m->topics[e->in].n;
+    pthread_mutex_unlock(&e->side->m->lock);
+    return end;
 }
 
 static int t_fds(void *ctx, int fds[2])
 {
-    (void)ctx;
-    (void)fds;
-    return 0;
+    sim_end *e = ctx;
+    if (!e->side->m->threaded)
+        return 0;
+    fds[0] = e->w.rfd;
+    return 1;
 }
 
 static void t_drain(void *ctx, int fd)
 {
-    (void)ctx;
+    sim_end *e = ctx;
     (void)fd;
+    wake_drain(&e->w);
 }
 
 static void t_close(void *ctx)
 {
     sim_end *e = ctx;
+    pthread_mutex_lock(&e->side->m->lock);
     if (e->group && e->open)
         e->side->m->topics[e->in].committed = e->stored;
     e->open = false;
+    pthread_mutex_unlock(&e->side->m->lock);
 }
 
 static void t_free(void *ctx)
 {
     sim_end *e = ctx;
     sim *m = e->side->m;
+    pthread_mutex_lock(&m->lock);
     for (size_t i = 0; i < m->n_pending; i++) /* in flight: still lands, nobody hears of it */
         if (m->pending[i].from == e)
             m->pending[i].from = NULL;
     e->side->end = NULL;
+    pthread_mutex_unlock(&m->lock);
+    wake_close(&e->w);
     free(e->reports);
     free(e);
 }
@@ -227,10 +268,12 @@ static int t_open(void *arg, const transport_params *p, transport *t, char *err,
     sim_side *side = arg;
     sim *m = side->m;
     sim_end *e = calloc(1, sizeof *e);
-    if (!e) {
+    if (!e || wake_init(&e->w) != 0) {
         snprintf(err, errlen, "out of memory");
+        free(e);
         return -1;
     }
+    pthread_mutex_lock(&m->lock);
     e->side = side;
     e->in = strcmp(p->in_topic, m->a2b) == 0 ? SIM_A2B : SIM_B2A;
     e->out = strcmp(p->out_topic, m->a2b) == 0 ? SIM_A2B : SIM_B2A;
@@ -241,6 +284,7 @@ static int t_open(void *arg, const transport_params *p, transport *t, char *err,
     e->cb = p->on_delivery;
     e->cb_ctx = p->delivery_ctx;
     side->end = e;
+    pthread_mutex_unlock(&m->lock);
     t->ops = &sim_ops;
     t->ctx = e;
     return 0;
@@ -262,6 +306,7 @@ void sim_init(sim *m)
     memset(m, 0, sizeof *m);
     m->now = SIM_START_MS;
     m->clock = (kchat_clock){.now_ms = sim_now, .ctx = m};
+    pthread_mutex_init(&m->lock, NULL);
     snprintf(m->a2b, sizeof m->a2b, "kchat-sim-a2b");
     snprintf(m->b2a, sizeof m->b2a, "kchat-sim-b2a");
     init_side(m, &m->alice, "alice");
@@ -322,6 +367,16 @@ void sim_start(sim_side *side)
     collect(side);
 }
 
+void sim_start_thread(sim_side *side)
+{
+    char err[256];
+    side->q = event_queue_new();
+    side->s = session_new(&side->cfg, side->q, err, sizeof err);
+    if (!side->s || session_start(side->s) != 0)
+        abort();
+    side->live = true;
+}
+
 static void release_side(sim_side *side)
 {
     session_free(side->s);
@@ -330,6 +385,15 @@ static void release_side(sim_side *side)
     event_queue_free(side->q);
     side->q = NULL;
     side->live = false;
+}
+
+void sim_join(sim_side *side)
+{
+    if (!side->s)
+        return;
+    session_post_command(side->s, "quit");
+    side->code = session_join(side->s);
+    release_side(side);
 }
 
 void sim_stop(sim_side *side, bool graceful)
@@ -364,6 +428,7 @@ void sim_free(sim *m)
         free(m->pending[i].rec.data);
     free(m->pending);
     invitation_free(m->inv);
+    pthread_mutex_destroy(&m->lock);
 }
 
 /* ---- running ---- */

@@ -11,6 +11,7 @@
 #include "crypto/invitation.h"
 #include "src/session_internal.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,6 +61,7 @@ typedef struct sim_end {
     void *cb_ctx;
     sim_report *reports;
     size_t n_reports, cap_reports;
+    wake w; /* threaded: readable when a record or a report waits */
 } sim_end;
 
 struct sim_side {
@@ -97,6 +99,10 @@ struct sim {
     sim_filter filter;
     double latency_ms; /* every record takes this long into the topic */
     bool refuse_sends; /* send() fails: "queue full" */
+    /* Threaded: the sessions run on their own threads (session_start) with the real clock, and
+     * records land at once; the transport wakes them through its fd. */
+    bool threaded;
+    pthread_mutex_t lock;
     sim_side alice, bob;
     invitation *inv;
     char a2b[32], b2a[32];
@@ -109,6 +115,10 @@ void sim_init(sim *m);
 void sim_free(sim *m);
 /* session_new + session_begin for one side. */
 void sim_start(sim_side *side);
+/* Threaded: session_new + session_start (the side's cfg.clock should be NULL); sim_join posts
+ * quit, waits for the thread and takes the side's events. */
+void sim_start_thread(sim_side *side);
+void sim_join(sim_side *side);
 /* Ends a side: graceful (session_end: close record, flush, offsets committed) or a crash (the
  * process vanishes: nothing more is sent or committed). The session is freed. */
 void sim_stop(sim_side *side, bool graceful);
