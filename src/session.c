@@ -16,7 +16,6 @@ _Static_assert(LISTEN_STATE_SID_LEN == FRAME_SESSION_LEN, "the listen state hold
 
 #define SESSION_TICK_MS 100
 #define SESSION_CLOSE_FLUSH_MS 3000
-#define SESSION_STATS_MS 500
 
 double session_now_ms(const session *s)
 {
@@ -83,23 +82,9 @@ session *session_new(const session_config *cfg, event_queue *events, char *err, 
     s->out_topic = bob ? cfg->b2a : cfg->a2b;
     pthread_mutex_init(&s->in_lock, NULL);
     pthread_cond_init(&s->in_room, NULL);
-    const listen_state *st = cfg->state;
-    seqset_init(&s->seen, st && st->has_conv ? st->shown : 0);
-    seqset_init(&s->echoed, 0);
-    outbox_init(&s->out, st && st->has_conv ? st->send_next : 1);
-    reassembly_init(&s->reasm);
-    if (st && st->has_sid) { /* the session of the Bob before us: its frames are stale */
-        memcpy(s->old_ids[0], st->sid, FRAME_SESSION_LEN);
-        s->n_old = 1;
-    }
-    if (st && st->has_conv) {
-        memcpy(s->conv, st->conv, HS_CONV_LEN);
-        s->has_conv = true;
-        s->acked_in = s->echo_confirmed = st->acked;
-    } else if (!bob) {
-        randombytes_buf(s->conv, HS_CONV_LEN);
-        s->has_conv = true;
-    }
+    session_hs_init(s, cfg->state);
+    session_rx_init(s, cfg->state);
+    session_tx_init(s, cfg->state);
     return s;
 }
 
@@ -217,10 +202,10 @@ void session_room_drain(session *s)
 /* Room in the outbox for a line of len bytes (a line always fits an empty outbox). */
 static bool outbox_room(const session *s, size_t n, size_t bytes, size_t len)
 {
-    if (s->out.n + n == 0)
+    const outbox *out = session_tx_outbox(s);
+    if (out->n + n == 0)
         return true;
-    return s->out.n + n < SESSION_OUTBOX_MAX &&
-           s->out.bytes + bytes + len <= SESSION_OUTBOX_MAX_BYTES;
+    return out->n + n < SESSION_OUTBOX_MAX && out->bytes + bytes + len <= SESSION_OUTBOX_MAX_BYTES;
 }
 
 /* Takes the lines the outbox has room for, in order (all of them if `all`), the end of input
@@ -322,38 +307,31 @@ static int64_t consume_batch(session *s)
     return last;
 }
 
-static void save_state(session *s)
-{
-    if (!s->state_dirty || !s->cfg.state || !s->cfg.state_path)
-        return;
-    char err[512];
-    if (listen_state_save(s->cfg.state_path, s->cfg.state, err, sizeof err) != 0)
-        session_emit_text(s, UI_EV_ERROR, "%s", err);
-    s->state_dirty = false;
-}
-
 /* ---- timers and the end ---- */
 
 static bool all_done(const session *s)
 {
-    if (!s->input_eof || !s->confirmed || s->out.n)
+    const outbox *out = session_tx_outbox(s);
+    if (!s->input_eof || !s->confirmed || out->n)
         return false;
-    return !s->peer_echoes || s->echoed.upto + 1 >= s->out.next_seq;
+    return !s->peer_echoes || session_rx_echoed(s)->upto + 1 >= out->next_seq;
 }
 
 static void describe_missing(session *s)
 {
-    uint64_t sent = s->out.next_seq - 1;
+    const outbox *out = session_tx_outbox(s);
+    const seqset *echoed = session_rx_echoed(s);
+    uint64_t sent = out->next_seq - 1;
     if (!s->ever_established) {
         bool unconfirmed = s->ch && channel_established(s->ch);
         session_emit_text(s, UI_EV_ERROR, "timed out after %.0f s before the channel was %s",
                           s->cfg.timeout_s, unconfirmed ? "confirmed by the peer" : "secure");
         return;
     }
-    unsigned long long undelivered = s->out.n, unechoed = 0;
-    if (s->peer_echoes && sent > s->echoed.upto)
-        unechoed = sent - s->echoed.upto - s->echoed.n;
-    const out_msg *first = outbox_at(&s->out, 0);
+    unsigned long long undelivered = out->n, unechoed = 0;
+    if (s->peer_echoes && sent > echoed->upto)
+        unechoed = sent - echoed->upto - echoed->n;
+    const out_msg *first = outbox_at(out, 0);
     char which[64] = "";
     if (first)
         snprintf(which, sizeof which, " (first: seq %llu)", (unsigned long long)first->seq);
@@ -361,7 +339,7 @@ static void describe_missing(session *s)
                       "timed out after %.0f s: %llu of %llu messages not delivered%s, %llu "
                       "not echoed (first missing echo: seq %llu)",
                       s->cfg.timeout_s, undelivered, (unsigned long long)sent, which, unechoed,
-                      (unsigned long long)(s->echoed.upto + 1));
+                      (unsigned long long)(echoed->upto + 1));
 }
 
 static void timers(session *s, double now)
@@ -384,17 +362,6 @@ void session_finish(session *s, int code)
         return;
     s->done = true;
     s->exit_code = code;
-}
-
-void session_peer_left(session *s)
-{
-    if (s->ch) {
-        channel_free(s->ch);
-        s->ch = NULL;
-    }
-    s->confirmed = false;
-    session_emit_state(s, s->cfg.role == SESSION_BOB ? UI_STATE_WAITING : UI_STATE_CLOSED,
-                       "peer left");
 }
 
 static void check_epochs(session *s)
@@ -475,15 +442,12 @@ void session_step(session *s)
     handle_input(s); /* after the acknowledgements above made room in the outbox */
     double now = session_now_ms(s);
     timers(s, now);
-    save_state(s); /* sequence numbers handed out above are saved before anything is sent */
+    session_store_save(s); /* sequence numbers handed out above are saved before anything is sent */
     session_tx_pump(s, now);
     session_tx_ack(s, now);
     check_epochs(s);
-    if (s->stats_dirty && now - s->stats_ms >= SESSION_STATS_MS) {
-        s->stats_ms = now;
-        session_emit_stats(s);
-    }
-    save_state(s);
+    session_stats_tick(s, now);
+    session_store_save(s);
     session_flush_events(s);
     if (last >= 0 && s->cfg.role == SESSION_BOB)
         s->tp.ops->done(s->tp.ctx, session_rx_done_offset(s, last));
@@ -513,7 +477,7 @@ void session_end(session *s)
     session_tx_close(s);
     if (s->tp.ops && s->tp.ops->flush(s->tp.ctx, SESSION_CLOSE_FLUSH_MS) != 0)
         session_emit_text(s, UI_EV_ERROR, "some records were not confirmed by Kafka at exit");
-    save_state(s);
+    session_store_save(s);
     session_emit_state(s, UI_STATE_CLOSED, "closed");
     session_flush_events(s);
     if (s->receiving)
@@ -575,14 +539,9 @@ void session_free(session *s)
     }
     if (s->tp.ops)
         s->tp.ops->free(s->tp.ctx);
-    if (s->ch)
-        channel_free(s->ch);
-    if (s->pending)
-        channel_free(s->pending);
-    outbox_free(&s->out);
-    seqset_free(&s->seen);
-    seqset_free(&s->echoed);
-    reassembly_free(&s->reasm);
+    session_hs_free(s);
+    session_rx_free(s);
+    session_tx_free(s);
     for (size_t i = 0; i < s->n_held; i++)
         ui_event_free(s->held[i]);
     free(s->held);

@@ -172,12 +172,12 @@ static void alice_read2(session *s, const frame *f, const uint8_t *buf, size_t l
     }
     emit_step(s, 2, false, s->hs_sent_ms);
     s->peer_echoes = pl.flags & HS_FLAG_ECHO;
-    hs_payload mine = {.acked = s->acked_in};
+    hs_payload mine = {.acked = session_rx_acked(s)};
     if (send_hs(s, s->ch, 3, &mine) != 0)
         return;
     emit_step(s, 3, true, s->hs_sent_ms);
     emit_established(s, s->hs_sent_ms);
-    s->ack_sent = s->acked_in;
+    session_tx_ack_carried(s);
     session_tx_restart(s, pl.acked);
 }
 
@@ -202,7 +202,7 @@ static void bob_read1(session *s, const frame *f, const uint8_t *buf, size_t len
     double now = session_now_ms(s);
     bool same_conv = s->has_conv && sodium_memcmp(pl.conv, s->conv, HS_CONV_LEN) == 0;
     hs_payload reply = {.flags = s->cfg.echo ? HS_FLAG_ECHO : 0,
-                        .acked = same_conv ? s->acked_in : 0};
+                        .acked = same_conv ? session_rx_acked(s) : 0};
     if (send_hs(s, c, 2, &reply) != 0) {
         channel_free(c);
         return;
@@ -221,21 +221,9 @@ static void new_conversation(session *s, const uint8_t *conv)
 {
     memcpy(s->conv, conv, HS_CONV_LEN);
     s->has_conv = true;
-    seqset_free(&s->seen);
-    seqset_init(&s->seen, 0);
-    reassembly_free(&s->reasm);
-    outbox_free(&s->out);
-    outbox_init(&s->out, 1);
-    s->acked_in = s->echo_queued = s->echo_confirmed = s->gap_reported = 0;
-    s->first_untx = 0;
-    s->untx_bytes = 0;
-    if (s->cfg.state) {
-        memcpy(s->cfg.state->conv, conv, HS_CONV_LEN);
-        s->cfg.state->has_conv = true;
-        s->cfg.state->shown = s->cfg.state->acked = 0;
-        s->cfg.state->send_next = 1;
-    }
-    s->state_dirty = true;
+    session_rx_reset(s);
+    session_tx_reset(s);
+    session_store_new_conv(s, conv);
 }
 
 static void bob_read3(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset)
@@ -264,11 +252,7 @@ static void bob_read3(session *s, const frame *f, const uint8_t *buf, size_t len
     drop_channel(s, &s->ch);
     s->ch = s->pending;
     s->pending = NULL;
-    if (s->cfg.state) { /* a restarted Bob knows this session's frames as his own, stale */
-        memcpy(s->cfg.state->sid, channel_session(s->ch), LISTEN_STATE_SID_LEN);
-        s->cfg.state->has_sid = true;
-        s->state_dirty = true;
-    }
+    session_store_sid(s, channel_session(s->ch));
     if (!s->has_conv || sodium_memcmp(s->pending_conv, s->conv, HS_CONV_LEN) != 0)
         new_conversation(s, s->pending_conv);
     s->confirmed = true;
@@ -276,7 +260,7 @@ static void bob_read3(session *s, const frame *f, const uint8_t *buf, size_t len
     s->last_peer_ms = session_now_ms(s);
     emit_established(s, s->hs_start_ms);
     session_tx_restart(s, pl.acked);
-    s->ack_sent = UINT64_MAX; /* key confirmation: Bob's first sealed frame goes out now */
+    session_tx_ack_again(s); /* key confirmation: Bob's first sealed frame goes out now */
     session_ack_soon(s, true);
 }
 
@@ -324,7 +308,7 @@ static void handshake_failed(session *s)
 
 static bool peer_silent(const session *s, double now)
 {
-    const out_msg *m = outbox_at(&s->out, 0);
+    const out_msg *m = outbox_at(session_tx_outbox(s), 0);
     return m && m->tx_count >= 2 && now - m->first_ms >= SESSION_REHANDSHAKE_MS &&
            now - s->last_peer_ms >= SESSION_REHANDSHAKE_MS;
 }
@@ -359,4 +343,46 @@ void session_hs_timers(session *s, double now)
         session_emit_text(s, UI_EV_LOG, "a handshake was not completed by the peer; dropped");
         drop_channel(s, &s->pending);
     }
+}
+
+void session_hs_init(session *s, const listen_state *st)
+{
+    if (st && st->has_sid) { /* the session of the Bob before us: its frames are stale */
+        memcpy(s->old_ids[0], st->sid, FRAME_SESSION_LEN);
+        s->n_old = 1;
+    }
+    if (st && st->has_conv) {
+        memcpy(s->conv, st->conv, HS_CONV_LEN);
+        s->has_conv = true;
+    } else if (s->cfg.role == SESSION_ALICE) {
+        randombytes_buf(s->conv, HS_CONV_LEN);
+        s->has_conv = true;
+    }
+}
+
+void session_hs_free(session *s)
+{
+    if (s->ch)
+        channel_free(s->ch);
+    if (s->pending)
+        channel_free(s->pending);
+    s->ch = s->pending = NULL;
+}
+
+void session_hs_heard(session *s)
+{
+    s->last_peer_ms = session_now_ms(s);
+    if (!s->confirmed)
+        session_hs_confirmed(s);
+}
+
+void session_peer_left(session *s)
+{
+    if (s->ch) {
+        channel_free(s->ch);
+        s->ch = NULL;
+    }
+    s->confirmed = false;
+    session_emit_state(s, s->cfg.role == SESSION_BOB ? UI_STATE_WAITING : UI_STATE_CLOSED,
+                       "peer left");
 }

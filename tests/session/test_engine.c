@@ -174,7 +174,7 @@ static void test_silent_peer(void)
     CHECK(m.alice.sent_by_type[FRAME_HS1] >= 2);
     CHECK(sim_count(&m.bob, UI_EV_ESTABLISHED) >= 2);
     CHECK(each_once(&m.bob, "before", 2) && each_once(&m.bob, "during", 3));
-    CHECK(m.alice.s->out.n == 0);
+    CHECK(session_tx_outbox(m.alice.s)->n == 0);
     sim_free(&m);
 }
 
@@ -208,7 +208,7 @@ static void test_cumulative_ack(void)
     post_n(&m.alice, "msg", 100);
     want_delivered = 100;
     CHECK(sim_run(&m, delivered, 2000));
-    CHECK(m.alice.s->out.n == 0);
+    CHECK(session_tx_outbox(m.alice.s)->n == 0);
     CHECK(each_once(&m.bob, "msg", 100));
     /* one acknowledgement covers many messages */
     CHECK(m.bob.sent_by_type[FRAME_DATA] - bob_data < 10);
@@ -636,8 +636,8 @@ static void test_backpressure(void)
         posted++;
     }
     CHECK(posted > taken_before);
-    CHECK(m.alice.s->out.n <= SESSION_OUTBOX_MAX &&
-          m.alice.s->out.bytes <= SESSION_OUTBOX_MAX_BYTES);
+    CHECK(session_tx_outbox(m.alice.s)->n <= SESSION_OUTBOX_MAX &&
+          session_tx_outbox(m.alice.s)->bytes <= SESSION_OUTBOX_MAX_BYTES);
     want_shown = (size_t)posted;
     CHECK(sim_run(&m, bob_shown, 20000));
     for (int i = 0; i < posted; i++) {
