@@ -5,7 +5,6 @@
  * record's offset is committed only after what it carried was shown (or echoed). */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include "src/session_internal.h"
-#include "sys/clock.h"
 
 #include <poll.h>
 #include <sodium.h>
@@ -17,11 +16,10 @@ _Static_assert(LISTEN_STATE_SID_LEN == FRAME_SESSION_LEN, "the listen state hold
 
 #define SESSION_TICK_MS 100
 #define SESSION_CLOSE_FLUSH_MS 3000
-#define SESSION_STATS_MS 500
 
-double session_now_ms(void)
+double session_now_ms(const session *s)
 {
-    return sys_now_ms();
+    return clock_now(&s->clock);
 }
 
 static void on_net_log(void *ctx, int level, const char *line)
@@ -49,7 +47,7 @@ static void on_net_error(void *ctx, int level, const char *line)
     session *s = ctx;
     /* Starting (no consumer yet) or ending: a failure there gets one line of the session's own
      * (setup_kafka, shutdown_session); the clients' "all brokers down" would only repeat it. */
-    if (s->done || !s->cons)
+    if (s->done || !s->receiving)
         return;
     ui_event *ev = session_event(UI_EV_STATE);
     if (!ev)
@@ -78,30 +76,15 @@ session *session_new(const session_config *cfg, event_queue *events, char *err, 
     s->cfg.net.on_error = on_net_error;
     s->cfg.net.log_ctx = s;
     s->events = events;
+    s->clock = cfg->clock ? *cfg->clock : (kchat_clock){.now_ms = clock_monotonic_ms};
     bool bob = cfg->role == SESSION_BOB;
     s->in_topic = bob ? cfg->a2b : cfg->b2a;
     s->out_topic = bob ? cfg->b2a : cfg->a2b;
     pthread_mutex_init(&s->in_lock, NULL);
     pthread_cond_init(&s->in_room, NULL);
-    const listen_state *st = cfg->state;
-    seqset_init(&s->seen, st && st->has_conv ? st->shown : 0);
-    seqset_init(&s->echoed, 0);
-    outbox_init(&s->out, st && st->has_conv ? st->send_next : 1);
-    reassembly_init(&s->reasm);
-    if (st && st->has_sid) { /* the session of the Bob before us: its frames are stale */
-        memcpy(s->old_ids[0], st->sid, FRAME_SESSION_LEN);
-        s->n_old = 1;
-    }
-    if (st && bob && cfg->psk) /* an invitation admits one peer: the first to come */
-        snprintf(s->pinned, sizeof s->pinned, "%s", st->peer);
-    if (st && st->has_conv) {
-        memcpy(s->conv, st->conv, HS_CONV_LEN);
-        s->has_conv = true;
-        s->acked_in = s->echo_confirmed = st->acked;
-    } else if (!bob) {
-        randombytes_buf(s->conv, HS_CONV_LEN);
-        s->has_conv = true;
-    }
+    session_hs_init(s, cfg->state);
+    session_rx_init(s, cfg->state);
+    session_tx_init(s, cfg->state);
     return s;
 }
 
@@ -219,10 +202,10 @@ void session_room_drain(session *s)
 /* Room in the outbox for a line of len bytes (a line always fits an empty outbox). */
 static bool outbox_room(const session *s, size_t n, size_t bytes, size_t len)
 {
-    if (s->out.n + n == 0)
+    const outbox *out = session_tx_outbox(s);
+    if (out->n + n == 0)
         return true;
-    return s->out.n + n < SESSION_OUTBOX_MAX &&
-           s->out.bytes + bytes + len <= SESSION_OUTBOX_MAX_BYTES;
+    return out->n + n < SESSION_OUTBOX_MAX && out->bytes + bytes + len <= SESSION_OUTBOX_MAX_BYTES;
 }
 
 /* Takes the lines the outbox has room for, in order (all of them if `all`), the end of input
@@ -290,7 +273,7 @@ static void handle_input(session *s)
 
 /* ---- Kafka records ---- */
 
-static void handle_record(session *s, const net_record *rec)
+static void handle_record(session *s, const transport_record *rec)
 {
     frame f;
     if (frame_parse(rec->data, rec->len, &f) != 0) {
@@ -309,8 +292,8 @@ static int64_t consume_batch(session *s)
     int64_t last = -1;
     char err[256];
     for (int i = 0; i < SESSION_BATCH && !s->done; i++) {
-        net_record rec;
-        int rc = net_consumer_poll(s->cons, 0, &rec, err, sizeof err);
+        transport_record rec;
+        int rc = s->tp.ops->poll(s->tp.ctx, &rec, err, sizeof err);
         if (rc == 0)
             break;
         if (rc < 0) {
@@ -319,43 +302,36 @@ static int64_t consume_batch(session *s)
         }
         handle_record(s, &rec);
         last = rec.offset;
-        net_record_release(&rec);
+        s->tp.ops->release(s->tp.ctx, &rec);
     }
     return last;
-}
-
-static void save_state(session *s)
-{
-    if (!s->state_dirty || !s->cfg.state || !s->cfg.state_path)
-        return;
-    char err[512];
-    if (listen_state_save(s->cfg.state_path, s->cfg.state, err, sizeof err) != 0)
-        session_emit_text(s, UI_EV_ERROR, "%s", err);
-    s->state_dirty = false;
 }
 
 /* ---- timers and the end ---- */
 
 static bool all_done(const session *s)
 {
-    if (!s->input_eof || !s->confirmed || s->out.n)
+    const outbox *out = session_tx_outbox(s);
+    if (!s->input_eof || !s->confirmed || out->n)
         return false;
-    return !s->peer_echoes || s->echoed.upto + 1 >= s->out.next_seq;
+    return !s->peer_echoes || session_rx_echoed(s)->upto + 1 >= out->next_seq;
 }
 
 static void describe_missing(session *s)
 {
-    uint64_t sent = s->out.next_seq - 1;
+    const outbox *out = session_tx_outbox(s);
+    const seqset *echoed = session_rx_echoed(s);
+    uint64_t sent = out->next_seq - 1;
     if (!s->ever_established) {
         bool unconfirmed = s->ch && channel_established(s->ch);
         session_emit_text(s, UI_EV_ERROR, "timed out after %.0f s before the channel was %s",
                           s->cfg.timeout_s, unconfirmed ? "confirmed by the peer" : "secure");
         return;
     }
-    unsigned long long undelivered = s->out.n, unechoed = 0;
-    if (s->peer_echoes && sent > s->echoed.upto)
-        unechoed = sent - s->echoed.upto - s->echoed.n;
-    const out_msg *first = outbox_at(&s->out, 0);
+    unsigned long long undelivered = out->n, unechoed = 0;
+    if (s->peer_echoes && sent > echoed->upto)
+        unechoed = sent - echoed->upto - echoed->n;
+    const out_msg *first = outbox_at(out, 0);
     char which[64] = "";
     if (first)
         snprintf(which, sizeof which, " (first: seq %llu)", (unsigned long long)first->seq);
@@ -363,7 +339,7 @@ static void describe_missing(session *s)
                       "timed out after %.0f s: %llu of %llu messages not delivered%s, %llu "
                       "not echoed (first missing echo: seq %llu)",
                       s->cfg.timeout_s, undelivered, (unsigned long long)sent, which, unechoed,
-                      (unsigned long long)(s->echoed.upto + 1));
+                      (unsigned long long)(echoed->upto + 1));
 }
 
 static void timers(session *s, double now)
@@ -388,32 +364,26 @@ void session_finish(session *s, int code)
     s->exit_code = code;
 }
 
-void session_peer_left(session *s)
-{
-    session_hs_drop_current(s); /* its id joins those refused: the departed peer's frames */
-    s->confirmed = false;
-    session_emit_state(s, s->cfg.role == SESSION_BOB ? UI_STATE_WAITING : UI_STATE_CLOSED,
-                       "peer left");
-}
-
-static void check_epochs(session *s, uint64_t *send_epoch, uint64_t *recv_epoch)
+static void check_epochs(session *s)
 {
     if (!s->ch || !channel_established(s->ch))
         return;
     uint64_t se = channel_send_epoch(s->ch), re = channel_recv_epoch(s->ch);
-    if (se > *send_epoch || re > *recv_epoch) {
+    if (se > s->send_epoch || re > s->recv_epoch) {
         ui_event *ev = session_event(UI_EV_REKEY);
         if (ev) {
-            ev->out = se > *send_epoch;
+            ev->out = se > s->send_epoch;
             ev->seq = ev->out ? se : re;
             session_emit(s, ev);
         }
     }
-    *send_epoch = se;
-    *recv_epoch = re;
+    s->send_epoch = se;
+    s->recv_epoch = re;
 }
 
 /* ---- set-up and the loop ---- */
+
+const transport_factory *session_default_transport;
 
 static int setup_kafka(session *s)
 {
@@ -421,24 +391,29 @@ static int setup_kafka(session *s)
     bool bob = s->cfg.role == SESSION_BOB;
     session_emit_state(s, UI_STATE_CONNECTING, "connecting to Kafka");
     session_flush_events(s);
-    s->prod = net_producer_new(&s->cfg.net, s->out_topic, session_tx_delivery, s, err, sizeof err);
-    if (!s->prod) {
+    char group[300];
+    snprintf(group, sizeof group, "kchat-%s", s->in_topic);
+    transport_params p = {
+        .net = &s->cfg.net,
+        .in_topic = s->in_topic,
+        .out_topic = s->out_topic,
+        .group = bob ? group : NULL,
+        .from_stored = bob,
+        .on_delivery = session_tx_delivery,
+        .delivery_ctx = s,
+    };
+    const transport_factory *f = s->cfg.transport ? s->cfg.transport : session_default_transport;
+    int rc = f ? f->open(f->arg, &p, &s->tp, err, sizeof err)
+               : transport_kafka_open(NULL, &p, &s->tp, err, sizeof err);
+    if (rc != 0) {
         session_emit_text(s, UI_EV_ERROR, "%s", err);
         return -1;
     }
-    char group[300];
-    snprintf(group, sizeof group, "kchat-%s", s->in_topic);
-    s->cons = net_consumer_new(&s->cfg.net, s->in_topic, bob ? group : NULL,
-                               bob ? NET_START_STORED : NET_START_END, err, sizeof err);
-    const char *where = s->cfg.net.brokers ? s->cfg.net.brokers : "?";
-    if (!s->cons) {
-        session_emit_text(s, UI_EV_ERROR, "%s (Kafka at %s)", err, where);
-        return -1;
-    }
-    s->startup_end = bob ? net_consumer_end_offset(s->cons, 10000) : 0;
+    s->receiving = true;
+    s->startup_end = bob ? s->tp.ops->end_offset(s->tp.ctx, 10000) : 0;
     if (s->startup_end < 0) {
         session_emit_text(s, UI_EV_ERROR, "cannot read the end of topic %s (Kafka at %s)",
-                          s->in_topic, where);
+                          s->in_topic, s->cfg.net.brokers ? s->cfg.net.brokers : "?");
         return -1;
     }
     return 0;
@@ -446,83 +421,71 @@ static int setup_kafka(session *s)
 
 static void wait_for_work(session *s, int timeout_ms)
 {
-    struct pollfd fds[3] = {
-        {.fd = s->in_wake.rfd, .events = POLLIN},
-        {.fd = net_consumer_fd(s->cons), .events = POLLIN},
-        {.fd = net_producer_fd(s->prod), .events = POLLIN},
-    };
-    if (poll(fds, 3, timeout_ms) <= 0)
+    struct pollfd fds[3] = {{.fd = s->in_wake.rfd, .events = POLLIN}};
+    int tfd[2];
+    int n = 1 + s->tp.ops->fds(s->tp.ctx, tfd);
+    for (int i = 1; i < n; i++)
+        fds[i] = (struct pollfd){.fd = tfd[i - 1], .events = POLLIN};
+    if (poll(fds, (nfds_t)n, timeout_ms) <= 0)
         return;
     if (fds[0].revents & POLLIN)
         wake_drain(&s->in_wake);
-    for (int i = 1; i < 3; i++)
+    for (int i = 1; i < n; i++)
         if (fds[i].revents & POLLIN)
-            net_drain_fd(fds[i].fd);
+            s->tp.ops->drain(s->tp.ctx, fds[i].fd);
 }
 
-static void step(session *s, uint64_t *se, uint64_t *re)
+void session_step(session *s)
 {
     int64_t last = consume_batch(s);
-    net_producer_poll(s->prod, 0);
+    s->tp.ops->serve(s->tp.ctx);
     handle_input(s); /* after the acknowledgements above made room in the outbox */
-    double now = session_now_ms();
+    double now = session_now_ms(s);
     timers(s, now);
-    save_state(s); /* sequence numbers handed out above are saved before anything is sent */
+    session_store_save(s); /* sequence numbers handed out above are saved before anything is sent */
     session_tx_pump(s, now);
     session_tx_ack(s, now);
-    check_epochs(s, se, re);
-    if (s->stats_dirty && now - s->stats_ms >= SESSION_STATS_MS) {
-        s->stats_ms = now;
-        session_emit_stats(s);
-    }
-    save_state(s);
+    check_epochs(s);
+    session_stats_tick(s, now);
+    session_store_save(s);
     session_flush_events(s);
     if (last >= 0 && s->cfg.role == SESSION_BOB)
-        net_consumer_done(s->cons, session_rx_done_offset(s, last));
+        s->tp.ops->done(s->tp.ctx, session_rx_done_offset(s, last));
 }
 
-static void shutdown_session(session *s)
+int session_wait_ms(const session *s)
 {
-    session_tx_close(s);
-    if (s->prod && net_producer_flush(s->prod, SESSION_CLOSE_FLUSH_MS) != 0)
-        session_emit_text(s, UI_EV_ERROR, "some records were not confirmed by Kafka at exit");
-    save_state(s);
-    session_emit_state(s, UI_STATE_CLOSED, "closed");
-    session_flush_events(s);
-    if (s->cons)
-        net_consumer_close(s->cons);
-    s->cons = NULL;
+    return session_tx_wait_ms(s, session_now_ms(s), SESSION_TICK_MS);
 }
 
-/* Who Bob waits for, in words. */
-static const char *waiting_for(const session *s)
+void session_begin(session *s)
 {
-    if (!s->cfg.psk)
-        return "waiting for the peer (--trust-any: whoever connects is accepted, nobody is pinned)";
-    return "waiting for the peer";
-}
-
-static void *session_main(void *arg)
-{
-    session *s = arg;
-    pthread_setname_np(pthread_self(), "kchat-session"); /* for top -H, perf, gdb */
     if (s->cfg.timeout_s > 0)
-        s->deadline_ms = session_now_ms() + s->cfg.timeout_s * 1000.0;
+        s->deadline_ms = session_now_ms(s) + s->cfg.timeout_s * 1000.0;
     if (setup_kafka(s) != 0) {
         session_finish(s, KCHAT_EXIT_ERROR);
     } else if (s->cfg.role == SESSION_ALICE) {
         if (session_hs_begin(s) != 0)
             session_finish(s, KCHAT_EXIT_ERROR);
     } else {
-        session_emit_state(s, UI_STATE_WAITING, waiting_for(s));
+        session_emit_state(s, UI_STATE_WAITING,
+                           s->cfg.psk ? "waiting for the peer"
+                                      : "waiting for the peer (--trust-any: whoever connects is "
+                                        "accepted, nobody is pinned)");
     }
-    uint64_t se = 0, re = 0;
-    while (!s->done) {
-        session_flush_events(s);
-        wait_for_work(s, session_tx_wait_ms(s, session_now_ms(), SESSION_TICK_MS));
-        step(s, &se, &re);
-    }
-    shutdown_session(s);
+}
+
+void session_end(session *s)
+{
+    session_tx_close(s);
+    if (s->tp.ops && s->tp.ops->flush(s->tp.ctx, SESSION_CLOSE_FLUSH_MS) != 0)
+        session_emit_text(s, UI_EV_ERROR, "some records were not confirmed by Kafka at exit");
+    session_store_save(s);
+    session_emit_state(s, UI_STATE_CLOSED, "closed");
+    session_flush_events(s);
+    if (s->receiving)
+        s->tp.ops->close(s->tp.ctx);
+    s->receiving = false;
     pthread_mutex_lock(&s->in_lock);
     s->in_closed = true; /* nobody takes lines any more: posts must not wait */
     pthread_cond_broadcast(&s->in_room);
@@ -533,6 +496,19 @@ static void *session_main(void *arg)
         ev->code = s->exit_code;
         event_queue_push(s->events, ev);
     }
+}
+
+static void *session_main(void *arg)
+{
+    session *s = arg;
+    pthread_setname_np(pthread_self(), "kchat-session"); /* for top -H, perf, gdb */
+    session_begin(s);
+    while (!s->done) {
+        session_flush_events(s);
+        wait_for_work(s, session_wait_ms(s));
+        session_step(s);
+    }
+    session_end(s);
     return NULL;
 }
 
@@ -564,13 +540,11 @@ void session_free(session *s)
         free_item(it);
         it = next;
     }
-    if (s->prod)
-        net_producer_free(s->prod);
+    if (s->tp.ops)
+        s->tp.ops->free(s->tp.ctx);
     session_hs_free(s);
-    outbox_free(&s->out);
-    seqset_free(&s->seen);
-    seqset_free(&s->echoed);
-    reassembly_free(&s->reasm);
+    session_rx_free(s);
+    session_tx_free(s);
     for (size_t i = 0; i < s->n_held; i++)
         ui_event_free(s->held[i]);
     free(s->held);

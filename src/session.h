@@ -12,8 +12,10 @@
 #include "crypto/invitation.h"
 #include "crypto/trust.h"
 #include "net/net_config.h"
+#include "src/clock.h"
 #include "src/event_queue.h"
 #include "src/listen_state.h"
+#include "src/transport.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -45,6 +47,9 @@ typedef struct session_config {
     listen_state *state;     /* Bob: kept up to date and saved to state_path; may be NULL */
     const char *state_path;  /* NULL: not saved */
     uint64_t rekey_interval; /* 0: default */
+    /* NULL for both in production: Kafka (transport_kafka_open) and the monotonic clock. */
+    const transport_factory *transport;
+    const kchat_clock *clock;
 } session_config;
 
 typedef struct session session;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define SESSION_STATS_MS 500
+
 ui_event *session_event(ui_event_type type)
 {
     ui_event *ev = calloc(1, sizeof *ev);
@@ -80,6 +82,31 @@ void session_emit_rejected_peer(session *s, const char *reason, const char *peer
     s->stats.rejected++;
     s->stats_dirty = true;
     session_emit(s, ev);
+}
+
+void session_count(session *s, session_stat which)
+{
+    uint64_t *counters[] = {
+        [STAT_SENT] = &s->stats.sent,     [STAT_DELIVERED] = &s->stats.delivered,
+        [STAT_ECHOED] = &s->stats.echoed, [STAT_RECEIVED] = &s->stats.received,
+        [STAT_GAPS] = &s->stats.gaps,
+    };
+    (*counters[which])++;
+    s->stats_dirty = true;
+}
+
+void session_note_rtt(session *s, double ms)
+{
+    s->stats.last_rtt_ms = ms;
+    s->stats_dirty = true;
+}
+
+void session_stats_tick(session *s, double now)
+{
+    if (s->stats_dirty && now - s->stats_ms >= SESSION_STATS_MS) {
+        s->stats_ms = now;
+        session_emit_stats(s);
+    }
 }
 
 void session_emit_stats(session *s)

@@ -44,7 +44,7 @@ static void emit_step(session *s, int step, bool out, double since)
         return;
     ev->step = step;
     ev->out = out;
-    ev->ms = session_now_ms() - since;
+    ev->ms = session_now_ms(s) - since;
     session_emit(s, ev);
 }
 
@@ -99,7 +99,7 @@ int session_hs_begin(session *s)
     }
     hs_payload pl = {0};
     memcpy(pl.conv, s->conv, sizeof pl.conv);
-    double now = session_now_ms();
+    double now = session_now_ms(s);
     if (s->hs_start_ms == 0)
         s->hs_start_ms = now;
     s->hs_sent_ms = now;
@@ -159,24 +159,11 @@ static void emit_established(session *s, double since)
         ev->text = strdup(trust_reason(s));
         ev->peer = strdup(channel_peer_id(s->ch));
         ev->suite = strdup(channel_suite(s->ch));
-        ev->at_ms = session_now_ms();
+        ev->at_ms = session_now_ms(s);
         ev->ms = ev->at_ms - since;
         session_emit(s, ev);
     }
     session_emit_state(s, UI_STATE_SECURE, channel_suite(s->ch));
-}
-
-/* Bob's message 2 says his messages below `base` were settled earlier: an Alice who starts the
- * conversation anew (a new process) neither waits for them nor reports them as a gap. */
-static void take_base(session *s, uint64_t base)
-{
-    if (base <= s->seen.upto + 1)
-        return;
-    seqset_advance(&s->seen, base - 1);
-    if (s->acked_in < s->seen.upto)
-        s->acked_in = s->seen.upto;
-    if (s->gap_reported < base - 1)
-        s->gap_reported = base - 1;
 }
 
 /* A message 2 that fails leaves the handshake as it was (crypto/channel.h): the genuine one may
@@ -199,13 +186,13 @@ static void alice_read2(session *s, const frame *f, const uint8_t *buf, size_t l
     s->hs_fail[0] = '\0';
     emit_step(s, 2, false, s->hs_sent_ms);
     s->peer_echoes = pl.flags & HS_FLAG_ECHO;
-    take_base(s, pl.base);
-    hs_payload mine = {.acked = s->acked_in};
+    session_rx_take_base(s, pl.base);
+    hs_payload mine = {.acked = session_rx_acked(s)};
     if (send_hs(s, s->ch, 3, &mine) != 0)
         return;
     emit_step(s, 3, true, s->hs_sent_ms);
     emit_established(s, s->hs_sent_ms);
-    s->ack_sent = s->acked_in;
+    session_tx_ack_carried(s);
     session_tx_restart(s, pl.acked);
 }
 
@@ -258,11 +245,6 @@ void session_hs_free(session *s)
     s->ch = NULL;
 }
 
-void session_hs_drop_current(session *s)
-{
-    drop_channel(s, &s->ch);
-}
-
 static bool hs1_seen(session *s, const uint8_t *id)
 {
     size_t n = s->n_hs1 < SESSION_HS1_SEEN ? s->n_hs1 : SESSION_HS1_SEEN;
@@ -276,8 +258,9 @@ static bool hs1_seen(session *s, const uint8_t *id)
 /* Our first message not yet acknowledged (the next one when none waits). */
 static uint64_t send_base(const session *s)
 {
-    const out_msg *m = outbox_at(&s->out, 0);
-    return m ? m->seq : s->out.next_seq;
+    const outbox *o = session_tx_outbox(s);
+    const out_msg *m = outbox_at(o, 0);
+    return m ? m->seq : o->next_seq;
 }
 
 /* Message 1 of a handshake we have answered already, or of one of our earlier sessions, is
@@ -316,10 +299,10 @@ static void bob_read1(session *s, const frame *f, const uint8_t *buf, size_t len
         channel_free(c);
         return;
     }
-    double now = session_now_ms();
+    double now = session_now_ms(s);
     bool same_conv = s->has_conv && sodium_memcmp(pl.conv, s->conv, HS_CONV_LEN) == 0;
     hs_payload reply = {.flags = s->cfg.echo ? HS_FLAG_ECHO : 0,
-                        .acked = same_conv ? s->acked_in : 0,
+                        .acked = same_conv ? session_rx_acked(s) : 0,
                         .base = send_base(s)};
     if (send_hs(s, c, 2, &reply) != 0) {
         channel_free(c);
@@ -335,42 +318,21 @@ static void bob_read1(session *s, const frame *f, const uint8_t *buf, size_t len
         session_emit_state(s, UI_STATE_HANDSHAKING, "2/3");
 }
 
-/* Alice's side of the conversation starts anew: what she sent is forgotten. */
-static void reset_receiving(session *s, const uint8_t *conv)
-{
-    memcpy(s->conv, conv, HS_CONV_LEN);
-    s->has_conv = true;
-    seqset_free(&s->seen);
-    seqset_init(&s->seen, 0);
-    reassembly_free(&s->reasm);
-    reassembly_init(&s->reasm);
-    s->acked_in = s->echo_queued = s->echo_confirmed = s->gap_reported = 0;
-    if (s->cfg.state) {
-        memcpy(s->cfg.state->conv, conv, HS_CONV_LEN);
-        s->cfg.state->has_conv = true;
-        s->cfg.state->shown = s->cfg.state->acked = 0;
-    }
-    s->state_dirty = true;
-}
-
-/* Our outbox restarts with the new conversation: from scratch with --trust-any (whoever
- * connects is someone new), else kept for the one peer the invitation admits, numbered from
- * the base told in message 2 (echoes of the old conversation dropped). Lines typed before any
- * peer came are kept either way. */
+/* A new conversation: from scratch with --trust-any (whoever connects is someone new); for the
+ * one peer an invitation admits, our outbox is kept, numbered from the base told in message 2
+ * (echoes of the old conversation dropped). Lines typed before any peer came are kept either
+ * way. */
 static void adopt_conversation(session *s, const pending_hs *p)
 {
     bool first = !s->has_conv;
-    reset_receiving(s, p->conv);
-    if (!first && !s->cfg.psk) {
-        outbox_free(&s->out);
-        outbox_init(&s->out, 1);
-    } else if (!first) {
-        outbox_renumber(&s->out, p->base);
-    }
-    s->first_untx = 0;
-    s->untx_bytes = s->out.bytes;
-    if (s->cfg.state)
-        s->cfg.state->send_next = s->out.next_seq;
+    memcpy(s->conv, p->conv, HS_CONV_LEN);
+    s->has_conv = true;
+    session_rx_reset(s);
+    if (!first && !s->cfg.psk)
+        session_tx_reset(s);
+    else if (!first)
+        session_tx_renumber(s, p->base);
+    session_store_new_conv(s, p->conv);
 }
 
 /* The invitation admits the first identity that completes a handshake under it; another is
@@ -391,9 +353,7 @@ static bool pin_peer(session *s, pending_hs *p, int64_t offset)
     }
     if (!s->pinned[0]) {
         snprintf(s->pinned, sizeof s->pinned, "%s", id);
-        if (s->cfg.state)
-            listen_state_pin(s->cfg.state, id);
-        s->state_dirty = true;
+        session_store_pin(s, id);
     }
     return true;
 }
@@ -431,21 +391,17 @@ static void bob_read3(session *s, const frame *f, const uint8_t *buf, size_t len
     drop_channel(s, &s->ch);
     s->ch = p->ch;
     p->ch = NULL;
-    if (s->cfg.state) { /* a restarted Bob knows this session's frames as his own, stale */
-        memcpy(s->cfg.state->sid, channel_session(s->ch), LISTEN_STATE_SID_LEN);
-        s->cfg.state->has_sid = true;
-        s->state_dirty = true;
-    }
+    session_store_sid(s, channel_session(s->ch));
     if (!s->has_conv || sodium_memcmp(p->conv, s->conv, HS_CONV_LEN) != 0)
         adopt_conversation(s, p);
     double since = p->start_ms;
     memset(p, 0, sizeof *p);
     s->confirmed = true;
     s->ever_established = true;
-    s->last_peer_ms = session_now_ms();
+    s->last_peer_ms = session_now_ms(s);
     emit_established(s, since);
     session_tx_restart(s, pl.acked);
-    s->ack_sent = UINT64_MAX; /* key confirmation: Bob's first sealed frame goes out now */
+    session_tx_ack_again(s); /* key confirmation: Bob's first sealed frame goes out now */
     session_ack_soon(s, true);
 }
 
@@ -493,7 +449,7 @@ static void handshake_failed(session *s)
 
 static bool peer_silent(const session *s, double now)
 {
-    const out_msg *m = outbox_at(&s->out, 0);
+    const out_msg *m = outbox_at(session_tx_outbox(s), 0);
     return m && m->tx_count >= 2 && now - m->first_ms >= SESSION_REHANDSHAKE_MS &&
            now - s->last_peer_ms >= SESSION_REHANDSHAKE_MS;
 }
@@ -531,4 +487,36 @@ void session_hs_timers(session *s, double now)
             drop_pending(s, p);
         }
     }
+}
+
+void session_hs_init(session *s, const listen_state *st)
+{
+    if (st && st->has_sid) { /* the session of the Bob before us: its frames are stale */
+        memcpy(s->old_ids[0], st->sid, FRAME_SESSION_LEN);
+        s->n_old = 1;
+    }
+    if (st && s->cfg.role == SESSION_BOB && s->cfg.psk) /* an invitation admits one peer */
+        snprintf(s->pinned, sizeof s->pinned, "%s", st->peer);
+    if (st && st->has_conv) {
+        memcpy(s->conv, st->conv, HS_CONV_LEN);
+        s->has_conv = true;
+    } else if (s->cfg.role == SESSION_ALICE) {
+        randombytes_buf(s->conv, HS_CONV_LEN);
+        s->has_conv = true;
+    }
+}
+
+void session_hs_heard(session *s)
+{
+    s->last_peer_ms = session_now_ms(s);
+    if (!s->confirmed)
+        session_hs_confirmed(s);
+}
+
+void session_peer_left(session *s)
+{
+    drop_channel(s, &s->ch); /* its id joins those refused: the departed peer's frames */
+    s->confirmed = false;
+    session_emit_state(s, s->cfg.role == SESSION_BOB ? UI_STATE_WAITING : UI_STATE_CLOSED,
+                       "peer left");
 }

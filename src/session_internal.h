@@ -1,13 +1,13 @@
-/* session_internal: the session's state, shared by the session_*.c files that run on the
- * session thread (session.c: thread and loop; session_hs.c: handshakes; session_rx.c: incoming
- * records; session_tx.c: outgoing messages and retransmission; session_emit.c: events). Only the
+/* session_internal: the session's state, in parts, each written by one file that runs on the
+ * session thread (session.c: thread, loop and input; session_hs.c: handshakes and the channel;
+ * session_rx.c: incoming records (rx); session_tx.c: outgoing messages, retransmission and
+ * acknowledgements (tx); session_store.c: the listen state (store); session_emit.c: events).
+ * A file reads another's part through the functions declared below, never writes it. Only the
  * input queue is touched by other threads, under in_lock. */
 #ifndef KCHAT_SESSION_INTERNAL_H
 #define KCHAT_SESSION_INTERNAL_H
 
 #include "crypto/channel.h"
-#include "net/consumer.h"
-#include "net/producer.h"
 #include "src/hs_payload.h"
 #include "src/outbox.h"
 #include "src/reassembly.h"
@@ -62,7 +62,38 @@ typedef struct input_item {
     char text[]; /* len bytes and a NUL */
 } input_item;
 
+/* Receiving: written only by session_rx.c. */
+typedef struct session_rx_part {
+    seqset seen;             /* peer messages shown */
+    uint64_t acked_in;       /* peer messages we acknowledge */
+    reassembly reasm;        /* fragments of peer messages */
+    seqset echoed;           /* Alice: our messages whose echo came back */
+    uint64_t echo_queued;    /* Bob: highest peer seq echoed by this process */
+    uint64_t echo_confirmed; /* Bob: highest peer seq whose echo Kafka has taken */
+    uint64_t gap_reported;   /* peer seqs up to here have been checked for gaps */
+    double gap_due_ms;       /* when to look at holes again (0: none) */
+} session_rx_part;
+
+/* Sending: written only by session_tx.c. */
+typedef struct session_tx_part {
+    outbox out;
+    size_t first_untx;   /* outbox index of the first message not yet sent in this session */
+    size_t untx_bytes;   /* text bytes of the messages from first_untx on */
+    double next_retx_ms; /* earliest retransmission due */
+    uint64_t ack_sent;   /* the last acknowledgement we sent */
+    bool ack_due;
+    double ack_due_ms; /* when a standalone acknowledgement goes out if nothing carries it */
+    bool broker_down;
+    sent_time sent_times[8192]; /* first transmission of our recent messages, for round trips */
+} session_tx_part;
+
+/* Persistence: written only by session_store.c (with cfg.state, the listen state it keeps). */
+typedef struct session_store_part {
+    bool dirty; /* cfg.state changed since it was last saved */
+} session_store_part;
+
 struct session {
+    /* session.c */
     session_config cfg;
     event_queue *events;
     const char *in_topic, *out_topic;
@@ -81,13 +112,17 @@ struct session {
     bool started;
     int exit_code;
 
-    /* Kafka */
-    net_producer *prod;
-    net_consumer *cons;
+    /* Kafka (or the tests' in-memory topics) and the time */
+    transport tp;
+    bool receiving; /* the transport is open and not yet closed */
+    kchat_clock clock;
     int64_t startup_end; /* records below this offset predate us */
-    bool broker_down;
 
-    /* channel */
+    uint64_t send_epoch, recv_epoch; /* the channel's epochs last reported */
+    bool input_eof, done;
+    double deadline_ms;
+
+    /* session_hs.c: the channel and the handshake */
     channel *ch;                         /* the current channel (Alice: also while handshaking) */
     pending_hs pending[SESSION_PENDING]; /* Bob: handshakes in progress; one replaces ch */
     uint8_t hs1_seen[SESSION_HS1_SEEN][FRAME_SESSION_LEN]; /* Bob: recent message-1 ids */
@@ -105,42 +140,37 @@ struct session {
     double last_peer_ms; /* last authenticated frame from the peer */
     char hs_fail[512];   /* why the last handshake attempt failed, if known */
 
-    /* reliability */
-    outbox out;
-    size_t first_untx;   /* outbox index of the first message not yet sent in this session */
-    size_t untx_bytes;   /* text bytes of the messages from first_untx on */
-    double next_retx_ms; /* earliest retransmission due */
-    seqset seen;         /* peer messages shown */
-    uint64_t acked_in;   /* peer messages we acknowledge */
-    uint64_t ack_sent;   /* the last acknowledgement we sent */
-    bool ack_due;
-    double ack_due_ms; /* when a standalone acknowledgement goes out if nothing carries it */
-    reassembly reasm;
-    seqset echoed;           /* Alice: our messages whose echo came back */
-    uint64_t echo_queued;    /* Bob: highest peer seq echoed by this process */
-    uint64_t echo_confirmed; /* Bob: highest peer seq whose echo Kafka has taken */
-    uint64_t gap_reported;   /* peer seqs up to here have been checked for gaps */
-    double gap_due_ms;       /* when to look at holes again (0: none) */
-    bool state_dirty;
+    session_rx_part rx;
+    session_tx_part tx;
+    session_store_part store;
 
-    /* events are held during a batch so state can be saved before anything is shown */
+    /* session_emit.c: events are held during a batch so state can be saved before anything is
+     * shown; the counters of the stats event */
     ui_event **held;
     size_t n_held, cap_held;
-
-    sent_time sent_times[8192]; /* first transmission of our recent messages, for round trips */
     ui_stats stats;
     bool stats_dirty;
     double stats_ms; /* last stats event */
-    bool input_eof, done;
-    double deadline_ms;
+
+    /* scratch space of the session thread */
     uint8_t frame_buf[CHANNEL_MAX_FRAME];
     uint8_t open_buf[CHANNEL_MAX_FRAME];
 };
 
 /* session.c */
-double session_now_ms(void);
+/* The transport of sessions whose config names none; NULL: Kafka. Set only by tests that run a
+ * front end (app_run, cmd_connect) on the in-memory transport. */
+extern const transport_factory *session_default_transport;
+double session_now_ms(const session *s);
+/* The session thread's life, in parts a test can drive on its own thread with a clock and a
+ * transport of its own: begin (connect, Alice's first handshake message), then step (one turn of
+ * the loop, without waiting) until done, then end (close record, flush, the DONE event).
+ * session_wait_ms says how long the loop may sleep before its next timer. */
+void session_begin(session *s);
+void session_step(session *s);
+int session_wait_ms(const session *s);
+void session_end(session *s);
 void session_finish(session *s, int code);
-void session_peer_left(session *s);
 ui_state session_current_state(const session *s);
 
 /* session_emit.c */
@@ -156,8 +186,15 @@ void session_emit_rejected_peer(session *s, const char *reason, const char *peer
 const char *session_reject_reason(int rc);
 void session_emit_stats(session *s);
 void session_flush_events(session *s);
+typedef enum { STAT_SENT, STAT_DELIVERED, STAT_ECHOED, STAT_RECEIVED, STAT_GAPS } session_stat;
+void session_count(session *s, session_stat which);
+void session_note_rtt(session *s, double ms);
+/* A stats event when the counters changed and the last one is old enough. */
+void session_stats_tick(session *s, double now);
 
 /* session_hs.c */
+void session_hs_init(session *s, const listen_state *st);
+void session_hs_free(session *s);
 int session_hs_begin(session *s);
 void session_hs_frame(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset);
 void session_hs_timers(session *s, double now);
@@ -165,18 +202,39 @@ bool session_is_old_id(const session *s, const uint8_t *id);
 /* A handshake is under way (Alice: not yet secure; Bob: a message 3 is awaited). */
 bool session_hs_pending(const session *s);
 void session_hs_free(session *s);
-/* Drops the current channel; its session id is refused from then on. */
-void session_hs_drop_current(session *s);
 void session_hs_confirmed(session *s);
+/* An authenticated frame from the peer arrived (it confirms the channel). */
+void session_hs_heard(session *s);
+/* The peer closed the channel. */
+void session_peer_left(session *s);
 
 /* session_rx.c */
+void session_rx_init(session *s, const listen_state *st);
+void session_rx_free(session *s);
+/* A new conversation: nothing of the peer's seen yet. */
+void session_rx_reset(session *s);
+/* Alice: the peer's messages below base were settled earlier (message 2). */
+void session_rx_take_base(session *s, uint64_t base);
 void session_rx_data(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset);
-const double *session_sent_time(const session *s, uint64_t seq);
-void session_note_sent(session *s, uint64_t seq, double ms);
 void session_rx_timers(session *s, double now);
 int64_t session_rx_done_offset(session *s, int64_t offset);
+/* The peer messages we acknowledge (1..this). */
+uint64_t session_rx_acked(const session *s);
+/* Alice: our messages whose echo came back. */
+const seqset *session_rx_echoed(const session *s);
+/* Bob: the echo of the peer's message echo_of is in Kafka, so that message may be acknowledged. */
+void session_rx_echo_taken(session *s, uint64_t echo_of);
 
 /* session_tx.c */
+void session_tx_init(session *s, const listen_state *st);
+void session_tx_free(session *s);
+/* A new conversation: the outbox starts over at 1. */
+void session_tx_reset(session *s);
+/* The pinned peer starts a new conversation: echoes dropped, the rest numbered from base. */
+void session_tx_renumber(session *s, uint64_t base);
+const outbox *session_tx_outbox(const session *s);
+/* When our message seq was first sent, if still known. */
+const double *session_tx_sent_time(const session *s, uint64_t seq);
 int session_tx_frame(session *s, const uint8_t *buf, size_t len, uint64_t token);
 int session_tx_record(session *s, const channel_record *r, uint64_t token);
 void session_tx_queue(session *s, const uint8_t *text, size_t len, uint64_t echo_of);
@@ -184,11 +242,27 @@ void session_tx_pump(session *s, double now);
 void session_tx_ack(session *s, double now);
 /* An acknowledgement is owed: it rides on the next message, or goes alone when due. */
 void session_ack_soon(session *s, bool now);
+/* The acknowledgement goes out again even if unchanged (it was lost, or confirms the keys). */
+void session_tx_ack_again(session *s);
+/* Handshake message 3 carried our acknowledgement. */
+void session_tx_ack_carried(session *s);
 /* Milliseconds until the next timer of the transmit side (the poll timeout), at most cap. */
 int session_tx_wait_ms(const session *s, double now, int cap);
 void session_tx_close(session *s);
 void session_tx_acked(session *s, uint64_t upto);
 void session_tx_delivery(void *ctx, uint64_t token, int64_t offset, const char *err);
 void session_tx_restart(session *s, uint64_t peer_acked);
+
+/* session_store.c: the listen state (cfg.state), saved to cfg.state_path by session_store_save
+ * when something changed. Without a state nothing is kept. */
+void session_store_shown(session *s, uint64_t upto);
+void session_store_acked(session *s, uint64_t upto);
+void session_store_send_next(session *s, uint64_t next);
+void session_store_sid(session *s, const uint8_t *sid);
+/* A new conversation: nothing of the peer's shown; our next seq as the outbox has it. */
+void session_store_new_conv(session *s, const uint8_t *conv);
+/* The invitation is pinned to the identifier id (rewrites the whole state at the next save). */
+void session_store_pin(session *s, const char *id);
+void session_store_save(session *s);
 
 #endif

@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SENT_TIMES 8192
-
 static void drop_text(uint8_t *text, size_t len)
 {
     sodium_memzero(text, len);
@@ -35,75 +33,67 @@ static void emit_message(session *s, ui_event_type type, uint64_t seq, uint8_t *
 
 static void set_acked(session *s, uint64_t upto)
 {
-    s->acked_in = upto;
-    if (s->cfg.state) {
-        s->cfg.state->acked = upto;
-        s->state_dirty = true;
-    }
+    s->rx.acked_in = upto;
+    session_store_acked(s, upto);
 }
 
-/* Owns text. An echo of a message we never sent is reported (it is acknowledged all the same:
- * its sender would resend it for ever); a second echo of one message is dropped quietly. */
+/* Owns text. */
 static void on_echo(session *s, const channel_record *r, uint8_t *text, size_t len, int64_t offset)
 {
-    if (r->echo_of == 0 || r->echo_of >= s->out.next_seq) {
-        session_emit_rejected(s, "unknown-echo", offset);
+    if (r->echo_of == 0 || r->echo_of >= session_tx_outbox(s)->next_seq) {
+        session_emit_rejected(s, "unknown-echo", offset); /* acknowledged all the same: its
+                                                             sender would resend it for ever */
         drop_text(text, len);
         return;
     }
-    if (seqset_has(&s->echoed, r->echo_of)) {
+    if (seqset_has(&s->rx.echoed, r->echo_of)) {
         drop_text(text, len);
         return;
     }
-    seqset_add(&s->echoed, r->echo_of);
+    seqset_add(&s->rx.echoed, r->echo_of);
     /* An echo is Bob's proof that he showed the message and Kafka took his echo, which is what
      * his acknowledgement says: the echoed prefix counts as acknowledged. */
-    if (s->echoed.upto > s->out.acked)
-        session_tx_acked(s, s->echoed.upto);
+    if (s->rx.echoed.upto > session_tx_outbox(s)->acked)
+        session_tx_acked(s, s->rx.echoed.upto);
     double rtt = -1;
-    const double *sent = session_sent_time(s, r->echo_of);
+    const double *sent = session_tx_sent_time(s, r->echo_of);
     if (sent)
-        rtt = session_now_ms() - *sent;
-    s->stats.echoed++;
+        rtt = session_now_ms(s) - *sent;
+    session_count(s, STAT_ECHOED);
     if (rtt >= 0)
-        s->stats.last_rtt_ms = rtt;
-    s->stats_dirty = true;
+        session_note_rtt(s, rtt);
     emit_message(s, UI_EV_ECHO, r->echo_of, text, len, rtt);
 }
 
 /* Owns text. */
 static void show(session *s, const channel_record *r, uint8_t *text, size_t len, int64_t offset)
 {
-    seqset_add(&s->seen, r->seq);
-    if (s->cfg.state) {
-        s->cfg.state->shown = s->seen.upto;
-        s->state_dirty = true;
-    }
+    seqset_add(&s->rx.seen, r->seq);
+    session_store_shown(s, s->rx.seen.upto);
     if (r->flags & RECORD_FLAG_ECHO) {
         on_echo(s, r, text, len, offset);
     } else {
-        s->stats.received++;
-        s->stats_dirty = true;
+        session_count(s, STAT_RECEIVED);
         if (s->cfg.echo)
             session_tx_queue(s, text, len, r->seq);
         emit_message(s, UI_EV_MESSAGE, r->seq, text, len, 0);
     }
     if (s->cfg.echo && s->cfg.role == SESSION_BOB)
-        s->echo_queued = s->echo_queued > r->seq ? s->echo_queued : r->seq;
+        s->rx.echo_queued = s->rx.echo_queued > r->seq ? s->rx.echo_queued : r->seq;
     else
-        set_acked(s, s->seen.upto);
-    if (seqset_max(&s->seen) > s->seen.upto && s->gap_due_ms == 0)
-        s->gap_due_ms = session_now_ms() + SESSION_GAP_GRACE_MS;
+        set_acked(s, s->rx.seen.upto);
+    if (seqset_max(&s->rx.seen) > s->rx.seen.upto && s->rx.gap_due_ms == 0)
+        s->rx.gap_due_ms = session_now_ms(s) + SESSION_GAP_GRACE_MS;
 }
 
 /* A message shown before (a retransmission). Bob re-echoes what he never confirmed echoing,
  * e.g. after a restart lost the echo. */
 static void again(session *s, const channel_record *r, uint8_t *text, size_t len)
 {
-    if (s->cfg.echo && !(r->flags & RECORD_FLAG_ECHO) && r->seq > s->acked_in &&
-        r->seq > s->echo_queued) {
+    if (s->cfg.echo && !(r->flags & RECORD_FLAG_ECHO) && r->seq > s->rx.acked_in &&
+        r->seq > s->rx.echo_queued) {
         session_tx_queue(s, text, len, r->seq);
-        s->echo_queued = r->seq;
+        s->rx.echo_queued = r->seq;
     }
 }
 
@@ -114,14 +104,14 @@ static void on_msg(session *s, const channel_record *r, int64_t offset)
         return;
     }
     session_ack_soon(s, false);
-    bool dup = seqset_has(&s->seen, r->seq);
-    if (dup && r->seq <= s->acked_in)
-        s->ack_sent = UINT64_MAX; /* the peer resent it: our acknowledgement was lost, send again */
-    if (dup && !(s->cfg.echo && r->seq > s->acked_in && r->seq > s->echo_queued))
+    bool dup = seqset_has(&s->rx.seen, r->seq);
+    if (dup && r->seq <= s->rx.acked_in)
+        session_tx_ack_again(s); /* the peer resent it: our acknowledgement was lost */
+    if (dup && !(s->cfg.echo && r->seq > s->rx.acked_in && r->seq > s->rx.echo_queued))
         return;
     uint8_t *text = NULL;
     size_t len = 0;
-    reasm_result rr = reassembly_add(&s->reasm, r->seq, r->frag_idx, r->frag_count, r->body,
+    reasm_result rr = reassembly_add(&s->rx.reasm, r->seq, r->frag_idx, r->frag_count, r->body,
                                      r->body_len, offset, &text, &len);
     if (rr == REASM_REFUSED) {
         session_emit_text(
@@ -170,17 +160,14 @@ void session_rx_data(session *s, const frame *f, const uint8_t *buf, size_t len,
         session_emit_rejected(s, session_reject_reason(rc), offset);
         return;
     }
-    s->last_peer_ms = session_now_ms();
-    if (!s->confirmed)
-        session_hs_confirmed(s);
-    if (r.ack > s->out.acked && r.ack < s->out.next_seq)
+    session_hs_heard(s);
+    if (r.ack > session_tx_outbox(s)->acked && r.ack < session_tx_outbox(s)->next_seq)
         session_tx_acked(s, r.ack);
     if (r.kind == RECORD_MSG)
         on_msg(s, &r, offset);
     else if (r.kind == RECORD_CLOSE)
         on_close(s);
-    sodium_memzero(s->open_buf,
-                   len < sizeof s->open_buf ? len : sizeof s->open_buf); /* plaintext */
+    sodium_memzero(s->open_buf, len < sizeof s->open_buf ? len : sizeof s->open_buf); /* plain */
 }
 
 static void reasm_dropped(void *ctx, uint64_t seq)
@@ -194,42 +181,85 @@ static void reasm_dropped(void *ctx, uint64_t seq)
 
 void session_rx_timers(session *s, double now)
 {
-    if (s->reasm.n)
-        reassembly_expire(&s->reasm, now, SESSION_REASM_MAX_MS, reasm_dropped, s);
-    if (s->gap_due_ms == 0 || now < s->gap_due_ms)
+    if (s->rx.reasm.n)
+        reassembly_expire(&s->rx.reasm, now, SESSION_REASM_MAX_MS, reasm_dropped, s);
+    if (s->rx.gap_due_ms == 0 || now < s->rx.gap_due_ms)
         return;
-    s->gap_due_ms = 0;
+    s->rx.gap_due_ms = 0;
     uint64_t from, to;
-    while (seqset_first_hole(&s->seen, s->gap_reported, &from, &to)) {
+    while (seqset_first_hole(&s->rx.seen, s->rx.gap_reported, &from, &to)) {
         ui_event *ev = session_event(UI_EV_GAP);
         if (ev) {
             ev->from = from;
             ev->to = to;
             session_emit(s, ev);
         }
-        s->stats.gaps++;
-        s->stats_dirty = true;
-        s->gap_reported = to;
+        session_count(s, STAT_GAPS);
+        s->rx.gap_reported = to;
     }
 }
 
 int64_t session_rx_done_offset(session *s, int64_t offset)
 {
-    int64_t min = reassembly_min_offset(&s->reasm);
+    int64_t min = reassembly_min_offset(&s->rx.reasm);
     return min >= 0 && min <= offset ? min - 1 : offset;
 }
 
-const double *session_sent_time(const session *s, uint64_t seq)
+void session_rx_init(session *s, const listen_state *st)
 {
-    const sent_time *t = &s->sent_times[seq % SENT_TIMES];
-    return t->seq == seq ? &t->ms : NULL;
+    bool resumed = st && st->has_conv;
+    seqset_init(&s->rx.seen, resumed ? st->shown : 0);
+    seqset_init(&s->rx.echoed, 0);
+    reassembly_init(&s->rx.reasm);
+    if (resumed)
+        s->rx.acked_in = s->rx.echo_confirmed = st->acked;
 }
 
-void session_note_sent(session *s, uint64_t seq, double ms)
+void session_rx_free(session *s)
 {
-    sent_time *t = &s->sent_times[seq % SENT_TIMES];
-    if (t->seq != seq) {
-        t->seq = seq;
-        t->ms = ms;
+    seqset_free(&s->rx.seen);
+    seqset_free(&s->rx.echoed);
+    reassembly_free(&s->rx.reasm);
+}
+
+void session_rx_reset(session *s)
+{
+    seqset_free(&s->rx.seen);
+    seqset_init(&s->rx.seen, 0);
+    reassembly_free(&s->rx.reasm);
+    s->rx.acked_in = s->rx.echo_queued = s->rx.echo_confirmed = s->rx.gap_reported = 0;
+}
+
+/* Bob's message 2 says his messages below base were settled earlier: an Alice who starts the
+ * conversation anew (a new process) neither waits for them nor reports them as a gap. */
+void session_rx_take_base(session *s, uint64_t base)
+{
+    if (base <= s->rx.seen.upto + 1)
+        return;
+    seqset_advance(&s->rx.seen, base - 1);
+    if (s->rx.acked_in < s->rx.seen.upto)
+        s->rx.acked_in = s->rx.seen.upto;
+    if (s->rx.gap_reported < base - 1)
+        s->rx.gap_reported = base - 1;
+}
+
+uint64_t session_rx_acked(const session *s)
+{
+    return s->rx.acked_in;
+}
+
+const seqset *session_rx_echoed(const session *s)
+{
+    return &s->rx.echoed;
+}
+
+void session_rx_echo_taken(session *s, uint64_t echo_of)
+{
+    if (echo_of > s->rx.echo_confirmed)
+        s->rx.echo_confirmed = echo_of;
+    uint64_t upto = s->rx.echo_confirmed < s->rx.seen.upto ? s->rx.echo_confirmed : s->rx.seen.upto;
+    if (upto > s->rx.acked_in) {
+        set_acked(s, upto);
+        session_ack_soon(s, false);
     }
 }

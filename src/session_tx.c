@@ -14,7 +14,7 @@ static bool can_send(const session *s)
 int session_tx_frame(session *s, const uint8_t *buf, size_t len, uint64_t token)
 {
     char err[256];
-    if (net_producer_send(s->prod, buf, len, token, err, sizeof err) == 0)
+    if (s->tp.ops->send(s->tp.ctx, buf, len, token, err, sizeof err) == 0)
         return 0;
     session_emit_text(s, UI_EV_ERROR, "cannot queue a record for Kafka: %s", err);
     return -1;
@@ -31,6 +31,23 @@ int session_tx_record(session *s, const channel_record *r, uint64_t token)
     return session_tx_frame(s, s->frame_buf, n, token);
 }
 
+#define SENT_TIMES (sizeof((session_tx_part *)0)->sent_times / sizeof(sent_time))
+
+static void note_sent(session *s, uint64_t seq, double ms)
+{
+    sent_time *t = &s->tx.sent_times[seq % SENT_TIMES];
+    if (t->seq != seq) {
+        t->seq = seq;
+        t->ms = ms;
+    }
+}
+
+const double *session_tx_sent_time(const session *s, uint64_t seq)
+{
+    const sent_time *t = &s->tx.sent_times[seq % SENT_TIMES];
+    return t->seq == seq ? &t->ms : NULL;
+}
+
 static uint32_t fragments(size_t len)
 {
     return len == 0 ? 1 : (uint32_t)((len + CHANNEL_MAX_BODY - 1) / CHANNEL_MAX_BODY);
@@ -45,7 +62,7 @@ static void transmit(session *s, out_msg *m, double now)
         channel_record r = {.kind = RECORD_MSG,
                             .flags = m->flags,
                             .seq = m->seq,
-                            .ack = s->acked_in,
+                            .ack = session_rx_acked(s),
                             .echo_of = m->echo_of,
                             .frag_idx = i,
                             .frag_count = count,
@@ -56,12 +73,12 @@ static void transmit(session *s, out_msg *m, double now)
     }
     if (m->first_ms == 0) {
         m->first_ms = now;
-        session_note_sent(s, m->seq, now);
+        note_sent(s, m->seq, now);
     }
     m->last_tx_ms = now;
     m->tx_count++;
-    s->ack_sent = s->acked_in;
-    s->ack_due = false;
+    s->tx.ack_sent = session_rx_acked(s);
+    s->tx.ack_due = false;
 }
 
 static double rto(const out_msg *m)
@@ -81,33 +98,30 @@ void session_tx_queue(session *s, const uint8_t *text, size_t len, uint64_t echo
         return;
     }
     uint8_t flags = echo_of ? RECORD_FLAG_ECHO : 0;
-    if (!outbox_push(&s->out, text, len, echo_of, flags)) {
+    if (!outbox_push(&s->tx.out, text, len, echo_of, flags)) {
         session_emit_text(s, UI_EV_ERROR, "out of memory; message not queued");
         return;
     }
-    s->untx_bytes += len;
+    s->tx.untx_bytes += len;
     /* The number is spent: a resumed Bob must not give it to another message (the peer would
-     * drop that one as a duplicate). Saved before the message is sent (see step()). */
-    if (s->cfg.state) {
-        s->cfg.state->send_next = s->out.next_seq;
-        s->state_dirty = true;
-    }
+     * drop that one as a duplicate). Saved before the message is sent (see session_step()). */
+    session_store_send_next(s, s->tx.out.next_seq);
 }
 
 static void retransmit_due(session *s, double now)
 {
-    if (now < s->next_retx_ms)
+    if (now < s->tx.next_retx_ms)
         return;
-    s->next_retx_ms = now + SESSION_RTO_MAX_MS;
-    for (size_t i = 0; i < s->first_untx && i < s->out.n; i++) {
-        out_msg *m = outbox_at(&s->out, i);
+    s->tx.next_retx_ms = now + SESSION_RTO_MAX_MS;
+    for (size_t i = 0; i < s->tx.first_untx && i < s->tx.out.n; i++) {
+        out_msg *m = outbox_at(&s->tx.out, i);
         double due = m->last_tx_ms + rto(m);
         if (due <= now) {
             transmit(s, m, now);
             due = now + rto(m);
         }
-        if (due < s->next_retx_ms)
-            s->next_retx_ms = due;
+        if (due < s->tx.next_retx_ms)
+            s->tx.next_retx_ms = due;
     }
 }
 
@@ -120,49 +134,50 @@ void session_tx_pump(session *s, double now)
      * much less until the peer has confirmed the channel (a peer that refuses us never will). */
     size_t max_n = s->confirmed ? SESSION_MAX_INFLIGHT : SESSION_UNCONFIRMED_INFLIGHT;
     size_t max_bytes = s->confirmed ? SESSION_MAX_INFLIGHT_BYTES : SESSION_UNCONFIRMED_BYTES;
-    while (s->first_untx < s->out.n && s->first_untx < max_n &&
-           (s->first_untx == 0 || s->out.bytes - s->untx_bytes < max_bytes)) {
-        out_msg *m = outbox_at(&s->out, s->first_untx++);
-        s->untx_bytes -= m->len;
+    while (s->tx.first_untx < s->tx.out.n && s->tx.first_untx < max_n &&
+           (s->tx.first_untx == 0 || s->tx.out.bytes - s->tx.untx_bytes < max_bytes)) {
+        out_msg *m = outbox_at(&s->tx.out, s->tx.first_untx++);
+        s->tx.untx_bytes -= m->len;
         transmit(s, m, now);
-        if (s->next_retx_ms == 0 || m->last_tx_ms + rto(m) < s->next_retx_ms)
-            s->next_retx_ms = m->last_tx_ms + rto(m);
+        if (s->tx.next_retx_ms == 0 || m->last_tx_ms + rto(m) < s->tx.next_retx_ms)
+            s->tx.next_retx_ms = m->last_tx_ms + rto(m);
     }
     retransmit_due(s, now);
 }
 
 void session_ack_soon(session *s, bool now)
 {
-    if (!s->ack_due || now)
-        s->ack_due_ms = now ? 0 : session_now_ms() + SESSION_ACK_DELAY_MS;
-    s->ack_due = true;
+    if (!s->tx.ack_due || now)
+        s->tx.ack_due_ms = now ? 0 : session_now_ms(s) + SESSION_ACK_DELAY_MS;
+    s->tx.ack_due = true;
 }
 
 int session_tx_wait_ms(const session *s, double now, int cap)
 {
     /* no channel: the acknowledgement waits for one (the next handshake sends it), not the loop */
-    if (!s->ack_due || !can_send(s) || s->ack_due_ms >= now + cap)
+    if (!s->tx.ack_due || !can_send(s) || s->tx.ack_due_ms >= now + cap)
         return cap;
-    return s->ack_due_ms <= now ? 0 : (int)(s->ack_due_ms - now) + 1;
+    return s->tx.ack_due_ms <= now ? 0 : (int)(s->tx.ack_due_ms - now) + 1;
 }
 
 /* Many messages waiting for an acknowledgement (a busy sender's window), or a lost one. */
 static bool ack_urgent(const session *s)
 {
-    return s->ack_sent == UINT64_MAX ||
-           (s->acked_in > s->ack_sent && s->acked_in - s->ack_sent >= SESSION_ACK_EVERY);
+    return s->tx.ack_sent == UINT64_MAX ||
+           (session_rx_acked(s) > s->tx.ack_sent &&
+            session_rx_acked(s) - s->tx.ack_sent >= SESSION_ACK_EVERY);
 }
 
 void session_tx_ack(session *s, double now)
 {
-    if (!can_send(s) || !s->ack_due || (now < s->ack_due_ms && !ack_urgent(s)))
+    if (!can_send(s) || !s->tx.ack_due || (now < s->tx.ack_due_ms && !ack_urgent(s)))
         return;
-    s->ack_due = false;
-    if (s->acked_in == s->ack_sent && s->ever_established)
+    s->tx.ack_due = false;
+    if (session_rx_acked(s) == s->tx.ack_sent && s->ever_established)
         return;
-    channel_record r = {.kind = RECORD_ACK, .ack = s->acked_in, .frag_count = 1};
+    channel_record r = {.kind = RECORD_ACK, .ack = session_rx_acked(s), .frag_count = 1};
     if (session_tx_record(s, &r, 0) == 0)
-        s->ack_sent = s->acked_in;
+        s->tx.ack_sent = session_rx_acked(s);
 }
 
 void session_tx_close(session *s)
@@ -170,24 +185,8 @@ void session_tx_close(session *s)
     /* called once the loop is done, so not can_send() (which refuses once done) */
     if (!s->ch || !channel_established(s->ch))
         return;
-    channel_record r = {.kind = RECORD_CLOSE, .ack = s->acked_in, .frag_count = 1};
+    channel_record r = {.kind = RECORD_CLOSE, .ack = session_rx_acked(s), .frag_count = 1};
     session_tx_record(s, &r, 0);
-}
-
-/* Bob: the echo of the peer's message echo_of is in Kafka, so that message may be acknowledged. */
-static void echo_taken(session *s, uint64_t echo_of)
-{
-    if (echo_of > s->echo_confirmed)
-        s->echo_confirmed = echo_of;
-    uint64_t upto = s->echo_confirmed < s->seen.upto ? s->echo_confirmed : s->seen.upto;
-    if (upto > s->acked_in) {
-        s->acked_in = upto;
-        session_ack_soon(s, false);
-        if (s->cfg.state) {
-            s->cfg.state->acked = upto;
-            s->state_dirty = true;
-        }
-    }
 }
 
 static void emit_sent(session *s, uint64_t seq)
@@ -197,8 +196,7 @@ static void emit_sent(session *s, uint64_t seq)
         ev->seq = seq;
         session_emit(s, ev);
     }
-    s->stats.sent++;
-    s->stats_dirty = true;
+    session_count(s, STAT_SENT);
 }
 
 static void on_acked(void *ctx, const out_msg *m)
@@ -209,7 +207,7 @@ static void on_acked(void *ctx, const out_msg *m)
      * acknowledgement would stall and Alice would retransmit forever). */
     if (m->echo_of) {
         if (!m->kafka_ok)
-            echo_taken(s, m->echo_of);
+            session_rx_echo_taken(s, m->echo_of);
         return;
     }
     if (!m->kafka_ok)
@@ -219,30 +217,27 @@ static void on_acked(void *ctx, const out_msg *m)
         ev->seq = m->seq;
         session_emit(s, ev);
     }
-    s->stats.delivered++;
-    s->stats_dirty = true;
+    session_count(s, STAT_DELIVERED);
 }
 
 void session_tx_acked(session *s, uint64_t upto)
 {
-    size_t before = s->out.n;
-    outbox_ack(&s->out, upto, on_acked, s);
-    size_t removed = before - s->out.n;
-    if (removed > s->first_untx) /* acknowledged beyond what this session sent: all left are new */
-        s->untx_bytes = s->out.bytes;
-    s->first_untx = s->first_untx > removed ? s->first_untx - removed : 0;
-    if (s->cfg.state && s->cfg.state->send_next != s->out.next_seq) {
-        s->cfg.state->send_next = s->out.next_seq;
-        s->state_dirty = true;
-    }
+    size_t before = s->tx.out.n;
+    outbox_ack(&s->tx.out, upto, on_acked, s);
+    size_t removed = before - s->tx.out.n;
+    if (removed >
+        s->tx.first_untx) /* acknowledged beyond what this session sent: all left are new */
+        s->tx.untx_bytes = s->tx.out.bytes;
+    s->tx.first_untx = s->tx.first_untx > removed ? s->tx.first_untx - removed : 0;
+    session_store_send_next(s, s->tx.out.next_seq);
 }
 
 void session_tx_restart(session *s, uint64_t peer_acked)
 {
     session_tx_acked(s, peer_acked);
-    s->first_untx = 0;
-    s->untx_bytes = s->out.bytes;
-    s->next_retx_ms = 0;
+    s->tx.first_untx = 0;
+    s->tx.untx_bytes = s->tx.out.bytes;
+    s->tx.next_retx_ms = 0;
 }
 
 static void on_sent(session *s, out_msg *m)
@@ -251,7 +246,7 @@ static void on_sent(session *s, out_msg *m)
         return;
     m->kafka_ok = true;
     if (m->echo_of)
-        echo_taken(s, m->echo_of);
+        session_rx_echo_taken(s, m->echo_of);
     else
         emit_sent(s, m->seq);
 }
@@ -261,18 +256,59 @@ void session_tx_delivery(void *ctx, uint64_t token, int64_t offset, const char *
     session *s = ctx;
     (void)offset;
     if (err) {
-        if (!s->broker_down)
+        if (!s->tx.broker_down)
             session_emit_text(s, UI_EV_ERROR, "Kafka did not take a record: %s", err);
-        s->broker_down = true;
+        s->tx.broker_down = true;
         return;
     }
-    if (s->broker_down) {
-        s->broker_down = false;
+    if (s->tx.broker_down) {
+        s->tx.broker_down = false;
         session_emit_state(s, session_current_state(s), "Kafka reachable again");
     }
     if (!(token & 1))
         return;
-    out_msg *m = outbox_find(&s->out, token >> 1);
+    out_msg *m = outbox_find(&s->tx.out, token >> 1);
     if (m)
         on_sent(s, m);
+}
+
+void session_tx_init(session *s, const listen_state *st)
+{
+    outbox_init(&s->tx.out, st && st->has_conv ? st->send_next : 1);
+}
+
+void session_tx_free(session *s)
+{
+    outbox_free(&s->tx.out);
+}
+
+void session_tx_reset(session *s)
+{
+    outbox_free(&s->tx.out);
+    outbox_init(&s->tx.out, 1);
+    s->tx.first_untx = 0;
+    s->tx.untx_bytes = 0;
+}
+
+void session_tx_renumber(session *s, uint64_t base)
+{
+    outbox_renumber(&s->tx.out, base);
+    s->tx.first_untx = 0;
+    s->tx.untx_bytes = s->tx.out.bytes;
+    s->tx.next_retx_ms = 0;
+}
+
+const outbox *session_tx_outbox(const session *s)
+{
+    return &s->tx.out;
+}
+
+void session_tx_ack_again(session *s)
+{
+    s->tx.ack_sent = UINT64_MAX;
+}
+
+void session_tx_ack_carried(session *s)
+{
+    s->tx.ack_sent = session_rx_acked(s);
 }
