@@ -4,7 +4,10 @@
  * prologue binds the protocol label, the session id and both topic names, so a handshake cannot be
  * moved to other topics or sessions. Trust (crypto/trust.h) is checked as soon as the peer's
  * static key is known: the initiator refuses an untrusted responder before revealing its own
- * identity in message 3.
+ * identity in message 3. Under XXpsk3, message 1 carries a mac1 keyed from the PSK, checked
+ * before any Diffie-Hellman, so only invitation holders make the responder spend work or state.
+ * No failed handshake read changes the channel: a forged message (tampered, untrusted, without
+ * mac1) is refused and the genuine one still completes the handshake afterwards.
  *
  * Transport: each data or close frame carries an explicit nonce; the header is the associated
  * data. A replay window per direction refuses nonces seen before; a frame that fails
@@ -36,6 +39,7 @@ typedef enum {
     CHANNEL_STATE = -15,           /* wrong step (e.g. data before established) */
     CHANNEL_NONCE_EXHAUSTED = -16,
     CHANNEL_NOMEM = -17,
+    CHANNEL_UNAUTHENTICATED = -18, /* message 1 without a valid mac1 (XXpsk3) */
 } channel_result;
 
 /* Record kinds inside data and close frames. */
@@ -55,7 +59,11 @@ typedef enum {
 /* Largest frame on the wire. */
 #define CHANNEL_MAX_FRAME (FRAME_DATA_HEADER_LEN + CHANNEL_MAX_RECORD)
 #define CHANNEL_DEFAULT_REKEY_INTERVAL 65536u
-#define CHANNEL_PROLOGUE_LABEL "kchat/1"
+#define CHANNEL_PROLOGUE_LABEL "kchat/2"
+/* mac1 of message 1 under XXpsk3: key = BLAKE2b-256(key = psk, CHANNEL_MAC1_LABEL),
+ * mac1 = BLAKE2b-128(key, frame header || Noise message 1), appended to the frame body. */
+#define CHANNEL_MAC1_LABEL "kchat/2 mac1"
+#define CHANNEL_MAC1_KEY_LEN 32u
 
 typedef struct channel_record {
     uint8_t kind;
@@ -87,15 +95,30 @@ channel *channel_new(const channel_params *p, const uint8_t *session, int *err);
 int channel_hs_write(channel *c, const uint8_t *payload, size_t plen, uint8_t *out, size_t cap,
                      size_t *outlen);
 /* Reads the peer's next handshake frame (responder: 1 and 3; initiator: 2). The payload is
- * written to payload (cap >= NOISE_MAX_MSG is always enough). Fails without changing state. */
+ * written to payload (cap >= NOISE_MAX_MSG is always enough). Every failure leaves the channel
+ * exactly as it was, so the genuine frame can still be read afterwards: CHANNEL_MALFORMED,
+ * CHANNEL_UNKNOWN_SESSION, CHANNEL_UNAUTHENTICATED (message 1 of XXpsk3 without a valid mac1;
+ * no Diffie-Hellman was done), CHANNEL_TAMPERED (Noise authentication failed, e.g. a wrong PSK
+ * in message 3) and CHANNEL_UNTRUSTED (the peer's static key is refused by the trust policy;
+ * its identifier is then channel_last_refused_id). On failure *plen is 0 and nothing of the
+ * payload is returned. */
 int channel_hs_read(channel *c, const uint8_t *buf, size_t len, uint8_t *payload, size_t cap,
                     size_t *plen);
+/* The cheap check a responder makes on a message-1 frame before creating a channel for it:
+ * CHANNEL_OK when its mac1 verifies under psk (32 bytes), CHANNEL_UNAUTHENTICATED when not,
+ * CHANNEL_MALFORMED when buf is no message-1 frame. One BLAKE2b pass, no Diffie-Hellman, no
+ * allocation. (channel_hs_read checks it too.) Plain XX has no mac1: message 1 is then
+ * unauthenticated. */
+int channel_hs1_check_mac(const uint8_t *psk, const uint8_t *buf, size_t len);
 int channel_step(const channel *c); /* handshake messages processed, 0..3 */
 bool channel_established(const channel *c);
 bool channel_my_turn(const channel *c);
 const uint8_t *channel_session(const channel *c);
-/* The peer's identifier, once its static key is known; "" before. */
+/* The peer's identifier, once its static key is known and accepted; "" before. */
 const char *channel_peer_id(const channel *c);
+/* The identifier of the last static key the trust policy refused (CHANNEL_UNTRUSTED), "" if
+ * none: for the error message. */
+const char *channel_last_refused_id(const channel *c);
 const uint8_t *channel_peer_public(const channel *c); /* NULL before */
 const char *channel_suite(const channel *c);          /* Noise protocol name */
 void channel_handshake_hash(const channel *c, uint8_t out[NOISE_HASH_LEN]);
