@@ -3,12 +3,16 @@
 #include "crypto/channel.h"
 
 #include "crypto/record.h"
+#include "crypto/replay.h"
 
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define TOPIC_MAX 255u
+
+_Static_assert(CHANNEL_MIN_REKEY_INTERVAL == REPLAY_WINDOW_BITS,
+               "the smallest rekey interval is the replay window");
 #define PROLOGUE_MAX (sizeof(CHANNEL_PROLOGUE_LABEL) + FRAME_SESSION_LEN + 2 + 2 * TOPIC_MAX)
 
 struct channel {
@@ -57,6 +61,8 @@ static bool params_valid(const channel_params *p, const uint8_t *session)
     if (p->pattern != NOISE_XX && p->pattern != NOISE_XXPSK3)
         return false;
     if ((p->psk != NULL) != (p->pattern == NOISE_XXPSK3))
+        return false;
+    if (p->rekey_interval != 0 && p->rekey_interval < CHANNEL_MIN_REKEY_INTERVAL)
         return false;
     return p->initiator || session != NULL; /* the responder takes message 1's session id */
 }
@@ -402,6 +408,11 @@ void channel_test_set_send_nonce(channel *c, uint64_t n)
 {
     if (transport_ready(c))
         record_sender_set_next(&c->tx, n);
+}
+
+uint64_t channel_test_recv_rekeys(const channel *c)
+{
+    return transport_ready(c) ? c->rx.rekeys : 0;
 }
 
 const char *channel_strerror(int err)

@@ -59,6 +59,9 @@ typedef enum {
 /* Largest frame on the wire. */
 #define CHANNEL_MAX_FRAME (FRAME_DATA_HEADER_LEN + CHANNEL_MAX_RECORD)
 #define CHANNEL_DEFAULT_REKEY_INTERVAL 65536u
+/* Smallest rekey interval: the replay window (4096 nonces), so that reordering inside the window
+ * crosses at most one epoch boundary. */
+#define CHANNEL_MIN_REKEY_INTERVAL 4096u
 #define CHANNEL_PROLOGUE_LABEL "kchat/2"
 /* mac1 of message 1 under XXpsk3: key = BLAKE2b-256(key = psk, CHANNEL_MAC1_LABEL),
  * mac1 = BLAKE2b-128(key, frame header || Noise message 1), appended to the frame body. */
@@ -83,7 +86,7 @@ typedef struct channel_params {
     const uint8_t *psk;         /* 32 bytes for XXpsk3 (copied), NULL for XX */
     const char *a2b, *b2a;      /* topic names, bound into the prologue */
     const trust_policy *trust;  /* borrowed; must outlive the channel */
-    uint64_t rekey_interval;    /* 0: CHANNEL_DEFAULT_REKEY_INTERVAL */
+    uint64_t rekey_interval;    /* 0: default; else >= CHANNEL_MIN_REKEY_INTERVAL */
 } channel_params;
 
 typedef struct channel channel;
@@ -128,12 +131,16 @@ int channel_seal(channel *c, const channel_record *r, uint8_t *out, size_t cap, 
 /* Opens a data or close frame. r->body points into buf (cap >= len is always enough). */
 int channel_open(channel *c, const uint8_t *in, size_t len, channel_record *r, uint8_t *buf,
                  size_t cap, uint64_t *nonce_out);
-/* Starts the next key epoch for our sending direction now. */
+/* Starts the next key epoch for our sending direction now (destroying the current key). When the
+ * current key has sealed nothing yet it is fresh already and nothing changes, so repeated calls
+ * never put the sender more than one epoch ahead of what it sealed. */
 int channel_rekey_now(channel *c);
 uint64_t channel_send_epoch(const channel *c);
 uint64_t channel_recv_epoch(const channel *c);
 /* For tests: set the next sending nonce (e.g. near 2^64-1). */
 void channel_test_set_send_nonce(channel *c, uint64_t n);
+/* For tests: Rekey() operations the receiving direction has done so far. */
+uint64_t channel_test_recv_rekeys(const channel *c);
 const char *channel_strerror(int err);
 void channel_free(channel *c);
 

@@ -26,7 +26,7 @@ static channel *new_side(const identity *id, const trust_policy *t, bool initiat
                         .a2b = "fuzz.a2b",
                         .b2a = "fuzz.b2a",
                         .trust = t,
-                        .rekey_interval = 64};
+                        .rekey_interval = CHANNEL_MIN_REKEY_INTERVAL};
     return channel_new(&p, fixed_session, &err);
 }
 
