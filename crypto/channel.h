@@ -49,13 +49,18 @@ typedef enum {
     RECORD_CLOSE = 3, /* the sender leaves (sealed into a close frame) */
 } record_kind;
 
-#define RECORD_FLAG_ECHO 0x01u
-#define RECORD_HEADER_LEN 34u
+#define RECORD_FLAG_ECHO 0x01u /* the other flag bits are reserved: zero, else malformed */
+#define RECORD_HEADER_LEN 38u
+/* The plaintext of a record (header, body) is padded with zeros to a bucket: 256 bytes up to
+ * 256, above that Padme (at most 12% more; see docs/PROTOCOL.md). */
+#define RECORD_MIN_PADDED 256u
+/* Largest padded plaintext that fits CHANNEL_MAX_RECORD with its tag: a Padme bucket. */
+#define CHANNEL_MAX_PADDED 258048u
 /* Largest sealed record (ciphertext and tag) of a data or close frame: above Noise's 65535-byte
  * message limit, so a 64 KiB message is one Kafka record. */
 #define CHANNEL_MAX_RECORD FRAME_MAX_DATA_BODY
-/* Largest body of one record: the sealed record less tag and record header. */
-#define CHANNEL_MAX_BODY (CHANNEL_MAX_RECORD - NOISE_TAG_LEN - RECORD_HEADER_LEN)
+/* Largest body of one record: the largest padded plaintext less the record header. */
+#define CHANNEL_MAX_BODY (CHANNEL_MAX_PADDED - RECORD_HEADER_LEN)
 /* Largest frame on the wire. */
 #define CHANNEL_MAX_FRAME (FRAME_DATA_HEADER_LEN + CHANNEL_MAX_RECORD)
 #define CHANNEL_DEFAULT_REKEY_INTERVAL 65536u

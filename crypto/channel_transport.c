@@ -59,7 +59,7 @@ static void sender_advance(record_sender *s, uint64_t epoch)
 int record_seal(record_sender *s, const uint8_t session[FRAME_SESSION_LEN], const channel_record *r,
                 uint8_t *scratch, uint8_t *out, size_t cap, size_t *outlen)
 {
-    size_t ptlen = RECORD_HEADER_LEN + r->body_len;
+    size_t ptlen = record_padded_len(RECORD_HEADER_LEN + r->body_len);
     size_t total = FRAME_DATA_HEADER_LEN + ptlen + NOISE_TAG_LEN;
     if (cap < total)
         return CHANNEL_ERR_ARG;

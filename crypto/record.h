@@ -25,12 +25,18 @@
  * window never crosses more than one epoch. */
 #define RECORD_MAX_EPOCH_SKIP 2u
 
-/* 0 when r is a valid record (kind, fragment position, ACK/CLOSE carry seq 0 and no fragments,
- * body within CHANNEL_MAX_BODY); -1 otherwise. */
+/* 0 when r is a valid record (kind, reserved flags zero, a message has seq >= 1, fragment
+ * position, ACK/CLOSE carry seq 0 and no fragments, body within CHANNEL_MAX_BODY); -1 otherwise. */
 int record_validate(const channel_record *r);
-/* Writes RECORD_HEADER_LEN + r->body_len bytes to out. */
-void record_encode(uint8_t *out, const channel_record *r);
-/* 0 and r filled (body pointing into pt) when pt holds a valid record; -1 otherwise. */
+/* The padded length of a plaintext of len bytes (header and body): RECORD_MIN_PADDED up to
+ * that, above it Padme(len): len rounded up to a multiple of 2^(E - S), E = floor(log2 len),
+ * S = floor(log2 E) + 1. */
+size_t record_padded_len(size_t len);
+/* Writes the padded plaintext of r (header, body, zeros) to out; returns its length,
+ * record_padded_len(RECORD_HEADER_LEN + r->body_len). */
+size_t record_encode(uint8_t *out, const channel_record *r);
+/* 0 and r filled (body pointing into pt) when pt holds a valid record with exactly its padding,
+ * all zero; -1 otherwise. */
 int record_decode(const uint8_t *pt, size_t len, channel_record *r);
 
 typedef struct record_sender {

@@ -1,4 +1,5 @@
 /* Channel transport: records, tampering, replay window, sessions, nonce exhaustion, rekey. */
+#include "crypto/record.h"
 #include "crypto/replay.h"
 #include "pair.h"
 #include "support/check.h"
@@ -45,7 +46,8 @@ static void roundtrip(channel *a, channel *b, const channel_record *r, uint64_t 
     channel_record got;
     uint64_t nonce = 12345;
     CHECK(channel_seal(a, r, w.buf, sizeof(w.buf), &w.len) == CHANNEL_OK);
-    CHECK(w.len == FRAME_DATA_HEADER_LEN + RECORD_HEADER_LEN + r->body_len + NOISE_TAG_LEN);
+    CHECK(w.len == FRAME_DATA_HEADER_LEN + record_padded_len(RECORD_HEADER_LEN + r->body_len) +
+                       NOISE_TAG_LEN);
     CHECK(w.buf[1] == (r->kind == RECORD_CLOSE ? FRAME_CLOSE : FRAME_DATA));
     CHECK(open_any(b, &w, &got, &nonce) == CHANNEL_OK);
     CHECK(record_equal(r, &got));
@@ -152,9 +154,9 @@ static void shuffle(size_t *v, size_t n)
     }
 }
 
-/* Small frames kept by the hundred; wire (64 KiB) is too big for that. */
+/* Small frames kept by the hundred; wire (256 KiB) is too big for that. */
 typedef struct small_wire {
-    uint8_t buf[96];
+    uint8_t buf[FRAME_DATA_HEADER_LEN + RECORD_MIN_PADDED + NOISE_TAG_LEN];
     size_t len;
 } small_wire;
 
