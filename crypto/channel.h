@@ -52,7 +52,7 @@ typedef enum {
 #define RECORD_FLAG_ECHO 0x01u /* the other flag bits are reserved: zero, else malformed */
 #define RECORD_HEADER_LEN 38u
 /* The plaintext of a record (header, body) is padded with zeros to a bucket: 256 bytes up to
- * 256, above that Padme (at most 12% more; see docs/PROTOCOL.md). */
+ * 256, above that Padme (less than 6.25% more; see docs/PROTOCOL.md). */
 #define RECORD_MIN_PADDED 256u
 /* Largest padded plaintext that fits CHANNEL_MAX_RECORD with its tag: a Padme bucket. */
 #define CHANNEL_MAX_PADDED 258048u
