@@ -1,12 +1,13 @@
 /* record: the record layer under a channel (internal to crypto/).
  *
- * The codec turns a channel_record into its 34-byte big-endian plaintext header plus body and
- * back, refusing impossible field combinations. The sender and receiver hold one direction's
- * keys: explicit nonces, key epochs (epoch = nonce / interval, Noise Rekey() once per epoch
- * boundary) and, for the receiver, the replay window. A receiver keeps the key of the newest
- * epoch it accepted and of the oldest epoch that still has nonces inside the replay window;
- * keys of later epochs are derived on a copy and kept only once a frame authenticated with
- * them. Failed seals and opens change nothing. */
+ * The codec turns a channel_record into its 38-byte big-endian plaintext header, body and zero
+ * padding up to a bucket (record_padded_len) and back, refusing impossible field combinations,
+ * reserved flags and any padding that is not exactly the bucket's zeros. The sender and receiver
+ * hold one direction's keys: explicit nonces, key epochs (epoch = nonce / interval, Noise Rekey()
+ * once per epoch boundary) and, for the receiver, the replay window. A receiver keeps the key of
+ * the newest epoch it accepted and of the oldest epoch that still has nonces inside the replay
+ * window; keys of later epochs (at most RECORD_MAX_EPOCH_SKIP ahead) are derived on a copy and kept
+ * only once a frame authenticated with them. Failed seals and opens change nothing. */
 #ifndef KCHAT_RECORD_H
 #define KCHAT_RECORD_H
 
