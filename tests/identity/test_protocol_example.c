@@ -1,14 +1,15 @@
 /* The worked example of docs/PROTOCOL.md ("Worked example"), recomputed: a private key -> its
- * public key -> its identifier; a secret, topics and that identifier -> the invitation line; a
- * message-1 frame of XXpsk3 with its mac1. The inputs and the expected outputs are read from the
- * document itself (lines "example <name>: <value>"), so it cannot drift from the code; the
- * identifier is also fixed here, so that code and document cannot drift together.
- * With --print, prints the lines the document should hold. */
+ * public key -> its identifier; a secret, topics and that identifier -> the invitation line; the
+ * three handshake frames of XXpsk3 (message 1 with its mac1) and Alice's first data frame. The
+ * inputs and the expected outputs are read from the document itself (lines "example <name>:
+ * <value>"), so it cannot drift from the code; the identifier is also fixed here, so that code and
+ * document cannot drift together. With --print, prints the lines the document should hold. */
 #include "crypto/channel.h"
 #include "crypto/encoding.h"
 #include "crypto/identity.h"
 #include "crypto/invitation.h"
 #include "crypto/noise.h"
+#include "crypto/record.h"
 #include "support/check.h"
 
 #include <sodium.h>
@@ -144,34 +145,115 @@ static size_t prologue(uint8_t *out, const uint8_t *session, const char *a2b, co
     return n + strlen(b2a);
 }
 
-static void test_message1(const uint8_t secret[32])
-{
-    uint8_t priv[32], eph[32], session[16], payload[17], pro[600], frame_buf[256];
+typedef struct example_hs {
+    uint8_t session[16], secret[32];
     char a2b[64], b2a[64];
-    CHECK(hex_of("private key", priv, 32) && hex_of("ephemeral private key", eph, 32));
-    CHECK(hex_of("session id", session, 16) && hex_of("message 1 payload", payload, 17));
-    CHECK(value_of("a2b", a2b, sizeof(a2b)) != NULL && value_of("b2a", b2a, sizeof(b2a)) != NULL);
+    noise_handshake *alice, *bob;
+    uint8_t frame[512];
+    size_t len;
+} example_hs;
+
+/* One side of the example handshake from the document's keys. */
+static noise_handshake *side(const example_hs *x, bool initiator)
+{
+    uint8_t priv[32], eph[32], pro[600];
+    CHECK(hex_of(initiator ? "alice private key" : "private key", priv, 32));
+    CHECK(hex_of(initiator ? "ephemeral private key" : "bob ephemeral private key", eph, 32));
     noise_handshake *hs = NULL;
-    CHECK(noise_handshake_new(&hs, NOISE_XXPSK3, true, pro, prologue(pro, session, a2b, b2a), priv,
-                              secret) == NOISE_OK);
+    CHECK(noise_handshake_new(&hs, NOISE_XXPSK3, initiator, pro,
+                              prologue(pro, x->session, x->a2b, x->b2a), priv,
+                              x->secret) == NOISE_OK);
     CHECK(noise_handshake_set_ephemeral(hs, eph) == NOISE_OK);
-    size_t h = frame_write_header(frame_buf, FRAME_HS1, session, 0), n = 0;
-    CHECK(noise_handshake_write(hs, payload, sizeof(payload), frame_buf + h, sizeof(frame_buf) - h,
+    return hs;
+}
+
+/* Writes handshake message `step` (1..3) with the document's payload into x->frame, has the
+ * other side read it (message 1 without its mac1) and compares the frame with the document. */
+static void hop(example_hs *x, int step, size_t payload_len, size_t mac)
+{
+    char name[64];
+    uint8_t payload[64], back[64];
+    noise_handshake *w = step == 2 ? x->bob : x->alice, *r = step == 2 ? x->alice : x->bob;
+    snprintf(name, sizeof(name), "message %d payload", step);
+    CHECK(hex_of(name, payload, payload_len));
+    size_t h = frame_write_header(x->frame, (frame_type)step, x->session, 0), n = 0, got = 0;
+    CHECK(noise_handshake_write(w, payload, payload_len, x->frame + h, sizeof(x->frame) - h - 16,
                                 &n) == NOISE_OK);
-    noise_handshake_free(hs);
-    /* mac1 key = BLAKE2b-256(key = secret, "kchat/2 mac1"); mac1 = BLAKE2b-128(key = mac1 key,
-     * frame header || Noise message 1). */
-    uint8_t key[32];
-    crypto_generichash(key, 32, (const uint8_t *)"kchat/2 mac1", 12, secret, 32);
-    expect_hex("mac1 key", key, 32);
-    crypto_generichash(frame_buf + h + n, 16, frame_buf, h + n, key, 32);
-    expect_hex("mac1", frame_buf + h + n, 16);
-    size_t len = h + n + 16;
-    expect_hex("message 1 frame", frame_buf, len);
-    CHECK(len == 18 + 32 + 17 + 16 + 16);
-    CHECK(channel_hs1_check_mac(secret, frame_buf, len) == CHANNEL_OK);
-    frame_buf[20] ^= 1;
-    CHECK(channel_hs1_check_mac(secret, frame_buf, len) == CHANNEL_UNAUTHENTICATED);
+    CHECK(noise_handshake_read(r, x->frame + h, n, back, sizeof(back), &got) == NOISE_OK);
+    CHECK(got == payload_len && memcmp(back, payload, got) == 0);
+    x->len = h + n;
+    if (mac > 0) {
+        /* mac1 key = BLAKE2b-256(key = secret, "kchat/2 mac1"); mac1 = BLAKE2b-128(key = mac1
+         * key, frame header || Noise message 1). */
+        uint8_t key[32];
+        crypto_generichash(key, 32, (const uint8_t *)"kchat/2 mac1", 12, x->secret, 32);
+        expect_hex("mac1 key", key, 32);
+        crypto_generichash(x->frame + x->len, 16, x->frame, x->len, key, 32);
+        expect_hex("mac1", x->frame + x->len, 16);
+        x->len += 16;
+        CHECK(channel_hs1_check_mac(x->secret, x->frame, x->len) == CHANNEL_OK);
+    }
+    snprintf(name, sizeof(name), "message %d frame", step);
+    expect_hex(name, x->frame, x->len);
+}
+
+/* Alice's first data frame after the handshake: a message record "hello bob" (seq 1), padded
+ * and sealed with nonce 0 under her sending key. */
+static void data_frame(example_hs *x)
+{
+    noise_cipher *send = NULL, *recv = NULL, *bsend = NULL, *brecv = NULL;
+    CHECK(noise_handshake_split(x->alice, &send, &recv) == NOISE_OK);
+    CHECK(noise_handshake_split(x->bob, &bsend, &brecv) == NOISE_OK);
+    uint8_t hash[NOISE_HASH_LEN];
+    noise_handshake_hash(x->alice, hash);
+    expect_hex("handshake hash", hash, NOISE_HASH_LEN);
+    char text[64];
+    CHECK(value_of("record body", text, sizeof(text)) != NULL);
+    channel_record r = {.kind = RECORD_MSG,
+                        .seq = 1,
+                        .frag_count = 1,
+                        .body = (const uint8_t *)text,
+                        .body_len = strlen(text)};
+    uint8_t pt[RECORD_MIN_PADDED];
+    CHECK(record_padded_len(RECORD_HEADER_LEN + r.body_len) == sizeof(pt));
+    CHECK(record_encode(pt, &r) == sizeof(pt));
+    expect_hex("record header", pt, RECORD_HEADER_LEN);
+    static uint8_t out[FRAME_DATA_HEADER_LEN + RECORD_MIN_PADDED + NOISE_TAG_LEN];
+    size_t h = frame_write_header(out, FRAME_DATA, x->session, 0);
+    CHECK(noise_cipher_encrypt_long_n(send, 0, out, h, pt, sizeof(pt), out + h) == NOISE_OK);
+    expect_hex("data frame", out, sizeof(out));
+    /* Bob opens it with his receiving key. */
+    uint8_t back[RECORD_MIN_PADDED];
+    channel_record d;
+    CHECK(noise_cipher_decrypt_long_n(brecv, 0, out, h, out + h, sizeof(out) - h, back) ==
+          NOISE_OK);
+    CHECK(record_decode(back, sizeof(back), &d) == 0 && d.body_len == strlen(text));
+    noise_cipher_free(send);
+    noise_cipher_free(recv);
+    noise_cipher_free(bsend);
+    noise_cipher_free(brecv);
+}
+
+static void test_handshake(const uint8_t secret[32])
+{
+    example_hs x;
+    memset(&x, 0, sizeof(x));
+    memcpy(x.secret, secret, 32);
+    CHECK(hex_of("session id", x.session, 16));
+    CHECK(value_of("a2b", x.a2b, sizeof(x.a2b)) != NULL);
+    CHECK(value_of("b2a", x.b2a, sizeof(x.b2a)) != NULL);
+    x.alice = side(&x, true);
+    x.bob = side(&x, false);
+    hop(&x, 1, 17, 16);
+    CHECK(x.len == 18 + 32 + 17 + 16 + 16);
+    x.frame[20] ^= 1;
+    CHECK(channel_hs1_check_mac(secret, x.frame, x.len) == CHANNEL_UNAUTHENTICATED);
+    hop(&x, 2, 10, 0);
+    hop(&x, 3, 10, 0);
+    CHECK(noise_handshake_done(x.alice) && noise_handshake_done(x.bob));
+    data_frame(&x);
+    noise_handshake_free(x.alice);
+    noise_handshake_free(x.bob);
 }
 
 static char *read_doc(const char *path)
@@ -202,6 +284,6 @@ int main(int argc, char **argv)
     uint8_t secret[32];
     test_identifier(id);
     test_invitation(id, secret);
-    test_message1(secret);
+    test_handshake(secret);
     return print_mode ? 0 : check_summary();
 }
