@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define TOPIC_MAX 255u
 
@@ -31,6 +32,7 @@ struct channel {
     char peer_id[IDENTITY_ID_LEN + 1];
     char refused_id[IDENTITY_ID_LEN + 1]; /* the last peer the trust policy refused, or "" */
     uint8_t *mac1_key; /* XXpsk3 only: CHANNEL_MAC1_KEY_LEN bytes, sodium_malloc'ed */
+    uint64_t (*now_ms)(void);
     record_sender tx;
     record_receiver rx;
     uint8_t *scratch; /* CHANNEL_MAX_RECORD bytes: record plaintext while sealing */
@@ -97,36 +99,66 @@ static void mac1_key_of(uint8_t key[CHANNEL_MAC1_KEY_LEN], const uint8_t psk[32]
                        strlen(CHANNEL_MAC1_LABEL), psk, 32);
 }
 
-/* mac1 = BLAKE2b-128(key = mac1 key, frame header || Noise message 1). */
+/* mac1 = BLAKE2b-128(key = mac1 key, frame header || Noise message 1 || sent_ms). */
 static void mac1_of(uint8_t mac[FRAME_MAC1_LEN], const uint8_t key[CHANNEL_MAC1_KEY_LEN],
                     const uint8_t *covered, size_t len)
 {
     crypto_generichash(mac, FRAME_MAC1_LEN, covered, len, key, CHANNEL_MAC1_KEY_LEN);
 }
 
-/* CHANNEL_OK when buf is a message-1 frame whose mac1 (its last 16 bytes) verifies under key. */
-static int mac1_check(const uint8_t key[CHANNEL_MAC1_KEY_LEN], const uint8_t *buf, size_t len)
+static void put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        p[i] = (uint8_t)(v & 0xffu);
+        v >>= 8;
+    }
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* CHANNEL_OK when buf is a message-1 frame whose mac1 (its last 16 bytes) verifies under key;
+ * *sent_ms gets the time before it. */
+static int mac1_check(const uint8_t key[CHANNEL_MAC1_KEY_LEN], const uint8_t *buf, size_t len,
+                      uint64_t *sent_ms)
 {
     frame f;
     uint8_t mac[FRAME_MAC1_LEN];
     if (frame_parse(buf, len, &f) != 0 || f.type != FRAME_HS1 ||
-        f.body_len < FRAME_MAC1_LEN + NOISE_DH_LEN + NOISE_TAG_LEN)
+        f.body_len < FRAME_HS1_AUTH_LEN + NOISE_DH_LEN + NOISE_TAG_LEN)
         return CHANNEL_MALFORMED;
     mac1_of(mac, key, buf, len - FRAME_MAC1_LEN);
     int ok = crypto_verify_16(mac, buf + len - FRAME_MAC1_LEN);
     sodium_memzero(mac, sizeof(mac));
-    return ok == 0 ? CHANNEL_OK : CHANNEL_UNAUTHENTICATED;
+    if (ok != 0)
+        return CHANNEL_UNAUTHENTICATED;
+    if (sent_ms != NULL)
+        *sent_ms = get_u64(buf + len - FRAME_HS1_AUTH_LEN);
+    return CHANNEL_OK;
 }
 
-int channel_hs1_check_mac(const uint8_t *psk, const uint8_t *buf, size_t len)
+int channel_hs1_check_mac(const uint8_t *psk, const uint8_t *buf, size_t len, uint64_t *sent_ms)
 {
     uint8_t key[CHANNEL_MAC1_KEY_LEN];
     if (psk == NULL || buf == NULL || sodium_init() < 0)
         return CHANNEL_ERR_ARG;
     mac1_key_of(key, psk);
-    int rc = mac1_check(key, buf, len);
+    int rc = mac1_check(key, buf, len, sent_ms);
     sodium_memzero(key, sizeof(key));
     return rc;
+}
+
+static uint64_t real_now_ms(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 static int start_handshake(channel *c, const channel_params *p)
@@ -153,6 +185,7 @@ channel *channel_new(const channel_params *p, const uint8_t *session, int *err)
     c->initiator = p->initiator;
     c->pattern = p->pattern;
     c->trust = p->trust;
+    c->now_ms = p->now_ms != NULL ? p->now_ms : real_now_ms;
     c->rekey_interval = p->rekey_interval ? p->rekey_interval : CHANNEL_DEFAULT_REKEY_INTERVAL;
     if (p->psk != NULL) {
         if ((c->mac1_key = sodium_malloc(CHANNEL_MAC1_KEY_LEN)) == NULL)
@@ -221,19 +254,22 @@ int channel_hs_write(channel *c, const uint8_t *payload, size_t plen, uint8_t *o
     if (cap < FRAME_HS_HEADER_LEN)
         return CHANNEL_ERR_ARG;
     frame_type type = (frame_type)(noise_handshake_step(c->hs) + 1);
-    size_t mac = type == FRAME_HS1 && c->mac1_key != NULL ? FRAME_MAC1_LEN : 0;
-    if (cap < FRAME_HS_HEADER_LEN + mac)
+    size_t auth = type == FRAME_HS1 && c->mac1_key != NULL ? FRAME_HS1_AUTH_LEN : 0;
+    if (cap < FRAME_HS_HEADER_LEN + auth)
         return CHANNEL_ERR_ARG;
     size_t hlen = frame_write_header(out, type, c->session, 0);
     size_t n = 0;
-    int rc = noise_handshake_write(c->hs, payload, plen, out + hlen, cap - hlen - mac, &n);
+    int rc = noise_handshake_write(c->hs, payload, plen, out + hlen, cap - hlen - auth, &n);
     if (rc == NOISE_ERR_SIZE)
         return CHANNEL_ERR_ARG; /* payload too long */
     if (rc != NOISE_OK)
         return map_noise(rc); /* the handshake state is unchanged */
-    if (mac > 0)
-        mac1_of(out + hlen + n, c->mac1_key, out, hlen + n);
-    *outlen = hlen + n + mac;
+    if (auth > 0) {
+        put_u64(out + hlen + n, c->now_ms());
+        mac1_of(out + hlen + n + FRAME_HS1_TIME_LEN, c->mac1_key, out,
+                hlen + n + FRAME_HS1_TIME_LEN);
+    }
+    *outlen = hlen + n + auth;
     return noise_handshake_done(c->hs) ? finish_handshake(c) : CHANNEL_OK;
 }
 
@@ -260,17 +296,17 @@ static void note_peer(channel *c)
     c->have_peer = true;
 }
 
-/* The Noise message inside f: message 1 of XXpsk3 loses its mac1, checked first (before any
- * Diffie-Hellman). */
+/* The Noise message inside f: message 1 of XXpsk3 loses its time and mac1, checked first
+ * (before any Diffie-Hellman). */
 static int noise_body(const channel *c, const frame *f, const uint8_t *buf, size_t len,
                       size_t *body_len)
 {
     *body_len = f->body_len;
     if (f->type != FRAME_HS1 || c->mac1_key == NULL)
         return CHANNEL_OK;
-    int rc = mac1_check(c->mac1_key, buf, len);
+    int rc = mac1_check(c->mac1_key, buf, len, NULL);
     if (rc == CHANNEL_OK)
-        *body_len -= FRAME_MAC1_LEN;
+        *body_len -= FRAME_HS1_AUTH_LEN;
     return rc;
 }
 

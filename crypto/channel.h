@@ -69,7 +69,8 @@ typedef enum {
 #define CHANNEL_MIN_REKEY_INTERVAL 4096u
 #define CHANNEL_PROLOGUE_LABEL "kchat/2"
 /* mac1 of message 1 under XXpsk3: key = BLAKE2b-256(key = psk, CHANNEL_MAC1_LABEL),
- * mac1 = BLAKE2b-128(key, frame header || Noise message 1), appended to the frame body. */
+ * mac1 = BLAKE2b-128(key, frame header || Noise message 1 || sent_ms u64), appended to the frame
+ * body after sent_ms (the initiator's clock when it wrote message 1, ms since the Unix epoch). */
 #define CHANNEL_MAC1_LABEL "kchat/2 mac1"
 #define CHANNEL_MAC1_KEY_LEN 32u
 
@@ -92,6 +93,7 @@ typedef struct channel_params {
     const char *a2b, *b2a;      /* topic names, bound into the prologue */
     const trust_policy *trust;  /* borrowed; must outlive the channel */
     uint64_t rekey_interval;    /* 0: default; else >= CHANNEL_MIN_REKEY_INTERVAL */
+    uint64_t (*now_ms)(void);   /* message 1's sent_ms; NULL: the real clock (for tests) */
 } channel_params;
 
 typedef struct channel channel;
@@ -115,9 +117,11 @@ int channel_hs_read(channel *c, const uint8_t *buf, size_t len, uint8_t *payload
 /* The cheap check a responder makes on a message-1 frame before creating a channel for it:
  * CHANNEL_OK when its mac1 verifies under psk (32 bytes), CHANNEL_UNAUTHENTICATED when not,
  * CHANNEL_MALFORMED when buf is no message-1 frame. One BLAKE2b pass, no Diffie-Hellman, no
- * allocation. (channel_hs_read checks it too.) Plain XX has no mac1: message 1 is then
- * unauthenticated. */
-int channel_hs1_check_mac(const uint8_t *psk, const uint8_t *buf, size_t len);
+ * allocation. On CHANNEL_OK, *sent_ms (if not NULL) gets the authenticated time the initiator
+ * wrote it: a replayed message 1 passes the mac1, so the responder refuses one that is too old
+ * or whose session id it has answered already. (channel_hs_read checks the mac1 too, not the
+ * time.) Plain XX has no mac1 and no time: message 1 is then unauthenticated. */
+int channel_hs1_check_mac(const uint8_t *psk, const uint8_t *buf, size_t len, uint64_t *sent_ms);
 int channel_step(const channel *c); /* handshake messages processed, 0..3 */
 bool channel_established(const channel *c);
 bool channel_my_turn(const channel *c);

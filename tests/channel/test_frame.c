@@ -48,7 +48,7 @@ static void test_sizes(void)
     const struct {
         frame_type type;
         size_t min, max;
-    } t[] = {{FRAME_HS1, 32, NOISE_MAX_MSG + FRAME_MAC1_LEN},
+    } t[] = {{FRAME_HS1, 32, NOISE_MAX_MSG + FRAME_HS1_AUTH_LEN},
              {FRAME_HS2, 96, NOISE_MAX_MSG},
              {FRAME_HS3, 64, NOISE_MAX_MSG},
              {FRAME_DATA, 16, FRAME_MAX_DATA_BODY},

@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static uint8_t payload[NOISE_MAX_MSG];
 static size_t plen;
@@ -140,8 +141,10 @@ static void test_wrong_psk(void)
     channel *a = pair_alice(&p);
     CHECK(hs_write(a, "1", &w) == CHANNEL_OK);
     /* The mac1 of message 1 tells Bob before any Diffie-Hellman. */
-    CHECK(channel_hs1_check_mac(other_psk, w.buf, w.len) == CHANNEL_UNAUTHENTICATED);
-    CHECK(channel_hs1_check_mac(p.psk, w.buf, w.len) == CHANNEL_OK);
+    CHECK(channel_hs1_check_mac(other_psk, w.buf, w.len, NULL) == CHANNEL_UNAUTHENTICATED);
+    uint64_t sent = 0, now = (uint64_t)time(NULL) * 1000u;
+    CHECK(channel_hs1_check_mac(p.psk, w.buf, w.len, &sent) == CHANNEL_OK);
+    CHECK(sent + 60000 > now && sent < now + 60000); /* the real clock by default */
     channel *b = pair_bob(&p, w.buf, w.len);
     plen = 99;
     CHECK(hs_read(b, &w) == CHANNEL_UNAUTHENTICATED && plen == 0);
@@ -319,7 +322,7 @@ static void forge_msg2(const pair *p, noise_pattern pattern, const wire *m1, wir
                               identity_secret(p->eve_id),
                               pattern == NOISE_XXPSK3 ? fake_psk : NULL) == NOISE_OK);
     if (pattern == NOISE_XXPSK3)
-        body -= FRAME_MAC1_LEN;
+        body -= FRAME_HS1_AUTH_LEN;
     CHECK(noise_handshake_read(hs, m1->buf + FRAME_HS_HEADER_LEN, body, payload, sizeof(payload),
                                &plen) == NOISE_OK);
     size_t h = frame_write_header(out->buf, FRAME_HS2, m1->buf + 2, 0);
@@ -372,20 +375,28 @@ static void test_forged_msg2_msg3(noise_pattern pattern)
 /* Under XXpsk3 a message 1 without the right mac1 is refused before any Diffie-Hellman (a
  * low-order ephemeral, which Noise would refuse as CHANNEL_TAMPERED, is never looked at), and
  * leaves the responder ready for the genuine one. */
+static uint64_t fixed_clock(void)
+{
+    return 1234567890123u;
+}
+
 static void test_mac1(void)
 {
     pair p;
     wire m1, bad;
     pair_init(&p, NOISE_XXPSK3, 0);
+    p.pa.now_ms = fixed_clock;
     channel *a = pair_alice(&p);
     CHECK(hs_write(a, "1", &m1) == CHANNEL_OK);
-    CHECK(m1.len == FRAME_HS_HEADER_LEN + 32 + 1 + 16 + FRAME_MAC1_LEN);
-    CHECK(channel_hs1_check_mac(p.psk, m1.buf, m1.len) == CHANNEL_OK);
+    CHECK(m1.len == FRAME_HS_HEADER_LEN + 32 + 1 + 16 + 8 + FRAME_MAC1_LEN);
+    uint64_t sent = 0;
+    CHECK(channel_hs1_check_mac(p.psk, m1.buf, m1.len, &sent) == CHANNEL_OK);
+    CHECK(sent == 1234567890123u); /* the clock of p.pa, authenticated */
     channel *b = pair_bob(&p, m1.buf, m1.len);
     for (size_t bit = 0; bit < m1.len * 8; bit++) {
         bad = m1;
         bad.buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-        int rc = channel_hs1_check_mac(p.psk, bad.buf, bad.len);
+        int rc = channel_hs1_check_mac(p.psk, bad.buf, bad.len, NULL);
         CHECK(rc == (bit < 16 ? CHANNEL_MALFORMED : CHANNEL_UNAUTHENTICATED));
         rc = hs_read(b, &bad);
         CHECK(rc == CHANNEL_MALFORMED || rc == CHANNEL_UNAUTHENTICATED ||
@@ -398,7 +409,7 @@ static void test_mac1(void)
     for (size_t len = 0; len < m1.len; len++) {
         bad = m1;
         bad.len = len;
-        CHECK(channel_hs1_check_mac(p.psk, bad.buf, bad.len) != CHANNEL_OK);
+        CHECK(channel_hs1_check_mac(p.psk, bad.buf, bad.len, NULL) != CHANNEL_OK);
         CHECK(hs_read(b, &bad) != CHANNEL_OK && channel_step(b) == 0);
     }
     CHECK(hs_read(b, &m1) == CHANNEL_OK && payload_is("1"));
@@ -408,8 +419,8 @@ static void test_mac1(void)
     channel *x = pair_alice(&q);
     CHECK(hs_write(x, "1", &bad) == CHANNEL_OK);
     CHECK(bad.len == FRAME_HS_HEADER_LEN + 32 + 1);
-    CHECK(channel_hs1_check_mac(p.psk, bad.buf, bad.len) != CHANNEL_OK);
-    CHECK(channel_hs1_check_mac(NULL, m1.buf, m1.len) == CHANNEL_ERR_ARG);
+    CHECK(channel_hs1_check_mac(p.psk, bad.buf, bad.len, NULL) != CHANNEL_OK);
+    CHECK(channel_hs1_check_mac(NULL, m1.buf, m1.len, NULL) == CHANNEL_ERR_ARG);
     channel_free(x);
     pair_free(&q);
     channel_free(a);

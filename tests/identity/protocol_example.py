@@ -102,7 +102,7 @@ def main(path):
     ss.mix_hash(pub(ei))
     ss.mix_key(pub(ei))
     m1 = pub(ei) + ss.encrypt_and_hash(hx("message 1 payload"))
-    frame1 = bytes([2, 1]) + session + m1
+    frame1 = bytes([2, 1]) + session + m1 + int(ex["message 1 sent ms"]).to_bytes(8, "big")
     mac1_key = hashlib.blake2b(b"kchat/2 mac1", key=secret, digest_size=32).digest()
     mac1 = hashlib.blake2b(frame1, key=mac1_key, digest_size=16).digest()
     got["mac1 key"], got["mac1"] = mac1_key.hex(), mac1.hex()

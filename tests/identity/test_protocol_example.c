@@ -183,15 +183,21 @@ static void hop(example_hs *x, int step, size_t payload_len, size_t mac)
     CHECK(got == payload_len && memcmp(back, payload, got) == 0);
     x->len = h + n;
     if (mac > 0) {
-        /* mac1 key = BLAKE2b-256(key = secret, "kchat/2 mac1"); mac1 = BLAKE2b-128(key = mac1
-         * key, frame header || Noise message 1). */
+        /* sent_ms, u64 big-endian; mac1 key = BLAKE2b-256(key = secret, "kchat/2 mac1");
+         * mac1 = BLAKE2b-128(key = mac1 key, frame header || Noise message 1 || sent_ms). */
+        char text[32];
+        CHECK(value_of("message 1 sent ms", text, sizeof(text)) != NULL);
+        uint64_t sent = strtoull(text, NULL, 10), got_sent = 0;
+        for (int i = 0; i < 8; i++)
+            x->frame[x->len++] = (uint8_t)(sent >> (56 - 8 * i));
         uint8_t key[32];
         crypto_generichash(key, 32, (const uint8_t *)"kchat/2 mac1", 12, x->secret, 32);
         expect_hex("mac1 key", key, 32);
         crypto_generichash(x->frame + x->len, 16, x->frame, x->len, key, 32);
         expect_hex("mac1", x->frame + x->len, 16);
         x->len += 16;
-        CHECK(channel_hs1_check_mac(x->secret, x->frame, x->len) == CHANNEL_OK);
+        CHECK(channel_hs1_check_mac(x->secret, x->frame, x->len, &got_sent) == CHANNEL_OK);
+        CHECK(got_sent == sent);
     }
     snprintf(name, sizeof(name), "message %d frame", step);
     expect_hex(name, x->frame, x->len);
@@ -245,9 +251,9 @@ static void test_handshake(const uint8_t secret[32])
     x.alice = side(&x, true);
     x.bob = side(&x, false);
     hop(&x, 1, 17, 16);
-    CHECK(x.len == 18 + 32 + 17 + 16 + 16);
+    CHECK(x.len == 18 + 32 + 17 + 16 + 8 + 16);
     x.frame[20] ^= 1;
-    CHECK(channel_hs1_check_mac(secret, x.frame, x.len) == CHANNEL_UNAUTHENTICATED);
+    CHECK(channel_hs1_check_mac(secret, x.frame, x.len, NULL) == CHANNEL_UNAUTHENTICATED);
     hop(&x, 2, 10, 0);
     hop(&x, 3, 10, 0);
     CHECK(noise_handshake_done(x.alice) && noise_handshake_done(x.bob));
