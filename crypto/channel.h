@@ -122,6 +122,29 @@ int channel_hs_read(channel *c, const uint8_t *buf, size_t len, uint8_t *payload
  * or whose session id it has answered already. (channel_hs_read checks the mac1 too, not the
  * time.) Plain XX has no mac1 and no time: message 1 is then unauthenticated. */
 int channel_hs1_check_mac(const uint8_t *psk, const uint8_t *buf, size_t len, uint64_t *sent_ms);
+
+/* The responder's admission of message-1 frames (XXpsk3): the mac1 check, then freshness, so a
+ * recorded genuine message 1 written again is refused before any Diffie-Hellman or state. A
+ * frame is admitted once: its sent_ms within CHANNEL_HS1_WINDOW_MS of now (either way: the two
+ * clocks must agree to within that), and its session id not admitted before within the window.
+ * The guard remembers the last CHANNEL_HS1_GUARD_SLOTS admitted session ids (only holders of the
+ * secret can add any; an initiator retrying every 5 s writes 240 in 20 minutes). */
+#define CHANNEL_HS1_WINDOW_MS (10u * 60u * 1000u)
+#define CHANNEL_HS1_GUARD_SLOTS 256u
+typedef struct channel_hs1_guard {
+    struct {
+        uint8_t session[FRAME_SESSION_LEN];
+        uint64_t sent_ms;
+        uint64_t admitted_ms; /* 0: free slot */
+    } seen[CHANNEL_HS1_GUARD_SLOTS];
+} channel_hs1_guard;
+
+void channel_hs1_guard_init(channel_hs1_guard *g);
+/* CHANNEL_OK: answer it (now remembered); CHANNEL_UNAUTHENTICATED: no valid mac1;
+ * CHANNEL_REPLAYED: stale (sent_ms outside the window) or its session id was admitted already;
+ * CHANNEL_MALFORMED: no message-1 frame; CHANNEL_ERR_ARG. now_ms: the responder's clock. */
+int channel_hs1_admit(channel_hs1_guard *g, const uint8_t *psk, const uint8_t *buf, size_t len,
+                      uint64_t now_ms);
 int channel_step(const channel *c); /* handshake messages processed, 0..3 */
 bool channel_established(const channel *c);
 bool channel_my_turn(const channel *c);

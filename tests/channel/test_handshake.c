@@ -428,6 +428,70 @@ static void test_mac1(void)
     pair_free(&p);
 }
 
+static uint64_t g_clock;
+static uint64_t test_clock(void)
+{
+    return g_clock;
+}
+
+/* A message-1 frame of p's Alice sent at g_clock = sent. */
+static void alice_msg1(const pair *p, uint64_t sent, wire *w)
+{
+    g_clock = sent;
+    channel *a = pair_alice(p);
+    CHECK(hs_write(a, "1", w) == CHANNEL_OK);
+    channel_free(a);
+}
+
+/* The responder admits each genuine message 1 once, while fresh: a recorded one written again
+ * is refused before any Diffie-Hellman. */
+static void test_hs1_guard(void)
+{
+    const uint64_t T = 1780000000000u, W = CHANNEL_HS1_WINDOW_MS;
+    pair p;
+    wire m1, bad;
+    uint8_t other_psk[32] = {1};
+    static channel_hs1_guard g;
+    pair_init(&p, NOISE_XXPSK3, 0);
+    p.pa.now_ms = test_clock;
+    channel_hs1_guard_init(&g);
+    alice_msg1(&p, T, &m1);
+    CHECK(channel_hs1_admit(&g, other_psk, m1.buf, m1.len, T) == CHANNEL_UNAUTHENTICATED);
+    CHECK(channel_hs1_admit(&g, p.psk, m1.buf, 10, T) == CHANNEL_MALFORMED);
+    CHECK(channel_hs1_admit(&g, p.psk, m1.buf, m1.len, T + W + 1) == CHANNEL_REPLAYED);
+    CHECK(channel_hs1_admit(&g, p.psk, m1.buf, m1.len, T - W - 1) == CHANNEL_REPLAYED);
+    CHECK(channel_hs1_admit(&g, p.psk, m1.buf, m1.len, T + 5) == CHANNEL_OK);
+    for (uint64_t later = T + 5; later <= T + W; later += W / 4)
+        CHECK(channel_hs1_admit(&g, p.psk, m1.buf, m1.len, later) == CHANNEL_REPLAYED);
+    CHECK(channel_hs1_admit(&g, p.psk, m1.buf, m1.len, T + W + 1) == CHANNEL_REPLAYED);
+    /* Its clock in the future, within the window: admitted. */
+    alice_msg1(&p, T + W, &bad);
+    CHECK(channel_hs1_admit(&g, p.psk, bad.buf, bad.len, T + 10) == CHANNEL_OK);
+    /* A retrying initiator for 20 minutes: every frame admitted once, every copy refused. */
+    channel_hs1_guard_init(&g);
+    enum { N = 240 };
+    static wire all[N];
+    for (int i = 0; i < N; i++) {
+        alice_msg1(&p, T + (uint64_t)i * 5000u, &all[i]);
+        CHECK(channel_hs1_admit(&g, p.psk, all[i].buf, all[i].len, g_clock) == CHANNEL_OK);
+    }
+    int refused = 0;
+    for (int i = 0; i < N; i++)
+        refused +=
+            channel_hs1_admit(&g, p.psk, all[i].buf, all[i].len, g_clock) == CHANNEL_REPLAYED;
+    CHECK(refused == N);
+    /* Plain XX: no mac1, nothing to admit. */
+    pair q;
+    pair_init(&q, NOISE_XX, 0);
+    channel *x = pair_alice(&q);
+    CHECK(hs_write(x, "1", &bad) == CHANNEL_OK);
+    CHECK(channel_hs1_admit(&g, p.psk, bad.buf, bad.len, T) != CHANNEL_OK);
+    CHECK(channel_hs1_admit(NULL, p.psk, m1.buf, m1.len, T) == CHANNEL_ERR_ARG);
+    channel_free(x);
+    pair_free(&q);
+    pair_free(&p);
+}
+
 /* Runs the rest of the handshake from message 2 between a and b; 0 when established. */
 static int finish_from_2(channel *a, channel *b)
 {
@@ -534,5 +598,6 @@ int main(void)
     test_forged_msg2_msg3(NOISE_XX);
     test_forged_msg2_msg3(NOISE_XXPSK3);
     test_mac1();
+    test_hs1_guard();
     return check_summary();
 }
