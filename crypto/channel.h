@@ -13,9 +13,10 @@
  * data. A replay window per direction refuses nonces seen before; a frame that fails
  * authentication is refused; neither changes state. Keys rotate every rekey_interval nonces
  * (key epoch = nonce / interval; Noise Rekey() once per epoch), so both sides agree without
- * messages; channel_rekey_now() jumps the sender to the next epoch. Inside the ciphertext, a
- * record: kind, flags, message sequence number, cumulative acknowledgement, echo reference and
- * fragment position (see docs/PROTOCOL.md). */
+ * messages; channel_rekey_now() jumps the sender to the next epoch; a receiver derives keys at
+ * most 2 epochs ahead, so a forged frame costs at most 2 Rekey(). Inside the ciphertext, a
+ * record: kind, flags, message sequence number, cumulative acknowledgement, echo reference,
+ * fragment position and body length, padded with zeros to a size bucket (see docs/PROTOCOL.md). */
 #ifndef KCHAT_CHANNEL_H
 #define KCHAT_CHANNEL_H
 
