@@ -3,12 +3,17 @@
 #include "crypto/channel.h"
 
 #include "crypto/record.h"
+#include "crypto/replay.h"
 
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define TOPIC_MAX 255u
+
+_Static_assert(CHANNEL_MIN_REKEY_INTERVAL == REPLAY_WINDOW_BITS,
+               "the smallest rekey interval is the replay window");
 #define PROLOGUE_MAX (sizeof(CHANNEL_PROLOGUE_LABEL) + FRAME_SESSION_LEN + 2 + 2 * TOPIC_MAX)
 
 struct channel {
@@ -25,12 +30,15 @@ struct channel {
     bool have_peer;
     uint8_t peer_public[32];
     char peer_id[IDENTITY_ID_LEN + 1];
+    char refused_id[IDENTITY_ID_LEN + 1]; /* the last peer the trust policy refused, or "" */
+    uint8_t *mac1_key; /* XXpsk3 only: CHANNEL_MAC1_KEY_LEN bytes, sodium_malloc'ed */
+    uint64_t (*now_ms)(void);
     record_sender tx;
     record_receiver rx;
     uint8_t *scratch; /* CHANNEL_MAX_RECORD bytes: record plaintext while sealing */
 };
 
-/* "kchat/1" 0x00 session u8 len(a2b) a2b u8 len(b2a) b2a; 0 when a topic name is too long. */
+/* "kchat/2" 0x00 session u8 len(a2b) a2b u8 len(b2a) b2a; 0 when a topic name is too long. */
 static size_t build_prologue(uint8_t *out, const uint8_t *session, const char *a2b, const char *b2a)
 {
     size_t la = strlen(a2b), lb = strlen(b2a), n = 0;
@@ -56,6 +64,8 @@ static bool params_valid(const channel_params *p, const uint8_t *session)
         return false;
     if ((p->psk != NULL) != (p->pattern == NOISE_XXPSK3))
         return false;
+    if (p->rekey_interval != 0 && p->rekey_interval < CHANNEL_MIN_REKEY_INTERVAL)
+        return false;
     return p->initiator || session != NULL; /* the responder takes message 1's session id */
 }
 
@@ -75,9 +85,80 @@ static int map_noise(int rc)
         return CHANNEL_NOMEM;
     case NOISE_ERR_NONCE:
         return CHANNEL_NONCE_EXHAUSTED;
+    case NOISE_ERR_REFUSED:
+        return CHANNEL_UNTRUSTED;
     default:
         return CHANNEL_ERR_ARG;
     }
+}
+
+/* mac1 key = BLAKE2b-256(key = psk, CHANNEL_MAC1_LABEL). */
+static void mac1_key_of(uint8_t key[CHANNEL_MAC1_KEY_LEN], const uint8_t psk[32])
+{
+    crypto_generichash(key, CHANNEL_MAC1_KEY_LEN, (const uint8_t *)CHANNEL_MAC1_LABEL,
+                       strlen(CHANNEL_MAC1_LABEL), psk, 32);
+}
+
+/* mac1 = BLAKE2b-128(key = mac1 key, frame header || Noise message 1 || sent_ms). */
+static void mac1_of(uint8_t mac[FRAME_MAC1_LEN], const uint8_t key[CHANNEL_MAC1_KEY_LEN],
+                    const uint8_t *covered, size_t len)
+{
+    crypto_generichash(mac, FRAME_MAC1_LEN, covered, len, key, CHANNEL_MAC1_KEY_LEN);
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        p[i] = (uint8_t)(v & 0xffu);
+        v >>= 8;
+    }
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* CHANNEL_OK when buf is a message-1 frame whose mac1 (its last 16 bytes) verifies under key;
+ * *sent_ms gets the time before it. */
+static int mac1_check(const uint8_t key[CHANNEL_MAC1_KEY_LEN], const uint8_t *buf, size_t len,
+                      uint64_t *sent_ms)
+{
+    frame f;
+    uint8_t mac[FRAME_MAC1_LEN];
+    if (frame_parse(buf, len, &f) != 0 || f.type != FRAME_HS1 ||
+        f.body_len < FRAME_HS1_AUTH_LEN + NOISE_DH_LEN + NOISE_TAG_LEN)
+        return CHANNEL_MALFORMED;
+    mac1_of(mac, key, buf, len - FRAME_MAC1_LEN);
+    int ok = crypto_verify_16(mac, buf + len - FRAME_MAC1_LEN);
+    sodium_memzero(mac, sizeof(mac));
+    if (ok != 0)
+        return CHANNEL_UNAUTHENTICATED;
+    if (sent_ms != NULL)
+        *sent_ms = get_u64(buf + len - FRAME_HS1_AUTH_LEN);
+    return CHANNEL_OK;
+}
+
+int channel_hs1_check_mac(const uint8_t *psk, const uint8_t *buf, size_t len, uint64_t *sent_ms)
+{
+    uint8_t key[CHANNEL_MAC1_KEY_LEN];
+    if (psk == NULL || buf == NULL || sodium_init() < 0)
+        return CHANNEL_ERR_ARG;
+    mac1_key_of(key, psk);
+    int rc = mac1_check(key, buf, len, sent_ms);
+    sodium_memzero(key, sizeof(key));
+    return rc;
+}
+
+static uint64_t real_now_ms(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 static int start_handshake(channel *c, const channel_params *p)
@@ -104,7 +185,13 @@ channel *channel_new(const channel_params *p, const uint8_t *session, int *err)
     c->initiator = p->initiator;
     c->pattern = p->pattern;
     c->trust = p->trust;
+    c->now_ms = p->now_ms != NULL ? p->now_ms : real_now_ms;
     c->rekey_interval = p->rekey_interval ? p->rekey_interval : CHANNEL_DEFAULT_REKEY_INTERVAL;
+    if (p->psk != NULL) {
+        if ((c->mac1_key = sodium_malloc(CHANNEL_MAC1_KEY_LEN)) == NULL)
+            goto fail;
+        mac1_key_of(c->mac1_key, p->psk);
+    }
     if (session != NULL)
         memcpy(c->session, session, FRAME_SESSION_LEN);
     else
@@ -167,30 +254,60 @@ int channel_hs_write(channel *c, const uint8_t *payload, size_t plen, uint8_t *o
     if (cap < FRAME_HS_HEADER_LEN)
         return CHANNEL_ERR_ARG;
     frame_type type = (frame_type)(noise_handshake_step(c->hs) + 1);
+    size_t auth = type == FRAME_HS1 && c->mac1_key != NULL ? FRAME_HS1_AUTH_LEN : 0;
+    if (cap < FRAME_HS_HEADER_LEN + auth)
+        return CHANNEL_ERR_ARG;
     size_t hlen = frame_write_header(out, type, c->session, 0);
     size_t n = 0;
-    int rc = noise_handshake_write(c->hs, payload, plen, out + hlen, cap - hlen, &n);
+    int rc = noise_handshake_write(c->hs, payload, plen, out + hlen, cap - hlen - auth, &n);
     if (rc == NOISE_ERR_SIZE)
         return CHANNEL_ERR_ARG; /* payload too long */
     if (rc != NOISE_OK)
         return map_noise(rc); /* the handshake state is unchanged */
-    *outlen = hlen + n;
+    if (auth > 0) {
+        put_u64(out + hlen + n, c->now_ms());
+        mac1_of(out + hlen + n + FRAME_HS1_TIME_LEN, c->mac1_key, out,
+                hlen + n + FRAME_HS1_TIME_LEN);
+    }
+    *outlen = hlen + n + auth;
     return noise_handshake_done(c->hs) ? finish_handshake(c) : CHANNEL_OK;
 }
 
-/* Once the peer's static key is known: remember it and ask the trust policy. */
-static int check_peer(channel *c)
+/* Asked by Noise as soon as a message reveals the peer's static key, before anything is
+ * committed: a refused key leaves the handshake as it was, and its identifier is kept for the
+ * error message. */
+static bool accept_peer(const uint8_t rs[32], void *ctx)
+{
+    channel *c = ctx;
+    if (trust_policy_accepts(c->trust, rs))
+        return true;
+    identity_id_of(rs, c->refused_id);
+    return false;
+}
+
+/* After a successful read: remember the peer once its static key is known. */
+static void note_peer(channel *c)
 {
     const uint8_t *rs = noise_handshake_remote_static(c->hs);
     if (c->have_peer || rs == NULL)
-        return CHANNEL_OK;
+        return;
     memcpy(c->peer_public, rs, sizeof(c->peer_public));
     identity_id_of(c->peer_public, c->peer_id);
     c->have_peer = true;
-    if (trust_policy_accepts(c->trust, c->peer_public))
+}
+
+/* The Noise message inside f: message 1 of XXpsk3 loses its time and mac1, checked first
+ * (before any Diffie-Hellman). */
+static int noise_body(const channel *c, const frame *f, const uint8_t *buf, size_t len,
+                      size_t *body_len)
+{
+    *body_len = f->body_len;
+    if (f->type != FRAME_HS1 || c->mac1_key == NULL)
         return CHANNEL_OK;
-    mark_dead(c);
-    return CHANNEL_UNTRUSTED;
+    int rc = mac1_check(c->mac1_key, buf, len, NULL);
+    if (rc == CHANNEL_OK)
+        *body_len -= FRAME_HS1_AUTH_LEN;
+    return rc;
 }
 
 int channel_hs_read(channel *c, const uint8_t *buf, size_t len, uint8_t *payload, size_t cap,
@@ -198,6 +315,7 @@ int channel_hs_read(channel *c, const uint8_t *buf, size_t len, uint8_t *payload
 {
     if (c == NULL || buf == NULL || plen == NULL || (payload == NULL && cap > 0))
         return CHANNEL_ERR_ARG;
+    *plen = 0;
     if (!in_handshake(c) || noise_handshake_my_turn(c->hs))
         return CHANNEL_STATE;
     frame f;
@@ -207,16 +325,14 @@ int channel_hs_read(channel *c, const uint8_t *buf, size_t len, uint8_t *payload
         return CHANNEL_UNKNOWN_SESSION;
     if (f.type != noise_handshake_step(c->hs) + 1)
         return CHANNEL_MALFORMED;
-    size_t n = 0;
-    int rc = noise_handshake_read(c->hs, f.body, f.body_len, payload, cap, &n);
-    if (rc != NOISE_OK)
-        return map_noise(rc);
-    rc = check_peer(c);
-    if (rc != CHANNEL_OK) {
-        sodium_memzero(payload, n);
-        *plen = 0;
+    size_t body_len = 0, n = 0;
+    int rc = noise_body(c, &f, buf, len, &body_len);
+    if (rc != CHANNEL_OK)
         return rc;
-    }
+    rc = noise_handshake_read_checked(c->hs, f.body, body_len, payload, cap, &n, accept_peer, c);
+    if (rc != NOISE_OK)
+        return map_noise(rc); /* the handshake state is unchanged */
+    note_peer(c);
     *plen = n;
     return noise_handshake_done(c->hs) ? finish_handshake(c) : CHANNEL_OK;
 }
@@ -246,6 +362,11 @@ const uint8_t *channel_session(const channel *c)
 const char *channel_peer_id(const channel *c)
 {
     return c != NULL && c->have_peer ? c->peer_id : "";
+}
+
+const char *channel_last_refused_id(const channel *c)
+{
+    return c != NULL ? c->refused_id : "";
 }
 
 const uint8_t *channel_peer_public(const channel *c)
@@ -325,6 +446,11 @@ void channel_test_set_send_nonce(channel *c, uint64_t n)
         record_sender_set_next(&c->tx, n);
 }
 
+uint64_t channel_test_recv_rekeys(const channel *c)
+{
+    return transport_ready(c) ? c->rx.rekeys : 0;
+}
+
 const char *channel_strerror(int err)
 {
     switch (err) {
@@ -348,6 +474,8 @@ const char *channel_strerror(int err)
         return "nonce space exhausted";
     case CHANNEL_NOMEM:
         return "out of memory";
+    case CHANNEL_UNAUTHENTICATED:
+        return "handshake message 1 without a valid mac1 (writer lacks the invitation secret)";
     default:
         return "unknown channel error";
     }
@@ -363,6 +491,8 @@ void channel_free(channel *c)
         record_sender_free(&c->tx);
         record_receiver_free(&c->rx);
     }
+    if (c->mac1_key != NULL)
+        sodium_free(c->mac1_key);
     if (c->scratch != NULL) {
         sodium_memzero(c->scratch, CHANNEL_MAX_RECORD);
         free(c->scratch);

@@ -4,15 +4,19 @@
  * prologue binds the protocol label, the session id and both topic names, so a handshake cannot be
  * moved to other topics or sessions. Trust (crypto/trust.h) is checked as soon as the peer's
  * static key is known: the initiator refuses an untrusted responder before revealing its own
- * identity in message 3.
+ * identity in message 3. Under XXpsk3, message 1 carries a mac1 keyed from the PSK, checked
+ * before any Diffie-Hellman, so only invitation holders make the responder spend work or state.
+ * No failed handshake read changes the channel: a forged message (tampered, untrusted, without
+ * mac1) is refused and the genuine one still completes the handshake afterwards.
  *
  * Transport: each data or close frame carries an explicit nonce; the header is the associated
  * data. A replay window per direction refuses nonces seen before; a frame that fails
  * authentication is refused; neither changes state. Keys rotate every rekey_interval nonces
  * (key epoch = nonce / interval; Noise Rekey() once per epoch), so both sides agree without
- * messages; channel_rekey_now() jumps the sender to the next epoch. Inside the ciphertext, a
- * record: kind, flags, message sequence number, cumulative acknowledgement, echo reference and
- * fragment position (see docs/PROTOCOL.md). */
+ * messages; channel_rekey_now() jumps the sender to the next epoch; a receiver derives keys at
+ * most 2 epochs ahead, so a forged frame costs at most 2 Rekey(). Inside the ciphertext, a
+ * record: kind, flags, message sequence number, cumulative acknowledgement, echo reference,
+ * fragment position and body length, padded with zeros to a size bucket (see docs/PROTOCOL.md). */
 #ifndef KCHAT_CHANNEL_H
 #define KCHAT_CHANNEL_H
 
@@ -36,6 +40,7 @@ typedef enum {
     CHANNEL_STATE = -15,           /* wrong step (e.g. data before established) */
     CHANNEL_NONCE_EXHAUSTED = -16,
     CHANNEL_NOMEM = -17,
+    CHANNEL_UNAUTHENTICATED = -18, /* message 1 without a valid mac1 (XXpsk3) */
 } channel_result;
 
 /* Record kinds inside data and close frames. */
@@ -45,17 +50,30 @@ typedef enum {
     RECORD_CLOSE = 3, /* the sender leaves (sealed into a close frame) */
 } record_kind;
 
-#define RECORD_FLAG_ECHO 0x01u
-#define RECORD_HEADER_LEN 34u
+#define RECORD_FLAG_ECHO 0x01u /* the other flag bits are reserved: zero, else malformed */
+#define RECORD_HEADER_LEN 38u
+/* The plaintext of a record (header, body) is padded with zeros to a bucket: 256 bytes up to
+ * 256, above that Padme (less than 6.25% more; see docs/PROTOCOL.md). */
+#define RECORD_MIN_PADDED 256u
+/* Largest padded plaintext that fits CHANNEL_MAX_RECORD with its tag: a Padme bucket. */
+#define CHANNEL_MAX_PADDED 258048u
 /* Largest sealed record (ciphertext and tag) of a data or close frame: above Noise's 65535-byte
  * message limit, so a 64 KiB message is one Kafka record. */
 #define CHANNEL_MAX_RECORD FRAME_MAX_DATA_BODY
-/* Largest body of one record: the sealed record less tag and record header. */
-#define CHANNEL_MAX_BODY (CHANNEL_MAX_RECORD - NOISE_TAG_LEN - RECORD_HEADER_LEN)
+/* Largest body of one record: the largest padded plaintext less the record header. */
+#define CHANNEL_MAX_BODY (CHANNEL_MAX_PADDED - RECORD_HEADER_LEN)
 /* Largest frame on the wire. */
 #define CHANNEL_MAX_FRAME (FRAME_DATA_HEADER_LEN + CHANNEL_MAX_RECORD)
 #define CHANNEL_DEFAULT_REKEY_INTERVAL 65536u
-#define CHANNEL_PROLOGUE_LABEL "kchat/1"
+/* Smallest rekey interval: the replay window (4096 nonces), so that reordering inside the window
+ * crosses at most one epoch boundary. */
+#define CHANNEL_MIN_REKEY_INTERVAL 4096u
+#define CHANNEL_PROLOGUE_LABEL "kchat/2"
+/* mac1 of message 1 under XXpsk3: key = BLAKE2b-256(key = psk, CHANNEL_MAC1_LABEL),
+ * mac1 = BLAKE2b-128(key, frame header || Noise message 1 || sent_ms u64), appended to the frame
+ * body after sent_ms (the initiator's clock when it wrote message 1, ms since the Unix epoch). */
+#define CHANNEL_MAC1_LABEL "kchat/2 mac1"
+#define CHANNEL_MAC1_KEY_LEN 32u
 
 typedef struct channel_record {
     uint8_t kind;
@@ -75,7 +93,8 @@ typedef struct channel_params {
     const uint8_t *psk;         /* 32 bytes for XXpsk3 (copied), NULL for XX */
     const char *a2b, *b2a;      /* topic names, bound into the prologue */
     const trust_policy *trust;  /* borrowed; must outlive the channel */
-    uint64_t rekey_interval;    /* 0: CHANNEL_DEFAULT_REKEY_INTERVAL */
+    uint64_t rekey_interval;    /* 0: default; else >= CHANNEL_MIN_REKEY_INTERVAL */
+    uint64_t (*now_ms)(void);   /* message 1's sent_ms; NULL: the real clock (for tests) */
 } channel_params;
 
 typedef struct channel channel;
@@ -87,15 +106,55 @@ channel *channel_new(const channel_params *p, const uint8_t *session, int *err);
 int channel_hs_write(channel *c, const uint8_t *payload, size_t plen, uint8_t *out, size_t cap,
                      size_t *outlen);
 /* Reads the peer's next handshake frame (responder: 1 and 3; initiator: 2). The payload is
- * written to payload (cap >= NOISE_MAX_MSG is always enough). Fails without changing state. */
+ * written to payload (cap >= NOISE_MAX_MSG is always enough). Every failure leaves the channel
+ * exactly as it was, so the genuine frame can still be read afterwards: CHANNEL_MALFORMED,
+ * CHANNEL_UNKNOWN_SESSION, CHANNEL_UNAUTHENTICATED (message 1 of XXpsk3 without a valid mac1;
+ * no Diffie-Hellman was done), CHANNEL_TAMPERED (Noise authentication failed, e.g. a wrong PSK
+ * in message 3) and CHANNEL_UNTRUSTED (the peer's static key is refused by the trust policy;
+ * its identifier is then channel_last_refused_id). On failure *plen is 0 and nothing of the
+ * payload is returned. */
 int channel_hs_read(channel *c, const uint8_t *buf, size_t len, uint8_t *payload, size_t cap,
                     size_t *plen);
+/* The cheap check a responder makes on a message-1 frame before creating a channel for it:
+ * CHANNEL_OK when its mac1 verifies under psk (32 bytes), CHANNEL_UNAUTHENTICATED when not,
+ * CHANNEL_MALFORMED when buf is no message-1 frame. One BLAKE2b pass, no Diffie-Hellman, no
+ * allocation. On CHANNEL_OK, *sent_ms (if not NULL) gets the authenticated time the initiator
+ * wrote it: a replayed message 1 passes the mac1, so the responder refuses one that is too old
+ * or whose session id it has answered already. (channel_hs_read checks the mac1 too, not the
+ * time.) Plain XX has no mac1 and no time: message 1 is then unauthenticated. */
+int channel_hs1_check_mac(const uint8_t *psk, const uint8_t *buf, size_t len, uint64_t *sent_ms);
+
+/* The responder's admission of message-1 frames (XXpsk3): the mac1 check, then freshness, so a
+ * recorded genuine message 1 written again is refused before any Diffie-Hellman or state. A
+ * frame is admitted once: its sent_ms within CHANNEL_HS1_WINDOW_MS of now (either way: the two
+ * clocks must agree to within that), and its session id not admitted before within the window.
+ * The guard remembers the last CHANNEL_HS1_GUARD_SLOTS admitted session ids (only holders of the
+ * secret can add any; an initiator retrying every 5 s writes 240 in 20 minutes). */
+#define CHANNEL_HS1_WINDOW_MS (10u * 60u * 1000u)
+#define CHANNEL_HS1_GUARD_SLOTS 256u
+typedef struct channel_hs1_guard {
+    struct {
+        uint8_t session[FRAME_SESSION_LEN];
+        uint64_t sent_ms;
+        uint64_t admitted_ms; /* 0: free slot */
+    } seen[CHANNEL_HS1_GUARD_SLOTS];
+} channel_hs1_guard;
+
+void channel_hs1_guard_init(channel_hs1_guard *g);
+/* CHANNEL_OK: answer it (now remembered); CHANNEL_UNAUTHENTICATED: no valid mac1;
+ * CHANNEL_REPLAYED: stale (sent_ms outside the window) or its session id was admitted already;
+ * CHANNEL_MALFORMED: no message-1 frame; CHANNEL_ERR_ARG. now_ms: the responder's clock. */
+int channel_hs1_admit(channel_hs1_guard *g, const uint8_t *psk, const uint8_t *buf, size_t len,
+                      uint64_t now_ms);
 int channel_step(const channel *c); /* handshake messages processed, 0..3 */
 bool channel_established(const channel *c);
 bool channel_my_turn(const channel *c);
 const uint8_t *channel_session(const channel *c);
-/* The peer's identifier, once its static key is known; "" before. */
+/* The peer's identifier, once its static key is known and accepted; "" before. */
 const char *channel_peer_id(const channel *c);
+/* The identifier of the last static key the trust policy refused (CHANNEL_UNTRUSTED), "" if
+ * none: for the error message. */
+const char *channel_last_refused_id(const channel *c);
 const uint8_t *channel_peer_public(const channel *c); /* NULL before */
 const char *channel_suite(const channel *c);          /* Noise protocol name */
 void channel_handshake_hash(const channel *c, uint8_t out[NOISE_HASH_LEN]);
@@ -105,12 +164,16 @@ int channel_seal(channel *c, const channel_record *r, uint8_t *out, size_t cap, 
 /* Opens a data or close frame. r->body points into buf (cap >= len is always enough). */
 int channel_open(channel *c, const uint8_t *in, size_t len, channel_record *r, uint8_t *buf,
                  size_t cap, uint64_t *nonce_out);
-/* Starts the next key epoch for our sending direction now. */
+/* Starts the next key epoch for our sending direction now (destroying the current key). When the
+ * current key has sealed nothing yet it is fresh already and nothing changes, so repeated calls
+ * never put the sender more than one epoch ahead of what it sealed. */
 int channel_rekey_now(channel *c);
 uint64_t channel_send_epoch(const channel *c);
 uint64_t channel_recv_epoch(const channel *c);
 /* For tests: set the next sending nonce (e.g. near 2^64-1). */
 void channel_test_set_send_nonce(channel *c, uint64_t n);
+/* For tests: Rekey() operations the receiving direction has done so far. */
+uint64_t channel_test_recv_rekeys(const channel *c);
 const char *channel_strerror(int err);
 void channel_free(channel *c);
 

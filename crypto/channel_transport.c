@@ -23,11 +23,13 @@ static void cipher_free(noise_cipher *c)
 }
 
 /* A copy of key advanced by steps epochs; NULL when out of memory. */
-static noise_cipher *derive(const noise_cipher *key, uint64_t steps)
+static noise_cipher *derive(record_receiver *r, const noise_cipher *key, uint64_t steps)
 {
     noise_cipher *c = noise_cipher_clone(key);
-    if (c != NULL)
+    if (c != NULL) {
         rekey_times(c, steps);
+        r->rekeys += steps;
+    }
     return c;
 }
 
@@ -57,7 +59,7 @@ static void sender_advance(record_sender *s, uint64_t epoch)
 int record_seal(record_sender *s, const uint8_t session[FRAME_SESSION_LEN], const channel_record *r,
                 uint8_t *scratch, uint8_t *out, size_t cap, size_t *outlen)
 {
-    size_t ptlen = RECORD_HEADER_LEN + r->body_len;
+    size_t ptlen = record_padded_len(RECORD_HEADER_LEN + r->body_len);
     size_t total = FRAME_DATA_HEADER_LEN + ptlen + NOISE_TAG_LEN;
     if (cap < total)
         return CHANNEL_ERR_ARG;
@@ -86,6 +88,8 @@ int record_sender_rekey_now(record_sender *s)
         sender_advance(s, e);
         return CHANNEL_OK;
     }
+    if (s->next == e * s->interval)
+        return CHANNEL_OK; /* the current key has sealed nothing yet: it is fresh already */
     if (e + 1 > (UINT64_MAX - 1) / s->interval)
         return CHANNEL_NONCE_EXHAUSTED;
     s->next = (e + 1) * s->interval;
@@ -119,7 +123,7 @@ void record_receiver_free(record_receiver *r)
 }
 
 /* The key for epoch e: *key borrowed from r, or derived into *derived (caller frees). */
-static int select_key(const record_receiver *r, uint64_t e, const noise_cipher **key,
+static int select_key(record_receiver *r, uint64_t e, const noise_cipher **key,
                       noise_cipher **derived)
 {
     *derived = NULL;
@@ -130,7 +134,7 @@ static int select_key(const record_receiver *r, uint64_t e, const noise_cipher *
     if (e > r->cur_epoch) {
         if (e - r->cur_epoch > RECORD_MAX_EPOCH_SKIP)
             return CHANNEL_REPLAYED;
-        *derived = derive(r->cur, e - r->cur_epoch);
+        *derived = derive(r, r->cur, e - r->cur_epoch);
     } else {
         if (r->old == NULL || e < r->old_epoch)
             return CHANNEL_REPLAYED;
@@ -138,7 +142,7 @@ static int select_key(const record_receiver *r, uint64_t e, const noise_cipher *
             *key = r->old;
             return CHANNEL_OK;
         }
-        *derived = derive(r->old, e - r->old_epoch);
+        *derived = derive(r, r->old, e - r->old_epoch);
     }
     if (*derived == NULL)
         return CHANNEL_NOMEM;
@@ -177,8 +181,10 @@ static void settle_old(record_receiver *r, noise_cipher *spare, uint64_t spare_e
         cipher_free(spare);
     r->old = keep;
     r->old_epoch = target;
-    if (keep != NULL)
+    if (keep != NULL) {
         rekey_times(keep, target - keep_epoch);
+        r->rekeys += target - keep_epoch;
+    }
 }
 
 static void commit(record_receiver *r, uint64_t n, uint64_t e, noise_cipher *derived)

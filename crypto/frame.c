@@ -81,6 +81,8 @@ int frame_parse(const uint8_t *buf, size_t len, frame *out)
         return -1;
     size_t body_len = len - hlen;
     size_t max = hlen == FRAME_DATA_HEADER_LEN ? FRAME_MAX_DATA_BODY : NOISE_MAX_MSG;
+    if (type == FRAME_HS1)
+        max += FRAME_HS1_AUTH_LEN; /* room for the time and mac1 of XXpsk3 */
     if (body_len < min_body_len(type) || body_len > max)
         return -1;
     memset(out, 0, sizeof(*out));

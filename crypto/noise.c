@@ -92,6 +92,8 @@ const char *noise_strerror(int err)
         return "handshake not finished or already finished";
     case NOISE_ERR_NOMEM:
         return "out of memory";
+    case NOISE_ERR_REFUSED:
+        return "peer's static key refused";
     }
     return "unknown noise error";
 }
@@ -688,8 +690,15 @@ int noise_handshake_write(noise_handshake *hs, const uint8_t *payload, size_t pa
     return finish(hs, rc);
 }
 
-int noise_handshake_read(noise_handshake *hs, const uint8_t *msg, size_t msg_len, uint8_t *payload,
-                         size_t payload_cap, size_t *payload_len)
+/* The work copy learnt the peer's static key in this message and accept refuses it. */
+static bool refused(const noise_handshake *hs, noise_accept_fn accept, void *ctx)
+{
+    return accept && hs->work.has_rs && !hs->cur.has_rs && !accept(hs->work.rs, ctx);
+}
+
+int noise_handshake_read_checked(noise_handshake *hs, const uint8_t *msg, size_t msg_len,
+                                 uint8_t *payload, size_t payload_cap, size_t *payload_len,
+                                 noise_accept_fn accept, void *ctx)
 {
     if (!hs || (msg_len && !msg)) {
         return NOISE_ERR_ARG;
@@ -699,8 +708,25 @@ int noise_handshake_read(noise_handshake *hs, const uint8_t *msg, size_t msg_len
         return rc;
     }
     hs->work = hs->cur;
-    rc = read_message(&hs->work, &hs->ws, msg, msg_len, payload, payload_cap, payload_len);
+    size_t plen = 0;
+    rc = read_message(&hs->work, &hs->ws, msg, msg_len, payload, payload_cap, &plen);
+    if (rc == NOISE_OK && refused(hs, accept, ctx)) {
+        if (plen) {
+            sodium_memzero(payload, plen);
+        }
+        rc = NOISE_ERR_REFUSED;
+    }
+    if (rc == NOISE_OK && payload_len) {
+        *payload_len = plen;
+    }
     return finish(hs, rc);
+}
+
+int noise_handshake_read(noise_handshake *hs, const uint8_t *msg, size_t msg_len, uint8_t *payload,
+                         size_t payload_cap, size_t *payload_len)
+{
+    return noise_handshake_read_checked(hs, msg, msg_len, payload, payload_cap, payload_len, NULL,
+                                        NULL);
 }
 
 bool noise_handshake_my_turn(const noise_handshake *hs)

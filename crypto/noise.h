@@ -29,6 +29,7 @@ typedef enum {
     NOISE_ERR_NONCE = -5,   /* nonce exhausted (2^64-1 reached) */
     NOISE_ERR_STATE = -6,   /* handshake not finished / already finished */
     NOISE_ERR_NOMEM = -7,
+    NOISE_ERR_REFUSED = -8, /* the caller's check refused the peer's static key */
 } noise_result;
 
 /* The protocol name of a pattern, e.g. "Noise_XXpsk3_25519_ChaChaPoly_SHA256". */
@@ -82,6 +83,13 @@ int noise_handshake_write(noise_handshake *hs, const uint8_t *payload, size_t pa
 /* Reads the next handshake message; on any error the state is unchanged. */
 int noise_handshake_read(noise_handshake *hs, const uint8_t *msg, size_t msg_len, uint8_t *payload,
                          size_t payload_cap, size_t *payload_len);
+/* As noise_handshake_read; when the message reveals the peer's static key, accept(rs, ctx) is
+ * asked before anything is committed: false fails with NOISE_ERR_REFUSED and leaves the state
+ * unchanged (the payload buffer is wiped). accept may be NULL. */
+typedef bool (*noise_accept_fn)(const uint8_t rs[32], void *ctx);
+int noise_handshake_read_checked(noise_handshake *hs, const uint8_t *msg, size_t msg_len,
+                                 uint8_t *payload, size_t payload_cap, size_t *payload_len,
+                                 noise_accept_fn accept, void *ctx);
 /* True when it is our turn to write. */
 bool noise_handshake_my_turn(const noise_handshake *hs);
 /* Number of handshake messages processed so far (0..3). */

@@ -1,12 +1,13 @@
 /* record: the record layer under a channel (internal to crypto/).
  *
- * The codec turns a channel_record into its 34-byte big-endian plaintext header plus body and
- * back, refusing impossible field combinations. The sender and receiver hold one direction's
- * keys: explicit nonces, key epochs (epoch = nonce / interval, Noise Rekey() once per epoch
- * boundary) and, for the receiver, the replay window. A receiver keeps the key of the newest
- * epoch it accepted and of the oldest epoch that still has nonces inside the replay window;
- * keys of later epochs are derived on a copy and kept only once a frame authenticated with
- * them. Failed seals and opens change nothing. */
+ * The codec turns a channel_record into its 38-byte big-endian plaintext header, body and zero
+ * padding up to a bucket (record_padded_len) and back, refusing impossible field combinations,
+ * reserved flags and any padding that is not exactly the bucket's zeros. The sender and receiver
+ * hold one direction's keys: explicit nonces, key epochs (epoch = nonce / interval, Noise Rekey()
+ * once per epoch boundary) and, for the receiver, the replay window. A receiver keeps the key of
+ * the newest epoch it accepted and of the oldest epoch that still has nonces inside the replay
+ * window; keys of later epochs (at most RECORD_MAX_EPOCH_SKIP ahead) are derived on a copy and kept
+ * only once a frame authenticated with them. Failed seals and opens change nothing. */
 #ifndef KCHAT_RECORD_H
 #define KCHAT_RECORD_H
 
@@ -18,16 +19,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A frame more than this many epochs ahead of the receiver is refused (CHANNEL_REPLAYED):
- * bounds the Rekey() work one forged frame can cause. */
-#define RECORD_MAX_EPOCH_SKIP 1024u
+/* A frame more than this many epochs ahead of the receiver is refused (CHANNEL_REPLAYED) before
+ * any key derivation: a forged frame costs at most this many Rekey() (one ChaCha20 block each)
+ * and one failed decryption, about three times the work of opening a genuine small frame. With
+ * intervals of at least CHANNEL_MIN_REKEY_INTERVAL (the replay window) reordering inside the
+ * window never crosses more than one epoch. */
+#define RECORD_MAX_EPOCH_SKIP 2u
 
-/* 0 when r is a valid record (kind, fragment position, ACK/CLOSE carry seq 0 and no fragments,
- * body within CHANNEL_MAX_BODY); -1 otherwise. */
+/* 0 when r is a valid record (kind, reserved flags zero, a message has seq >= 1, fragment
+ * position, ACK/CLOSE carry seq 0 and no fragments, body within CHANNEL_MAX_BODY); -1 otherwise. */
 int record_validate(const channel_record *r);
-/* Writes RECORD_HEADER_LEN + r->body_len bytes to out. */
-void record_encode(uint8_t *out, const channel_record *r);
-/* 0 and r filled (body pointing into pt) when pt holds a valid record; -1 otherwise. */
+/* The padded length of a plaintext of len bytes (header and body): RECORD_MIN_PADDED up to
+ * that, above it Padme(len): len rounded up to a multiple of 2^(E - S), E = floor(log2 len),
+ * S = floor(log2 E) + 1. */
+size_t record_padded_len(size_t len);
+/* Writes the padded plaintext of r (header, body, zeros) to out; returns its length,
+ * record_padded_len(RECORD_HEADER_LEN + r->body_len). */
+size_t record_encode(uint8_t *out, const channel_record *r);
+/* 0 and r filled (body pointing into pt) when pt holds a valid record with exactly its padding,
+ * all zero; -1 otherwise. */
 int record_decode(const uint8_t *pt, size_t len, channel_record *r);
 
 typedef struct record_sender {
@@ -44,6 +54,7 @@ typedef struct record_receiver {
     uint64_t old_epoch;
     uint64_t interval;
     replay_window win;
+    uint64_t rekeys; /* Rekey() operations done so far (for tests of the cost bound) */
 } record_receiver;
 
 /* Take ownership of key (a split cipher). interval >= 1. */

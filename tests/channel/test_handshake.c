@@ -2,8 +2,10 @@
 #include "pair.h"
 #include "support/check.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static uint8_t payload[NOISE_MAX_MSG];
 static size_t plen;
@@ -138,13 +140,15 @@ static void test_wrong_psk(void)
     p.pb.psk = other_psk;
     channel *a = pair_alice(&p);
     CHECK(hs_write(a, "1", &w) == CHANNEL_OK);
+    /* The mac1 of message 1 tells Bob before any Diffie-Hellman. */
+    CHECK(channel_hs1_check_mac(other_psk, w.buf, w.len, NULL) == CHANNEL_UNAUTHENTICATED);
+    uint64_t sent = 0, now = (uint64_t)time(NULL) * 1000u;
+    CHECK(channel_hs1_check_mac(p.psk, w.buf, w.len, &sent) == CHANNEL_OK);
+    CHECK(sent + 60000 > now && sent < now + 60000); /* the real clock by default */
     channel *b = pair_bob(&p, w.buf, w.len);
-    CHECK(hs_read(b, &w) == CHANNEL_OK);
-    CHECK(hs_write(b, "2", &w) == CHANNEL_OK);
-    CHECK(hs_read(a, &w) == CHANNEL_OK);
-    CHECK(hs_write(a, "3", &w) == CHANNEL_OK);
-    CHECK(hs_read(b, &w) == CHANNEL_TAMPERED);
-    CHECK(!channel_established(b) && channel_step(b) == 2);
+    plen = 99;
+    CHECK(hs_read(b, &w) == CHANNEL_UNAUTHENTICATED && plen == 0);
+    CHECK(!channel_established(b) && channel_step(b) == 0 && !channel_my_turn(b));
     CHECK(strcmp(channel_peer_id(b), "") == 0); /* nothing learnt from a failed message */
     channel_free(a);
     channel_free(b);
@@ -168,11 +172,13 @@ static void test_untrusted_bob(noise_pattern pattern)
     plen = 99;
     CHECK(hs_read(a, &w) == CHANNEL_UNTRUSTED);
     CHECK(plen == 0);
-    /* Alice knows who it was, but is dead before revealing her identity in message 3. */
-    CHECK(strcmp(channel_peer_id(a), identity_id(p.bob_id)) == 0);
-    CHECK(!channel_established(a) && !channel_my_turn(a));
+    /* Alice knows who it was for the error message; she does not reveal her identity in
+     * message 3, and her handshake is unchanged: still waiting for a message 2. */
+    CHECK(strcmp(channel_last_refused_id(a), identity_id(p.bob_id)) == 0);
+    CHECK(strcmp(channel_peer_id(a), "") == 0 && channel_peer_public(a) == NULL);
+    CHECK(!channel_established(a) && !channel_my_turn(a) && channel_step(a) == 1);
     CHECK(hs_write(a, "3", &w) == CHANNEL_STATE);
-    CHECK(hs_read(a, &w) == CHANNEL_STATE);
+    CHECK(hs_read(a, &w) == CHANNEL_UNTRUSTED);
     CHECK(channel_rekey_now(a) == CHANNEL_STATE);
     channel_free(a);
     channel_free(b);
@@ -197,9 +203,10 @@ static void test_untrusted_alice(noise_pattern pattern)
     CHECK(hs_read(a, &w) == CHANNEL_OK);
     CHECK(hs_write(a, "3", &w) == CHANNEL_OK);
     CHECK(hs_read(b, &w) == CHANNEL_UNTRUSTED);
-    CHECK(strcmp(channel_peer_id(b), identity_id(p.alice_id)) == 0);
-    CHECK(!channel_established(b));
-    CHECK(hs_read(b, &w) == CHANNEL_STATE);
+    CHECK(strcmp(channel_last_refused_id(b), identity_id(p.alice_id)) == 0);
+    CHECK(strcmp(channel_peer_id(b), "") == 0);
+    CHECK(!channel_established(b) && channel_step(b) == 2);
+    CHECK(hs_read(b, &w) == CHANNEL_UNTRUSTED); /* unchanged: message 3 is still due */
     CHECK(pair_seal_text(b, 1, "x", &w) == CHANNEL_STATE);
     channel_free(a);
     channel_free(b);
@@ -284,6 +291,204 @@ static void test_wrong_session_and_step(void)
     channel_free(a2);
     channel_free(b);
     channel_free(b2);
+    pair_free(&p);
+}
+
+/* The prologue of docs/PROTOCOL.md, built independently of crypto/channel.c. */
+static size_t prologue_of(const pair *p, const uint8_t *session, uint8_t *out)
+{
+    size_t n = 0, la = strlen(p->pa.a2b), lb = strlen(p->pa.b2a);
+    memcpy(out, "kchat/2", 8); /* with its 0x00 */
+    n += 8;
+    memcpy(out + n, session, FRAME_SESSION_LEN);
+    n += FRAME_SESSION_LEN;
+    out[n++] = (uint8_t)la;
+    memcpy(out + n, p->pa.a2b, la);
+    n += la;
+    out[n++] = (uint8_t)lb;
+    memcpy(out + n, p->pa.b2a, lb);
+    return n + lb;
+}
+
+/* Eve, who saw Alice's message 1 but holds no secret, answers it with a valid message 2 under
+ * her own static key: under XXpsk3 the PSK only enters in message 3, so any PSK will do. */
+static void forge_msg2(const pair *p, noise_pattern pattern, const wire *m1, wire *out)
+{
+    uint8_t prologue[300], fake_psk[32];
+    noise_handshake *hs = NULL;
+    size_t n = 0, body = m1->len - FRAME_HS_HEADER_LEN;
+    randombytes_buf(fake_psk, sizeof(fake_psk));
+    CHECK(noise_handshake_new(&hs, pattern, false, prologue, prologue_of(p, m1->buf + 2, prologue),
+                              identity_secret(p->eve_id),
+                              pattern == NOISE_XXPSK3 ? fake_psk : NULL) == NOISE_OK);
+    if (pattern == NOISE_XXPSK3)
+        body -= FRAME_HS1_AUTH_LEN;
+    CHECK(noise_handshake_read(hs, m1->buf + FRAME_HS_HEADER_LEN, body, payload, sizeof(payload),
+                               &plen) == NOISE_OK);
+    size_t h = frame_write_header(out->buf, FRAME_HS2, m1->buf + 2, 0);
+    CHECK(noise_handshake_write(hs, (const uint8_t *)"eve", 3, out->buf + h, sizeof(out->buf) - h,
+                                &n) == NOISE_OK);
+    out->len = h + n;
+    noise_handshake_free(hs);
+}
+
+/* Forged messages 2 (valid under Eve's key, tampered, garbage) and forged messages 3, however
+ * many, change nothing: the genuine messages still complete the handshake. */
+static void test_forged_msg2_msg3(noise_pattern pattern)
+{
+    pair p;
+    wire m1, m2, m3, bad;
+    pair_init(&p, pattern, 0);
+    channel *a = pair_alice(&p);
+    CHECK(hs_write(a, "1", &m1) == CHANNEL_OK);
+    channel *b = pair_bob(&p, m1.buf, m1.len);
+    CHECK(hs_read(b, &m1) == CHANNEL_OK);
+    CHECK(hs_write(b, "genuine 2", &m2) == CHANNEL_OK);
+    forge_msg2(&p, pattern, &m1, &bad);
+    for (int i = 0; i < 50; i++) {
+        CHECK(hs_read(a, &bad) == CHANNEL_UNTRUSTED && plen == 0);
+        CHECK(channel_step(a) == 1 && !channel_my_turn(a));
+    }
+    CHECK(strcmp(channel_last_refused_id(a), identity_id(p.eve_id)) == 0);
+    CHECK(strcmp(channel_peer_id(a), "") == 0);
+    for (int i = 0; i < 50; i++) {
+        wire junk = m2;
+        randombytes_buf(junk.buf + FRAME_HS_HEADER_LEN, junk.len - FRAME_HS_HEADER_LEN);
+        CHECK(hs_read(a, &junk) == CHANNEL_TAMPERED && channel_step(a) == 1);
+    }
+    CHECK(hs_read(a, &m2) == CHANNEL_OK && payload_is("genuine 2"));
+    CHECK(strcmp(channel_peer_id(a), identity_id(p.bob_id)) == 0);
+    CHECK(hs_write(a, "genuine 3", &m3) == CHANNEL_OK && channel_established(a));
+    for (int i = 0; i < 50; i++) {
+        wire junk = m3;
+        randombytes_buf(junk.buf + FRAME_HS_HEADER_LEN, junk.len - FRAME_HS_HEADER_LEN);
+        CHECK(hs_read(b, &junk) == CHANNEL_TAMPERED && channel_step(b) == 2);
+    }
+    CHECK(hs_read(b, &m3) == CHANNEL_OK && payload_is("genuine 3") && channel_established(b));
+    CHECK(pair_seal_text(a, 1, "through", &bad) == CHANNEL_OK);
+    CHECK(pair_open_text(b, &bad, 1, "through") == CHANNEL_OK);
+    channel_free(a);
+    channel_free(b);
+    pair_free(&p);
+}
+
+/* Under XXpsk3 a message 1 without the right mac1 is refused before any Diffie-Hellman (a
+ * low-order ephemeral, which Noise would refuse as CHANNEL_TAMPERED, is never looked at), and
+ * leaves the responder ready for the genuine one. */
+static uint64_t fixed_clock(void)
+{
+    return 1234567890123u;
+}
+
+static void test_mac1(void)
+{
+    pair p;
+    wire m1, bad;
+    pair_init(&p, NOISE_XXPSK3, 0);
+    p.pa.now_ms = fixed_clock;
+    channel *a = pair_alice(&p);
+    CHECK(hs_write(a, "1", &m1) == CHANNEL_OK);
+    CHECK(m1.len == FRAME_HS_HEADER_LEN + 32 + 1 + 16 + 8 + FRAME_MAC1_LEN);
+    uint64_t sent = 0;
+    CHECK(channel_hs1_check_mac(p.psk, m1.buf, m1.len, &sent) == CHANNEL_OK);
+    CHECK(sent == 1234567890123u); /* the clock of p.pa, authenticated */
+    channel *b = pair_bob(&p, m1.buf, m1.len);
+    for (size_t bit = 0; bit < m1.len * 8; bit++) {
+        bad = m1;
+        bad.buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        int rc = channel_hs1_check_mac(p.psk, bad.buf, bad.len, NULL);
+        CHECK(rc == (bit < 16 ? CHANNEL_MALFORMED : CHANNEL_UNAUTHENTICATED));
+        rc = hs_read(b, &bad);
+        CHECK(rc == CHANNEL_MALFORMED || rc == CHANNEL_UNAUTHENTICATED ||
+              rc == CHANNEL_UNKNOWN_SESSION);
+        CHECK(channel_step(b) == 0);
+    }
+    bad = m1;
+    memset(bad.buf + FRAME_HS_HEADER_LEN, 0, 32); /* low-order e */
+    CHECK(hs_read(b, &bad) == CHANNEL_UNAUTHENTICATED);
+    for (size_t len = 0; len < m1.len; len++) {
+        bad = m1;
+        bad.len = len;
+        CHECK(channel_hs1_check_mac(p.psk, bad.buf, bad.len, NULL) != CHANNEL_OK);
+        CHECK(hs_read(b, &bad) != CHANNEL_OK && channel_step(b) == 0);
+    }
+    CHECK(hs_read(b, &m1) == CHANNEL_OK && payload_is("1"));
+    /* Plain XX has no mac1: its message 1 is not authenticated. */
+    pair q;
+    pair_init(&q, NOISE_XX, 0);
+    channel *x = pair_alice(&q);
+    CHECK(hs_write(x, "1", &bad) == CHANNEL_OK);
+    CHECK(bad.len == FRAME_HS_HEADER_LEN + 32 + 1);
+    CHECK(channel_hs1_check_mac(p.psk, bad.buf, bad.len, NULL) != CHANNEL_OK);
+    CHECK(channel_hs1_check_mac(NULL, m1.buf, m1.len, NULL) == CHANNEL_ERR_ARG);
+    channel_free(x);
+    pair_free(&q);
+    channel_free(a);
+    channel_free(b);
+    pair_free(&p);
+}
+
+static uint64_t g_clock;
+static uint64_t test_clock(void)
+{
+    return g_clock;
+}
+
+/* A message-1 frame of p's Alice sent at g_clock = sent. */
+static void alice_msg1(const pair *p, uint64_t sent, wire *w)
+{
+    g_clock = sent;
+    channel *a = pair_alice(p);
+    CHECK(hs_write(a, "1", w) == CHANNEL_OK);
+    channel_free(a);
+}
+
+/* The responder admits each genuine message 1 once, while fresh: a recorded one written again
+ * is refused before any Diffie-Hellman. */
+static void test_hs1_guard(void)
+{
+    const uint64_t T = 1780000000000u, W = CHANNEL_HS1_WINDOW_MS;
+    pair p;
+    wire m1, bad;
+    uint8_t other_psk[32] = {1};
+    static channel_hs1_guard g;
+    pair_init(&p, NOISE_XXPSK3, 0);
+    p.pa.now_ms = test_clock;
+    channel_hs1_guard_init(&g);
+    alice_msg1(&p, T, &m1);
+    CHECK(channel_hs1_admit(&g, other_psk, m1.buf, m1.len, T) == CHANNEL_UNAUTHENTICATED);
+    CHECK(channel_hs1_admit(&g, p.psk, m1.buf, 10, T) == CHANNEL_MALFORMED);
+    CHECK(channel_hs1_admit(&g, p.psk, m1.buf, m1.len, T + W + 1) == CHANNEL_REPLAYED);
+    CHECK(channel_hs1_admit(&g, p.psk, m1.buf, m1.len, T - W - 1) == CHANNEL_REPLAYED);
+    CHECK(channel_hs1_admit(&g, p.psk, m1.buf, m1.len, T + 5) == CHANNEL_OK);
+    for (uint64_t later = T + 5; later <= T + W; later += W / 4)
+        CHECK(channel_hs1_admit(&g, p.psk, m1.buf, m1.len, later) == CHANNEL_REPLAYED);
+    CHECK(channel_hs1_admit(&g, p.psk, m1.buf, m1.len, T + W + 1) == CHANNEL_REPLAYED);
+    /* Its clock in the future, within the window: admitted. */
+    alice_msg1(&p, T + W, &bad);
+    CHECK(channel_hs1_admit(&g, p.psk, bad.buf, bad.len, T + 10) == CHANNEL_OK);
+    /* A retrying initiator for 20 minutes: every frame admitted once, every copy refused. */
+    channel_hs1_guard_init(&g);
+    enum { N = 240 };
+    static wire all[N];
+    for (int i = 0; i < N; i++) {
+        alice_msg1(&p, T + (uint64_t)i * 5000u, &all[i]);
+        CHECK(channel_hs1_admit(&g, p.psk, all[i].buf, all[i].len, g_clock) == CHANNEL_OK);
+    }
+    int refused = 0;
+    for (int i = 0; i < N; i++)
+        refused +=
+            channel_hs1_admit(&g, p.psk, all[i].buf, all[i].len, g_clock) == CHANNEL_REPLAYED;
+    CHECK(refused == N);
+    /* Plain XX: no mac1, nothing to admit. */
+    pair q;
+    pair_init(&q, NOISE_XX, 0);
+    channel *x = pair_alice(&q);
+    CHECK(hs_write(x, "1", &bad) == CHANNEL_OK);
+    CHECK(channel_hs1_admit(&g, p.psk, bad.buf, bad.len, T) != CHANNEL_OK);
+    CHECK(channel_hs1_admit(NULL, p.psk, m1.buf, m1.len, T) == CHANNEL_ERR_ARG);
+    channel_free(x);
+    pair_free(&q);
     pair_free(&p);
 }
 
@@ -390,5 +595,9 @@ int main(void)
     test_wrong_session_and_step();
     test_flips(NOISE_XX);
     test_flips(NOISE_XXPSK3);
+    test_forged_msg2_msg3(NOISE_XX);
+    test_forged_msg2_msg3(NOISE_XXPSK3);
+    test_mac1();
+    test_hs1_guard();
     return check_summary();
 }

@@ -1,6 +1,7 @@
-/* libFuzzer target: frame_parse on arbitrary bytes, then channel_open of the same bytes (as
- * given, and with our session id patched in) on an established channel. Parsing must keep its
- * invariants; opening must never accept a frame nobody sealed. */
+/* libFuzzer target: frame_parse on arbitrary bytes, the mac1 check of message 1, then
+ * channel_open of the same bytes (as given, and with our session id patched in) on an
+ * established channel. Parsing must keep its invariants; neither the mac1 check nor opening may
+ * accept a frame nobody sealed. */
 #include "crypto/channel.h"
 #include "crypto/frame.h"
 #include "crypto/identity.h"
@@ -26,7 +27,7 @@ static channel *new_side(const identity *id, const trust_policy *t, bool initiat
                         .a2b = "fuzz.a2b",
                         .b2a = "fuzz.b2a",
                         .trust = t,
-                        .rekey_interval = 64};
+                        .rekey_interval = CHANNEL_MIN_REKEY_INTERVAL};
     return channel_new(&p, fixed_session, &err);
 }
 
@@ -60,12 +61,21 @@ static void check_parse(const uint8_t *data, size_t size)
     frame f;
     if (frame_parse(data, size, &f) != 0)
         return;
+    size_t max = f.header_len == FRAME_DATA_HEADER_LEN ? FRAME_MAX_DATA_BODY : NOISE_MAX_MSG;
+    if (f.type == FRAME_HS1)
+        max += FRAME_HS1_AUTH_LEN;
     if (f.version != FRAME_VERSION || f.type < FRAME_HS1 || f.type > FRAME_CLOSE ||
         f.header != data || f.header_len != frame_header_len((frame_type)f.type) ||
-        f.body != data + f.header_len || f.header_len + f.body_len != size ||
-        f.body_len >
-            (f.header_len == FRAME_DATA_HEADER_LEN ? FRAME_MAX_DATA_BODY : NOISE_MAX_MSG) ||
+        f.body != data + f.header_len || f.header_len + f.body_len != size || f.body_len > max ||
         memcmp(f.session, data + 2, FRAME_SESSION_LEN) != 0)
+        abort();
+}
+
+/* Nobody without the secret makes a message 1 whose mac1 verifies. */
+static void check_mac1(const uint8_t *data, size_t size)
+{
+    static const uint8_t psk[32] = {0x55};
+    if (channel_hs1_check_mac(psk, data, size, NULL) == CHANNEL_OK)
         abort();
 }
 
@@ -91,6 +101,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     check_parse(data, size);
+    check_mac1(data, size);
     check_open(data, size);
     if (size >= FRAME_HS_HEADER_LEN && size <= sizeof(patched)) {
         memcpy(patched, data, size);

@@ -1,8 +1,9 @@
 /* fuzz_handshake: libFuzzer target for the Noise handshake reader (crypto/noise).
  * Input: byte 0 selects the pattern (bit 0: XXpsk3), bytes 1-2 (little endian) the split point;
  * the rest is cut there into A and B. A is read as message 1 by a fresh responder; B as message 2
- * by an initiator that has written message 1. Accepted messages continue the handshake. Keys and
- * ephemerals are fixed so that inputs reproduce. */
+ * by an initiator that has written message 1, first with a check that refuses every static key
+ * (the state must stay unchanged), then normally. Accepted messages continue the handshake. Keys
+ * and ephemerals are fixed so that inputs reproduce. */
 #include "crypto/noise.h"
 
 #include <stdlib.h>
@@ -63,6 +64,13 @@ static void fuzz_msg1(noise_pattern pat, const uint8_t *msg, size_t len)
     noise_handshake_free(r);
 }
 
+static bool refuse(const uint8_t rs[32], void *ctx)
+{
+    (void)rs;
+    (void)ctx;
+    return false;
+}
+
 static void fuzz_msg2(noise_pattern pat, const uint8_t *msg, size_t len)
 {
     noise_handshake *i = side(pat, true);
@@ -70,8 +78,16 @@ static void fuzz_msg2(noise_pattern pat, const uint8_t *msg, size_t len)
     if (noise_handshake_write(i, NULL, 0, g_out, sizeof g_out, &plen) != NOISE_OK) {
         abort();
     }
+    /* A refused static key must leave the state unchanged; then the message reads as usual. */
+    uint8_t h[NOISE_HASH_LEN], h2[NOISE_HASH_LEN];
+    noise_handshake_hash(i, h);
+    int rc = noise_handshake_read_checked(i, msg, len, g_pay, sizeof g_pay, &plen, refuse, NULL);
+    noise_handshake_hash(i, h2);
+    if (rc == NOISE_OK || noise_handshake_step(i) != 1 || memcmp(h, h2, sizeof h) != 0) {
+        abort();
+    }
     if (noise_handshake_read(i, msg, len, g_pay, sizeof g_pay, &plen) == NOISE_OK) {
-        if (noise_handshake_remote_static(i) == NULL) {
+        if (rc != NOISE_ERR_REFUSED || noise_handshake_remote_static(i) == NULL) {
             abort();
         }
         must_write(i);

@@ -112,6 +112,50 @@ static bool snap_eq(const struct snap *a, const struct snap *b)
            a->has_rs == b->has_rs && memcmp(a->h, b->h, sizeof a->h) == 0;
 }
 
+/* read_checked: a refused static key leaves the state unchanged and wipes the payload; the
+ * check is asked once, with the key of the message, and only for the message revealing it. */
+static int g_asked;
+static bool refuse(const uint8_t rs[32], void *ctx)
+{
+    g_asked++;
+    return memcmp(rs, ctx, 32) != 0;
+}
+
+static void test_read_checked(noise_pattern pat)
+{
+    struct pair p;
+    size_t len = 0, plen = 0;
+    CHECK(
+        pair_new(&p, pat, pat == NOISE_XXPSK3 ? g_psk : NULL, pat == NOISE_XXPSK3 ? g_psk : NULL));
+    g_asked = 0;
+    CHECK(noise_handshake_write(p.i, NULL, 0, g_buf, sizeof g_buf, &len) == NOISE_OK);
+    CHECK(noise_handshake_read_checked(p.r, g_buf, len, g_pay, sizeof g_pay, &plen, refuse,
+                                       g_init_pub) == NOISE_OK);
+    CHECK(g_asked == 0); /* message 1 reveals no static key */
+    CHECK(noise_handshake_write(p.r, (const uint8_t *)"two", 3, g_buf, sizeof g_buf, &len) ==
+          NOISE_OK);
+    struct snap before = snap_of(p.i);
+    memset(g_pay, 0xaa, 16);
+    plen = 99;
+    CHECK(noise_handshake_read_checked(p.i, g_buf, len, g_pay, sizeof g_pay, &plen, refuse,
+                                       g_resp_pub) == NOISE_ERR_REFUSED);
+    struct snap after = snap_of(p.i);
+    CHECK(snap_eq(&before, &after) && g_asked == 1 && plen == 99);
+    CHECK(g_pay[0] == 0 && g_pay[1] == 0 && g_pay[2] == 0 && g_pay[3] == 0xaa);
+    CHECK(noise_handshake_read_checked(p.i, g_buf, len, g_pay, sizeof g_pay, &plen, refuse,
+                                       g_init_pub) == NOISE_OK);
+    CHECK(plen == 3 && memcmp(g_pay, "two", 3) == 0 && g_asked == 2);
+    CHECK(noise_handshake_write(p.i, NULL, 0, g_buf, sizeof g_buf, &len) == NOISE_OK);
+    before = snap_of(p.r);
+    CHECK(noise_handshake_read_checked(p.r, g_buf, len, g_pay, sizeof g_pay, &plen, refuse,
+                                       g_init_pub) == NOISE_ERR_REFUSED);
+    after = snap_of(p.r);
+    CHECK(snap_eq(&before, &after) && !noise_handshake_done(p.r));
+    CHECK(noise_handshake_read(p.r, g_buf, len, g_pay, sizeof g_pay, &plen) == NOISE_OK);
+    CHECK(noise_handshake_done(p.r));
+    pair_free(&p);
+}
+
 static void test_full(noise_pattern pat)
 {
     struct pair p;
@@ -600,5 +644,7 @@ int main(void)
     test_hmac();
     test_hkdf();
     test_dh_public();
+    test_read_checked(NOISE_XX);
+    test_read_checked(NOISE_XXPSK3);
     return check_summary();
 }
