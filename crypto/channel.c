@@ -1,6 +1,7 @@
 /* channel: lifecycle, handshake and accessors of a secure channel (see channel.h and
  * docs/PROTOCOL.md). The record layer (record.h) does the transport work. */
 #include "crypto/channel.h"
+#include "sys/clock.h"
 
 #include "crypto/record.h"
 #include "crypto/replay.h"
@@ -153,14 +154,6 @@ int channel_hs1_check_mac(const uint8_t *psk, const uint8_t *buf, size_t len, ui
     return rc;
 }
 
-static uint64_t real_now_ms(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
-        return 0;
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static int start_handshake(channel *c, const channel_params *p)
 {
     uint8_t prologue[PROLOGUE_MAX];
@@ -185,7 +178,7 @@ channel *channel_new(const channel_params *p, const uint8_t *session, int *err)
     c->initiator = p->initiator;
     c->pattern = p->pattern;
     c->trust = p->trust;
-    c->now_ms = p->now_ms != NULL ? p->now_ms : real_now_ms;
+    c->now_ms = p->now_ms != NULL ? p->now_ms : sys_wall_ms;
     c->rekey_interval = p->rekey_interval ? p->rekey_interval : CHANNEL_DEFAULT_REKEY_INTERVAL;
     if (p->psk != NULL) {
         if ((c->mac1_key = sodium_malloc(CHANNEL_MAC1_KEY_LEN)) == NULL)

@@ -130,6 +130,8 @@ const char *session_reject_reason(int rc)
         return "untrusted";
     case CHANNEL_UNKNOWN_SESSION:
         return "unknown-session";
+    case CHANNEL_UNAUTHENTICATED:
+        return "unauthenticated";
     default:
         return "malformed";
     }

@@ -6,23 +6,12 @@
  * so a replayed or forged message 1 cannot break an established chat. Payloads carry the
  * conversation position (src/hs_payload.h). */
 #include "src/session_internal.h"
+#include "sys/clock.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* MERGE: bind to crypto's mac1 check and refused-identity accessor. */
-static bool hs1_mac_ok(const session *s, const uint8_t *buf, size_t len)
-{
-    (void)s, (void)buf, (void)len;
-    return true;
-}
-
-static const char *refused_peer_id(const channel *c)
-{
-    return channel_peer_id(c);
-}
 
 static void fill_params(const session *s, channel_params *p, bool initiator)
 {
@@ -129,7 +118,8 @@ static int read_hs(session *s, channel *c, int step, const uint8_t *buf, size_t 
     if (rc == CHANNEL_OK && hs_payload_decode(step, s->open_buf, plen, pl) != 0)
         rc = CHANNEL_MALFORMED;
     if (rc == CHANNEL_UNTRUSTED)
-        session_emit_rejected_peer(s, session_reject_reason(rc), refused_peer_id(c), offset);
+        session_emit_rejected_peer(s, session_reject_reason(rc), channel_last_refused_id(c),
+                                   offset);
     else if (rc != CHANNEL_OK)
         session_emit_rejected(s, session_reject_reason(rc), offset);
     return rc;
@@ -180,7 +170,7 @@ static void alice_read2(session *s, const frame *f, const uint8_t *buf, size_t l
     if (rc == CHANNEL_UNTRUSTED)
         snprintf(s->hs_fail, sizeof s->hs_fail,
                  "the peer's identity %s is not the trusted one (the invitation names %s)",
-                 channel_peer_id(s->ch), s->cfg.expected_peer ? s->cfg.expected_peer : "?");
+                 channel_last_refused_id(s->ch), s->cfg.expected_peer ? s->cfg.expected_peer : "?");
     if (rc != CHANNEL_OK)
         return;
     s->hs_fail[0] = '\0';
@@ -245,16 +235,6 @@ void session_hs_free(session *s)
     s->ch = NULL;
 }
 
-static bool hs1_seen(session *s, const uint8_t *id)
-{
-    size_t n = s->n_hs1 < SESSION_HS1_SEEN ? s->n_hs1 : SESSION_HS1_SEEN;
-    for (size_t i = 0; i < n; i++)
-        if (memcmp(s->hs1_seen[i], id, FRAME_SESSION_LEN) == 0)
-            return true;
-    memcpy(s->hs1_seen[s->n_hs1++ % SESSION_HS1_SEEN], id, FRAME_SESSION_LEN);
-    return false;
-}
-
 /* Our first message not yet acknowledged (the next one when none waits). */
 static uint64_t send_base(const session *s)
 {
@@ -263,21 +243,43 @@ static uint64_t send_base(const session *s)
     return m ? m->seq : o->next_seq;
 }
 
-/* Message 1 of a handshake we have answered already, or of one of our earlier sessions, is
- * a replay: reported, and answered no more. Under XXpsk3 a message 1 must carry the mac of an
- * invitation holder before anything is spent on it. */
+/* A message 1 whose send time is far from ours: a replay, or clocks that disagree. Said once. */
+static void explain_stale(session *s, const uint8_t *buf, size_t len, uint64_t now)
+{
+    uint64_t sent = 0;
+    if (s->skew_told || channel_hs1_check_mac(s->cfg.psk, buf, len, &sent) != CHANNEL_OK)
+        return;
+    double minutes = ((double)sent - (double)now) / 60000.0;
+    if (minutes > -CHANNEL_HS1_WINDOW_MS / 60000.0 && minutes < CHANNEL_HS1_WINDOW_MS / 60000.0)
+        return; /* in the window: a copy of one admitted already */
+    s->skew_told = true;
+    session_emit_text(s, UI_EV_ERROR,
+                      "refused a handshake sent %.0f minutes %s by its sender's clock: a replay, "
+                      "or the two clocks differ by more than %u minutes",
+                      minutes < 0 ? -minutes : minutes, minutes < 0 ? "ago" : "ahead",
+                      CHANNEL_HS1_WINDOW_MS / 60000u);
+}
+
+/* Under XXpsk3 a message 1 must carry the mac of an invitation holder and be fresh and new
+ * before anything is spent on it; with --trust-any there is no secret to check. Message 1 of
+ * our current or an earlier session is a replay. Refusals are reported. */
 static bool hs1_acceptable(session *s, const frame *f, const uint8_t *buf, size_t len,
                            int64_t offset)
 {
-    if (s->cfg.psk && !hs1_mac_ok(s, buf, len)) {
-        session_emit_rejected(s, "unauthenticated", offset);
-        return false;
-    }
-    if (same_session(s->ch, f) || session_is_old_id(s, f->session) || hs1_seen(s, f->session)) {
+    if (same_session(s->ch, f) || session_is_old_id(s, f->session)) {
         session_emit_rejected(s, "replayed", offset);
         return false;
     }
-    return true;
+    if (!s->cfg.psk)
+        return true;
+    uint64_t now = sys_wall_ms();
+    int rc = channel_hs1_admit(&s->hs1_guard, s->cfg.psk, buf, len, now);
+    if (rc == CHANNEL_OK)
+        return true;
+    session_emit_rejected(s, session_reject_reason(rc), offset);
+    if (rc == CHANNEL_REPLAYED)
+        explain_stale(s, buf, len, now);
+    return false;
 }
 
 static void bob_read1(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset)
@@ -364,7 +366,7 @@ static void refused3(session *s, pending_hs *p, int rc)
         return;
     p->refused = true;
     session_emit_text(s, UI_EV_ERROR, "refused a peer with identity %s: not trusted",
-                      refused_peer_id(p->ch));
+                      channel_last_refused_id(p->ch));
 }
 
 static void bob_read3(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset)
@@ -491,6 +493,7 @@ void session_hs_timers(session *s, double now)
 
 void session_hs_init(session *s, const listen_state *st)
 {
+    channel_hs1_guard_init(&s->hs1_guard);
     if (st && st->has_sid) { /* the session of the Bob before us: its frames are stale */
         memcpy(s->old_ids[0], st->sid, FRAME_SESSION_LEN);
         s->n_old = 1;

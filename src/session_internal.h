@@ -18,8 +18,7 @@
 #include <pthread.h>
 
 #define SESSION_OLD_IDS 16
-#define SESSION_PENDING 4   /* Bob: handshakes answered at once, waiting for message 3 */
-#define SESSION_HS1_SEEN 64 /* Bob: session ids of recent messages 1, to spot replays */
+#define SESSION_PENDING 4 /* Bob: handshakes answered at once, waiting for message 3 */
 #define SESSION_RTO_MS 1000.0
 #define SESSION_RTO_MAX_MS 8000.0
 #define SESSION_GAP_GRACE_MS 300.0
@@ -125,8 +124,8 @@ struct session {
     /* session_hs.c: the channel and the handshake */
     channel *ch;                         /* the current channel (Alice: also while handshaking) */
     pending_hs pending[SESSION_PENDING]; /* Bob: handshakes in progress; one replaces ch */
-    uint8_t hs1_seen[SESSION_HS1_SEEN][FRAME_SESSION_LEN]; /* Bob: recent message-1 ids */
-    size_t n_hs1;
+    channel_hs1_guard hs1_guard; /* Bob: messages 1 admitted (mac1, fresh, not seen before) */
+    bool skew_told;              /* Bob: a stale message 1 was explained once */
     char pinned[LISTEN_STATE_PEER_MAX + 1]; /* Bob: the only peer this invitation admits */
     bool confirmed;                         /* the peer proved it holds the keys */
     bool ever_established;

@@ -1,5 +1,6 @@
-/* clock: the one monotonic clock of kchat (CLOCK_MONOTONIC): for deadlines, timeouts and delays,
- * never for wall-clock time. */
+/* clock: the clocks of kchat, read nowhere else. The monotonic one (CLOCK_MONOTONIC) is for
+ * deadlines, timeouts and delays; the wall clock (CLOCK_REALTIME) only where two machines must
+ * agree on the time (the send time in handshake message 1). */
 #ifndef KCHAT_SYS_CLOCK_H
 #define KCHAT_SYS_CLOCK_H
 
@@ -9,5 +10,7 @@
 uint64_t sys_now_ns(void);
 /* The same in milliseconds, with a fraction. */
 double sys_now_ms(void);
+/* Wall-clock milliseconds since the Unix epoch (0 if the clock cannot be read). */
+uint64_t sys_wall_ms(void);
 
 #endif

@@ -40,7 +40,7 @@
 #include <string.h>
 #include <time.h>
 
-#define FRAME_VERSION 1 /* MERGE: 2 with the protocol bump */
+#define FRAME_VERSION 2
 #define FRAME_TYPE_DATA 4
 #define FRAME_HEADER_HS 18
 #define FRAME_HEADER_DATA 26
@@ -179,7 +179,7 @@ static void apply_fault(route *l, fault_kind kind, const net_record *rec)
         send_copy(l, copy, len);
         size_t glen = 16 + randombytes_uniform(240);
         randombytes_buf(copy, glen);
-        copy[0] = (uint8_t)(2 + randombytes_uniform(254)); /* any version but 1: never a frame */
+        copy[0] = (uint8_t)(3 + randombytes_uniform(253)); /* any version but 2: never a frame */
         send_copy(l, copy, glen);
     } else if (kind == F_TRUNCATE) {
         send_copy(l, copy, len / 2);

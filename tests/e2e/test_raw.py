@@ -73,7 +73,7 @@ def test_no_plaintext_in_kafka():
         a2b, b2a = records[inv["a2b"]], records[inv["b2a"]]
         check(len(a2b) >= 3 + len(lines) and len(b2a) >= 1 + len(lines),
               f"too few records: a2b {len(a2b)}, b2a {len(b2a)}")
-        check(a2b[0]["value"][:2] == b"\x01\x01", "first a2b record is not handshake message 1")
+        check(a2b[0]["value"][:2] == b"\x02\x01", "first a2b record is not handshake message 1")
         blobs = list(record_blobs(a2b)) + list(record_blobs(b2a))
         for what, needle in needles.items():
             for blob in blobs:
