@@ -1,6 +1,7 @@
 #include "src/event_format.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,11 @@ static size_t text_len(const ui_event *ev)
 typedef struct sink {
     json_t *obj;
     line *l;
+    /* JSON integers are signed (jansson): numbers above INT64_MAX are written as placeholders
+     * (INT64_MIN + i, never a real value) and replaced by their unsigned text after dumping. */
+    unsigned long long big[4];
+    const char *big_key[4];
+    int nbig;
 } sink;
 
 static void f_str(sink *k, const char *key, const char *val, size_t n)
@@ -140,7 +146,11 @@ static void f_s(sink *k, const char *key, const char *val)
 
 static void f_num(sink *k, const char *key, unsigned long long v)
 {
-    if (k->obj)
+    if (k->obj && v > (unsigned long long)INT64_MAX && k->nbig < 4) {
+        k->big[k->nbig] = v;
+        k->big_key[k->nbig] = key;
+        json_object_set_new(k->obj, key, json_integer(INT64_MIN + k->nbig++));
+    } else if (k->obj)
         json_object_set_new(k->obj, key, json_integer((json_int_t)v));
     else
         kv_num(k->l, key, v);
@@ -235,6 +245,23 @@ static bool fields(sink *k, const ui_event *ev)
     return false;
 }
 
+/* Puts each big number in place of its placeholder, found as `"key":placeholder` (inside a
+ * string every quote is escaped, so a text cannot hold that). The text only gets shorter. */
+static void unsigned_in_place(char *out, const sink *k)
+{
+    for (int i = 0; out && i < k->nbig; i++) {
+        char tok[96], val[96];
+        snprintf(tok, sizeof tok, "\"%s\":%lld", k->big_key[i], (long long)(INT64_MIN + i));
+        snprintf(val, sizeof val, "\"%s\":%llu", k->big_key[i], k->big[i]);
+        char *at = strstr(out, tok);
+        if (!at)
+            continue;
+        size_t tl = strlen(tok), vl = strlen(val);
+        memcpy(at, val, vl);
+        memmove(at + vl, at + tl, strlen(at + tl) + 1);
+    }
+}
+
 char *event_format_line(const ui_event *ev, bool json)
 {
     if (json) {
@@ -243,6 +270,7 @@ char *event_format_line(const ui_event *ev, bool json)
         sink k = {.obj = obj};
         char *out = fields(&k, ev) ? json_dumps(obj, JSON_COMPACT) : NULL;
         json_decref(obj);
+        unsigned_in_place(out, &k);
         return out;
     }
     line l = {0};

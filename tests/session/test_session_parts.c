@@ -122,6 +122,25 @@ static void test_reassembly_bounds(void)
     reassembly_free(&r);
 }
 
+/* 64-bit unsigned fields print as unsigned in JSON, also above 2^63, and a text that looks like
+ * the placeholder is left alone. */
+static void test_json_u64(void)
+{
+    ui_event ev = {.type = UI_EV_GAP, .from = 18446744073709551614ULL, .to = UINT64_MAX};
+    char *line = event_format_line(&ev, true);
+    CHECK(line && strstr(line, "\"from\":18446744073709551614") &&
+          strstr(line, "\"to\":18446744073709551615") && !strchr(line, '-'));
+    free(line);
+    const char *tricky = "\"seq\":-9223372036854775808";
+    ui_event msg = {.type = UI_EV_MESSAGE, .seq = 9223372036854775808ULL, .text = (char *)tricky};
+    line = event_format_line(&msg, true);
+    json_t *js = line ? json_loads(line, JSON_DECODE_INT_AS_REAL, NULL) : NULL;
+    CHECK(js && !strcmp(json_string_value(json_object_get(js, "text")), tricky));
+    CHECK(line && strstr(line, "\"seq\":9223372036854775808"));
+    json_decref(js);
+    free(line);
+}
+
 static void test_hs_payload(void)
 {
     hs_payload p = {.flags = HS_FLAG_ECHO, .acked = 0x0102030405060708ULL, .base = 7}, q;
@@ -227,6 +246,7 @@ int main(void)
     test_outbox();
     test_reassembly();
     test_hs_payload();
+    test_json_u64();
     test_reassembly_bounds();
     test_event_format();
     return check_summary();
