@@ -81,7 +81,8 @@ history *history_open(const char *path, const uint8_t *key, size_t keep, char *e
     }
     h->keep = keep ? keep : HISTORY_KEEP_DEFAULT;
     h->lg = sealed_log_open(path, HISTORY_PURPOSE, key, true, count_cb, &h->count, err, errlen);
-    if (!h->lg || (h->count > 2 * h->keep && rotate(h, err, errlen) != 0)) {
+    if (!h->lg || ((h->count > 2 * h->keep || sealed_log_bytes(h->lg) > HISTORY_BYTES_MAX) &&
+                   rotate(h, err, errlen) != 0)) {
         history_close(h);
         return NULL;
     }

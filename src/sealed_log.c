@@ -34,6 +34,21 @@ static void put_be64(uint8_t *p, uint64_t v)
         p[i] = (uint8_t)v;
 }
 
+/* The check of record idx's length: 4 bytes of BLAKE2b keyed with the store key over the file
+ * id, the index and the length, so damage to a length is told from a record cut short. */
+static void length_check(uint8_t out[4], const uint8_t *key, const uint8_t *id, uint64_t idx,
+                         uint32_t len)
+{
+    uint8_t in[LOG_ID_LEN + 8 + 4];
+    memcpy(in, id, LOG_ID_LEN);
+    put_be64(in + LOG_ID_LEN, idx);
+    in[LOG_ID_LEN + 8] = (uint8_t)(len >> 24);
+    in[LOG_ID_LEN + 9] = (uint8_t)(len >> 16);
+    in[LOG_ID_LEN + 10] = (uint8_t)(len >> 8);
+    in[LOG_ID_LEN + 11] = (uint8_t)len;
+    crypto_generichash(out, 4, in, sizeof in, key, STORE_KEY_LEN);
+}
+
 static uint32_t get_be32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -106,22 +121,29 @@ static int parse_file(const uint8_t *data, size_t len, const char *purpose, cons
     uint64_t idx = 0;
     while (off < len) {
         size_t rem = len - off;
-        if (rem < 4)
-            break; /* torn length */
+        if (rem < SEALED_LOG_REC_HDR)
+            break; /* torn header */
         size_t sealed = get_be32(data + off);
-        if (sealed < STORE_SEAL_OVERHEAD || sealed > LOG_SEALED_MAX) {
+        uint8_t check[4];
+        length_check(check, key, id, idx, (uint32_t)sealed);
+        if (sodium_memcmp(check, data + off + 4, 4) != 0) {
             if (all_zero(data + off, rem))
                 break; /* extended by the filesystem, never written */
-            snprintf(err, errlen, "record %llu at byte %zu has an impossible length (damaged)",
+            snprintf(err, errlen, "record %llu at byte %zu has a damaged length",
                      (unsigned long long)idx, off);
             return -1;
         }
-        if (4 + sealed > rem)
+        if (sealed < STORE_SEAL_OVERHEAD || sealed > LOG_SEALED_MAX) {
+            snprintf(err, errlen, "record %llu at byte %zu has an impossible length",
+                     (unsigned long long)idx, off);
+            return -1;
+        }
+        if (SEALED_LOG_REC_HDR + sealed > rem)
             break; /* incomplete: a crash mid-append */
         uint8_t ad[LOG_AD_MAX];
         size_t adlen = make_ad(ad, purpose, id, &idx);
-        int rc = open_record(data + off + 4, sealed, ad, adlen, key, fn, ctx);
-        if (rc == -1 && 4 + sealed == rem)
+        int rc = open_record(data + off + SEALED_LOG_REC_HDR, sealed, ad, adlen, key, fn, ctx);
+        if (rc == -1 && SEALED_LOG_REC_HDR + sealed == rem)
             break; /* the last record, unauthenticated: a crash mid-append */
         if (rc != 0) {
             snprintf(err, errlen, "record %llu at byte %zu %s", (unsigned long long)idx, off,
@@ -129,7 +151,7 @@ static int parse_file(const uint8_t *data, size_t len, const char *purpose, cons
                               : "holds invalid content (damaged)");
             return -1;
         }
-        off += 4 + sealed;
+        off += SEALED_LOG_REC_HDR + sealed;
         idx++;
     }
     *good = off;
@@ -155,8 +177,9 @@ static size_t seal_record(uint8_t *out, const char *purpose, const uint8_t *key,
     out[1] = (uint8_t)(sealed >> 16);
     out[2] = (uint8_t)(sealed >> 8);
     out[3] = (uint8_t)sealed;
-    store_seal(key, ad, adlen, p, n, out + 4);
-    return 4 + sealed;
+    length_check(out + 4, key, id, idx, (uint32_t)sealed);
+    store_seal(key, ad, adlen, p, n, out + SEALED_LOG_REC_HDR);
+    return SEALED_LOG_REC_HDR + sealed;
 }
 
 /* Records first..first+n-1 sealed into one malloc'ed buffer of *outlen bytes (at out_off). */
@@ -168,7 +191,7 @@ static uint8_t *seal_records(size_t out_off, const char *purpose, const uint8_t 
     for (size_t i = 0; i < n; i++) {
         if (lens[i] > SEALED_LOG_REC_MAX)
             return NULL;
-        total += 4 + lens[i] + STORE_SEAL_OVERHEAD;
+        total += SEALED_LOG_REC_HDR + lens[i] + STORE_SEAL_OVERHEAD;
     }
     uint8_t *buf = malloc(total ? total : 1);
     if (!buf)

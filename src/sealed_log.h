@@ -8,7 +8,8 @@
  * so records cannot be reordered, dropped in the middle or moved between files undetected.
  *
  * Loading stops at a damaged last record (a crash mid-append: incomplete, unauthenticated, or
- * zeros where the filesystem extended the file) and truncates it away; any other damaged record
+ * zeros where the filesystem extended the file) and truncates it away (so an altered last record
+ * cannot be told from a torn one: it is dropped); any other damaged record
  * is an error that names it. Files are 0600 in 0700 directories, refused when group or others
  * can read them; new and rewritten files go through a temporary file, fsync and rename. */
 #ifndef KCHAT_SEALED_LOG_H
@@ -19,6 +20,7 @@
 #include <stdint.h>
 
 #define SEALED_LOG_HDR_LEN 64
+#define SEALED_LOG_REC_HDR 8               /* length and its check */
 #define SEALED_LOG_REC_MAX (8u << 20)      /* plaintext bytes of one record */
 #define SEALED_LOG_FILE_MAX (512ull << 20) /* bytes of a file we agree to read */
 

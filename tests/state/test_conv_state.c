@@ -1,4 +1,350 @@
+/* The conversation journal: round trip, crashes at every byte of the last record, compaction,
+ * tampering, another identity's key, no text in clear, bounds on damaged input. */
+#include "crypto/identity.h"
+#include "crypto/store_key.h"
+#include "src/conv_state.h"
+#include "src/sealed_log.h"
+#include "state_util.h"
+#include "support/check.h"
+
+#include <errno.h>
+#include <sodium.h>
+
+#define SECRET_TEXT "attack at dawn, bring the 7 maps"
+
+static char dir[64];
+static uint8_t *key, *other_key;
+
+/* Everything the state holds, as one string, to compare states. */
+static void describe(const conv_state *st, char *out, size_t cap)
+{
+    char hex[2 * HS_CONV_LEN + 1];
+    sodium_bin2hex(hex, sizeof hex, conv_state_conv(st), HS_CONV_LEN);
+    const seqset *s = conv_state_shown_set(st);
+    int n = snprintf(out, cap, "conv=%s next=%llu acked=%llu echoed=%llu shown=%llu[", hex,
+                     (unsigned long long)conv_state_next_seq(st),
+                     (unsigned long long)conv_state_acked_upto(st),
+                     (unsigned long long)conv_state_echoed_upto(st), (unsigned long long)s->upto);
+    for (size_t i = 0; i < s->n && n > 0 && (size_t)n < cap; i++)
+        n += snprintf(out + n, cap - (size_t)n, " %llu", (unsigned long long)s->above[i]);
+    const outbox *o = conv_state_pending(st);
+    for (size_t i = 0; i < o->n && n > 0 && (size_t)n < cap; i++) {
+        const out_msg *m = outbox_at(o, i);
+        n += snprintf(out + n, cap - (size_t)n, "] msg %llu/%llu/%u:%.*s",
+                      (unsigned long long)m->seq, (unsigned long long)m->echo_of, m->flags,
+                      (int)m->len, (const char *)m->text);
+    }
+}
+
+static conv_state *open_at(const char *name, bool create)
+{
+    char path[256], err[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    conv_state *st = conv_state_open(path, key, create, err, sizeof err);
+    if (!st)
+        fprintf(stderr, "open %s: %s\n", path, err);
+    return st;
+}
+
+static int sync_ok(conv_state *st)
+{
+    char err[512];
+    return conv_state_sync(st, err, sizeof err);
+}
+
+static void test_roundtrip(void)
+{
+    char path[256], a[4096], b[4096];
+    snprintf(path, sizeof path, "%s/conv/rt", dir);
+    conv_state *st = open_at("conv/rt", true);
+    CHECK(st && !conv_state_resumed(st));
+    if (!st)
+        return;
+    CHECK(conv_state_next_seq(st) == 1 && conv_state_acked_upto(st) == 0);
+    CHECK(conv_state_msg(st, 1, 0, 0, "hello", 5) == 0);
+    CHECK(conv_state_msg(st, 2, 7, 1, SECRET_TEXT, strlen(SECRET_TEXT)) == 0);
+    CHECK(conv_state_msg(st, 3, 0, 0, "", 0) == 0);
+    CHECK(conv_state_msg(st, 2, 0, 0, "again", 5) != 0); /* not above the last */
+    CHECK(conv_state_acked(st, 1) == 0);
+    CHECK(conv_state_acked(st, 9) != 0); /* never sent */
+    CHECK(conv_state_echoed(st, 1) == 0);
+    CHECK(conv_state_shown(st, 1) == 0 && conv_state_shown(st, 2) == 0);
+    CHECK(conv_state_shown(st, 5) == 0 && conv_state_shown(st, 9) == 0);
+    CHECK(conv_state_shown(st, 0) != 0);
+    CHECK(sync_ok(st) == 0);
+    CHECK(sync_ok(st) == 0); /* nothing queued */
+    describe(st, a, sizeof a);
+    CHECK(conv_state_pending(st)->n == 2 && conv_state_next_seq(st) == 4);
+    conv_state_close(st);
+    struct stat sb;
+    CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+    snprintf(b, sizeof b, "%s/conv", dir);
+    CHECK(stat(b, &sb) == 0 && (sb.st_mode & 0777) == 0700);
+
+    st = open_at("conv/rt", false);
+    CHECK(st && conv_state_resumed(st));
+    if (!st)
+        return;
+    describe(st, b, sizeof b);
+    CHECK(!strcmp(a, b));
+    CHECK(strstr(b, "shown=2[ 5 9]") != NULL);
+    CHECK(strstr(b, SECRET_TEXT) != NULL);
+    /* no text in clear on disk */
+    size_t n;
+    unsigned char *bytes = tu_read(path, &n);
+    CHECK(bytes && n > 0 && !tu_contains(bytes, n, SECRET_TEXT) && !tu_contains(bytes, n, "hello"));
+    free(bytes);
+    /* a new conversation id: the peer's numbering starts anew; renumbering ours */
+    uint8_t conv[HS_CONV_LEN];
+    memset(conv, 7, sizeof conv);
+    CHECK(conv_state_set_conv(st, conv) == 0);
+    CHECK(conv_state_shown_set(st)->upto == 0 && conv_state_shown_set(st)->n == 0);
+    CHECK(conv_state_renumber(st, 5) == 0);
+    CHECK(conv_state_pending(st)->n == 1); /* the echo went */
+    CHECK(outbox_at(conv_state_pending(st), 0)->seq == 5 && conv_state_next_seq(st) == 6);
+    CHECK(conv_state_shown_upto(st, 4) == 0 && conv_state_shown(st, 6) == 0);
+    CHECK(sync_ok(st) == 0);
+    describe(st, a, sizeof a);
+    conv_state_close(st);
+    st = open_at("conv/rt", false);
+    describe(st, b, sizeof b);
+    CHECK(st && !strcmp(a, b) && !memcmp(conv_state_conv(st), conv, sizeof conv));
+    conv_state_close(st);
+    /* missing without create */
+    CHECK(open_at("conv/none", false) == NULL && errno == ENOENT);
+}
+
+/* A crash mid-append: the file cut at every byte of the last record loads the state before it. */
+static void test_crash(void)
+{
+    char path[256], cut_path[256], before[4096], after[4096], got[4096], err[512];
+    snprintf(path, sizeof path, "%s/crash", dir);
+    snprintf(cut_path, sizeof cut_path, "%s/crash-cut", dir);
+    conv_state *st = open_at("crash", true);
+    if (!st)
+        return;
+    CHECK(conv_state_msg(st, 1, 0, 0, "one", 3) == 0 && conv_state_shown(st, 1) == 0);
+    CHECK(sync_ok(st) == 0);
+    describe(st, before, sizeof before);
+    long last = tu_size(path);
+    CHECK(conv_state_msg(st, 2, 1, 1, "two", 3) == 0 && conv_state_acked(st, 1) == 0);
+    CHECK(conv_state_shown(st, 2) == 0 && conv_state_echoed(st, 1) == 0);
+    CHECK(sync_ok(st) == 0);
+    describe(st, after, sizeof after);
+    conv_state_close(st);
+    size_t len;
+    unsigned char *file = tu_read(path, &len);
+    CHECK(file && (long)len > last);
+    int wrong = 0, failed = 0;
+    for (size_t cut = (size_t)last; file && cut < len; cut++) {
+        tu_write(cut_path, file, cut);
+        st = conv_state_open(cut_path, key, false, err, sizeof err);
+        if (!st) {
+            failed++;
+            continue;
+        }
+        describe(st, got, sizeof got);
+        wrong += strcmp(got, before) != 0;
+        conv_state_close(st);
+    }
+    CHECK(failed == 0 && wrong == 0);
+    tu_write(cut_path, file, len);
+    st = conv_state_open(cut_path, key, false, err, sizeof err);
+    CHECK(st != NULL);
+    if (st) {
+        describe(st, got, sizeof got);
+        CHECK(!strcmp(got, after));
+        conv_state_close(st);
+    }
+    free(file);
+}
+
+static void test_compaction(void)
+{
+    char path[256], a[4096], b[4096];
+    snprintf(path, sizeof path, "%s/compact", dir);
+    conv_state *st = open_at("compact", true);
+    if (!st)
+        return;
+    char text[1024];
+    memset(text, 'x', sizeof text);
+    long peak = 0;
+    for (uint64_t seq = 1; seq <= 600; seq++) {
+        CHECK(conv_state_msg(st, seq, 0, 0, text, sizeof text) == 0);
+        CHECK(conv_state_shown(st, seq) == 0);
+        if (seq > 1)
+            CHECK(conv_state_acked(st, seq - 1) == 0);
+        CHECK(sync_ok(st) == 0);
+        long size = tu_size(path);
+        if (size > peak)
+            peak = size;
+    }
+    CHECK(peak < 300 * 1024); /* compacted as it went, past 256 KiB at 4 times the live data */
+    CHECK(conv_state_shown(st, 1000) == 0 && sync_ok(st) == 0);
+    describe(st, a, sizeof a);
+    conv_state_close(st);
+    st = open_at("compact", false);
+    if (!st)
+        return;
+    describe(st, b, sizeof b);
+    CHECK(!strcmp(a, b));
+    CHECK(tu_size(path) < 4 * 1024); /* compacted at open */
+    CHECK(conv_state_pending(st)->n == 1 && conv_state_next_seq(st) == 601);
+    CHECK(strstr(b, "shown=600[ 1000]") != NULL);
+    conv_state_close(st);
+}
+
+static void test_refused(void)
+{
+    char path[256], err[512];
+    snprintf(path, sizeof path, "%s/tamper", dir);
+    conv_state *st = open_at("tamper", true);
+    if (!st)
+        return;
+    for (uint64_t seq = 1; seq <= 3; seq++) {
+        CHECK(conv_state_msg(st, seq, 0, 0, "abc", 3) == 0);
+        CHECK(sync_ok(st) == 0);
+    }
+    conv_state_close(st);
+    size_t len;
+    unsigned char *file = tu_read(path, &len);
+    /* another identity's key: refused, the file untouched */
+    CHECK(conv_state_open(path, other_key, false, err, sizeof err) == NULL);
+    CHECK(strstr(err, "another identity") != NULL);
+    size_t len2;
+    unsigned char *again = tu_read(path, &len2);
+    CHECK(again && len2 == len && !memcmp(again, file, len));
+    free(again);
+    /* every byte before the last record altered: refused (and never accepted) */
+    int accepted = 0;
+    size_t last_start = len - (8 + 1 + 8 + 8 + 1 + 4 + 3 + STORE_SEAL_OVERHEAD);
+    for (size_t i = 0; i < last_start; i++) {
+        file[i] ^= 0x01;
+        tu_write(path, file, len);
+        st = conv_state_open(path, key, false, err, sizeof err);
+        accepted += st != NULL;
+        conv_state_close(st);
+        file[i] ^= 0x01;
+    }
+    CHECK(accepted == 0);
+    tu_write(path, file, len);
+    st = conv_state_open(path, key, false, err, sizeof err);
+    CHECK(st != NULL);
+    conv_state_close(st);
+    /* a file readable by others: refused */
+    chmod(path, 0640);
+    CHECK(conv_state_open(path, key, false, err, sizeof err) == NULL);
+    free(file);
+}
+
+/* Well sealed but impossible content: refused, never trusted (bounds). */
+static int parse_ops(const void *ops, size_t n)
+{
+    size_t len;
+    uint8_t *file = sealed_log_build("kchat-conv-v1", key, ops, &n, 1, &len);
+    char err[512];
+    int rc = conv_state_parse(file, len, key, err, sizeof err);
+    free(file);
+    return rc;
+}
+
+static size_t op64(uint8_t *p, char op, uint64_t v)
+{
+    p[0] = (uint8_t)op;
+    for (int i = 0; i < 8; i++)
+        p[1 + i] = (uint8_t)(v >> (56 - 8 * i));
+    return 9;
+}
+
+static size_t opmsg(uint8_t *p, uint64_t seq, uint32_t len)
+{
+    op64(p, 'M', seq);
+    memset(p + 9, 0, 9);
+    p[18] = (uint8_t)(len >> 24);
+    p[19] = (uint8_t)(len >> 16);
+    p[20] = (uint8_t)(len >> 8);
+    p[21] = (uint8_t)len;
+    return 22;
+}
+
+static void test_bounds(void)
+{
+    uint8_t b[64];
+    size_t n = opmsg(b, 1, 3);
+    memcpy(b + n, "abc", 3);
+    CHECK(parse_ops(b, n + 3) == 0);                    /* the valid baseline */
+    CHECK(parse_ops(b, n + 2) != 0);                    /* text cut short */
+    CHECK(parse_ops(b, opmsg(b, 1, 0xffffffffu)) != 0); /* length past the record */
+    CHECK(parse_ops(b, opmsg(b, 1, CONV_STATE_TEXT_MAX + 1)) != 0);
+    CHECK(parse_ops(b, opmsg(b, CONV_STATE_SEQ_MAX + 1, 0)) != 0);
+    n = opmsg(b, 2, 0);
+    n += opmsg(b + n, 2, 0); /* not increasing */
+    CHECK(parse_ops(b, n) != 0);
+    n = opmsg(b, 2, 0);
+    CHECK(parse_ops(b, n + op64(b + n, 'A', 2)) == 0);
+    CHECK(parse_ops(b, n + op64(b + n, 'A', 3)) != 0); /* acknowledged beyond what was sent */
+    CHECK(parse_ops(b, n + op64(b + n, 'E', 3)) != 0);
+    CHECK(parse_ops(b, op64(b, 'S', 0)) != 0);
+    CHECK(parse_ops(b, op64(b, 'S', UINT64_MAX)) != 0);
+    CHECK(parse_ops(b, op64(b, 'U', UINT64_MAX)) != 0);
+    CHECK(parse_ops(b, op64(b, 'R', 0)) != 0);
+    CHECK(parse_ops(b, op64(b, 'X', 1)) != 0); /* unknown operation */
+    CHECK(parse_ops(b, 8) != 0);               /* cut inside an operation */
+    CHECK(parse_ops(b, 0) != 0);               /* an empty record */
+    CHECK(parse_ops("C", 1) != 0);
+    /* too many shown numbers above the prefix */
+    size_t cnt = CONV_STATE_ABOVE_MAX + 1, len = 0;
+    uint8_t *many = malloc(cnt * 9);
+    for (size_t i = 0; i < cnt; i++)
+        len += op64(many + len, 'S', 2 * i + 2);
+    CHECK(parse_ops(many, len - 9) == 0);
+    CHECK(parse_ops(many, len) != 0);
+    free(many);
+    /* too many messages */
+    cnt = CONV_STATE_MSG_MAX + 1;
+    many = malloc(cnt * 22);
+    len = 0;
+    for (size_t i = 0; i < cnt; i++)
+        len += opmsg(many + len, i + 1, 0);
+    CHECK(parse_ops(many, len - 22) == 0);
+    CHECK(parse_ops(many, len) != 0);
+    free(many);
+    /* the setters keep the same bounds */
+    conv_state *st = open_at("bounds", true);
+    if (!st)
+        return;
+    char *big = calloc(1, CONV_STATE_TEXT_MAX + 1);
+    CHECK(conv_state_msg(st, 1, 0, 0, big, CONV_STATE_TEXT_MAX + 1) != 0);
+    CHECK(conv_state_msg(st, 1, 0, 0, big, CONV_STATE_TEXT_MAX) == 0);
+    CHECK(conv_state_pending(st)->n == 1);
+    free(big);
+    CHECK(sync_ok(st) == 0);
+    conv_state_close(st);
+}
+
 int main(void)
 {
-    return 0;
+    if (sodium_init() < 0)
+        return 1;
+    char *d = tu_tmpdir();
+    CHECK(d != NULL);
+    if (!d)
+        return check_summary();
+    snprintf(dir, sizeof dir, "%s", d);
+    identity *a = identity_generate(), *b = identity_generate();
+    key = store_key_derive(identity_secret(a));
+    other_key = store_key_derive(identity_secret(b));
+    test_roundtrip();
+    test_crash();
+    test_compaction();
+    test_refused();
+    test_bounds();
+    store_key_free(key);
+    store_key_free(other_key);
+    identity_free(a);
+    identity_free(b);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+    return check_summary();
 }

@@ -111,7 +111,7 @@ static void test_log(const char *dir)
                            sizeof err) != 0);
     CHECK(strstr(err, "record 1") != NULL);
     /* records swapped: refused (each is bound to its position) */
-    size_t r0 = 4 + 2 + STORE_SEAL_OVERHEAD, r1 = 4 + 3 + STORE_SEAL_OVERHEAD;
+    size_t r0 = 8 + 2 + STORE_SEAL_OVERHEAD, r1 = 8 + 3 + STORE_SEAL_OVERHEAD;
     uint8_t *sw = malloc(blen);
     memcpy(sw, b, SEALED_LOG_HDR_LEN);
     memcpy(sw + SEALED_LOG_HDR_LEN, b + SEALED_LOG_HDR_LEN + r0, r1);
@@ -138,7 +138,7 @@ static void test_torn(const char *dir)
     const uint8_t recs[] = "firstsecondthird";
     size_t lens[] = {5, 6, 5}, len;
     uint8_t *file = sealed_log_build("test", key, recs, lens, 3, &len);
-    size_t last = len - (4 + 5 + STORE_SEAL_OVERHEAD);
+    size_t last = len - (8 + 5 + STORE_SEAL_OVERHEAD);
     char path[256], err[512];
     snprintf(path, sizeof path, "%s/torn", dir);
     int bad = 0;
@@ -168,14 +168,14 @@ static void test_torn(const char *dir)
     CHECK(good == last);
     /* the middle record altered: an error, naming it */
     memcpy(z, file, len);
-    z[SEALED_LOG_HDR_LEN + 4 + 5 + STORE_SEAL_OVERHEAD + 10] ^= 1;
+    z[SEALED_LOG_HDR_LEN + 8 + 5 + STORE_SEAL_OVERHEAD + 10] ^= 1;
     CHECK(sealed_log_parse(z, len, "test", key, NULL, NULL, &good, &nrec, err, sizeof err) != 0);
     CHECK(strstr(err, "record 1") && strstr(err, "authentication"));
     /* an impossible length in the middle: an error, never a read past the end */
     memcpy(z, file, len);
     z[SEALED_LOG_HDR_LEN] = 0xff;
     CHECK(sealed_log_parse(z, len, "test", key, NULL, NULL, &good, &nrec, err, sizeof err) != 0);
-    CHECK(strstr(err, "impossible length") != NULL);
+    CHECK(strstr(err, "damaged length") != NULL);
     /* a header cut or altered: an error */
     CHECK(sealed_log_parse(file, SEALED_LOG_HDR_LEN - 1, "test", key, NULL, NULL, &good, &nrec, err,
                            sizeof err) != 0);
