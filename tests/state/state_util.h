@@ -18,6 +18,7 @@ static inline char *tu_tmpdir(void)
 
 static inline unsigned char *tu_read(const char *path, size_t *len)
 {
+    *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
