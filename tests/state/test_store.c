@@ -122,6 +122,17 @@ static void test_log(const char *dir)
                            sizeof err) != 0);
     free(sw);
     free(b);
+    /* bodies of equal length swapped under intact length fields: refused (bound by position) */
+    const uint8_t same[] = "aaabbbccc";
+    size_t slens[] = {3, 3, 3}, rl = 8 + 3 + STORE_SEAL_OVERHEAD;
+    b = sealed_log_build("test", key, same, slens, 3, &blen);
+    uint8_t body[3 + STORE_SEAL_OVERHEAD];
+    memcpy(body, b + SEALED_LOG_HDR_LEN + 8, sizeof body);
+    memcpy(b + SEALED_LOG_HDR_LEN + 8, b + SEALED_LOG_HDR_LEN + rl + 8, sizeof body);
+    memcpy(b + SEALED_LOG_HDR_LEN + rl + 8, body, sizeof body);
+    CHECK(sealed_log_parse(b, blen, "test", key, NULL, NULL, &(size_t){0}, &(uint64_t){0}, err,
+                           sizeof err) != 0);
+    free(b);
     /* a private file only */
     chmod(path, 0644);
     CHECK(!sealed_log_open(path, "test", key, false, count_cb, &s, err, sizeof err));
