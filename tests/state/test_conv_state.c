@@ -88,6 +88,11 @@ static void test_roundtrip(void)
     CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
     snprintf(b, sizeof b, "%s/conv", dir);
     CHECK(stat(b, &sb) == 0 && (sb.st_mode & 0777) == 0700);
+    /* no text in clear on disk */
+    size_t n;
+    unsigned char *bytes = tu_read(path, &n);
+    CHECK(bytes && n > 0 && !tu_contains(bytes, n, SECRET_TEXT) && !tu_contains(bytes, n, "hello"));
+    free(bytes);
 
     st = must_open("conv/rt", false);
     CHECK(st && conv_state_resumed(st));
@@ -103,11 +108,6 @@ static void test_roundtrip(void)
     describe(st, b, sizeof b);
     CHECK(!strcmp(a, b));
     CHECK(strstr(b, SECRET_TEXT) != NULL);
-    /* no text in clear on disk */
-    size_t n;
-    unsigned char *bytes = tu_read(path, &n);
-    CHECK(bytes && n > 0 && !tu_contains(bytes, n, SECRET_TEXT) && !tu_contains(bytes, n, "hello"));
-    free(bytes);
     /* a new conversation id: the peer's numbering starts anew; renumbering ours */
     uint8_t conv[HS_CONV_LEN];
     memset(conv, 7, sizeof conv);

@@ -67,11 +67,18 @@ static void test_roundtrip(void)
     history_close(h);
     struct stat sb;
     CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+    /* no text in clear on disk */
+    size_t n;
+    unsigned char *bytes = tu_read(path, &n);
+    CHECK(bytes && n > 0 && !tu_contains(bytes, n, SECRET_TEXT) &&
+          !tu_contains(bytes, n, "hi Bob"));
 
     h = open_at("history/rt", key, 0);
     CHECK(h && history_count(h) == 3);
-    if (!h)
+    if (!h) {
+        free(bytes);
         return;
+    }
     CHECK(history_last(h, 2, collect, &g, err, sizeof err) == 0);
     CHECK(g.n == 2 && g.dir[0] == HISTORY_PEER && g.seq[0] == 1 && g.t[0] == 2000);
     CHECK(!strcmp(g.text[0], SECRET_TEXT) && !strcmp(g.text[1], "ok") && g.seq[1] == 2);
@@ -80,10 +87,6 @@ static void test_roundtrip(void)
     CHECK(!strcmp(g.text[0], "hi Bob"));
     history_close(h);
 
-    size_t n;
-    unsigned char *bytes = tu_read(path, &n);
-    CHECK(bytes && n > 0 && !tu_contains(bytes, n, SECRET_TEXT) &&
-          !tu_contains(bytes, n, "hi Bob"));
     /* another identity cannot read it, and the file is left alone */
     CHECK(open_at("history/rt", other_key, 0) == NULL);
     size_t n2;
