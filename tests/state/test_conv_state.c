@@ -8,7 +8,9 @@
 #include "support/check.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <sodium.h>
+#include <sys/wait.h>
 
 #define SECRET_TEXT "attack at dawn, bring the 7 maps"
 
@@ -341,6 +343,83 @@ static void test_bounds(void)
     conv_state_close(st);
 }
 
+/* The child journals messages as an engine would (one step: a message, shown, acknowledged five
+ * back; sync) and reports each step on the pipe once synced, until it is killed. */
+static void journal_until_killed(int out)
+{
+    conv_state *st = open_at("killed", true);
+    if (!st)
+        _exit(1);
+    char text[64];
+    for (uint64_t i = 1;; i++) {
+        int n = snprintf(text, sizeof text, "message %llu", (unsigned long long)i);
+        if (conv_state_msg(st, i, 0, 0, text, (size_t)n) != 0 || conv_state_shown(st, i) != 0 ||
+            (i > 5 && conv_state_acked(st, i - 5) != 0) || sync_ok(st) != 0)
+            _exit(1);
+        if (write(out, &i, sizeof i) != sizeof i)
+            _exit(1);
+    }
+}
+
+/* What a resumed Alice finds after SIGKILL: every synced step, texts intact. */
+static int check_resumed(uint64_t last)
+{
+    conv_state *st = open_at("killed", false);
+    if (!st)
+        return -1;
+    const outbox *o = conv_state_pending(st);
+    uint64_t next = conv_state_next_seq(st);
+    int bad = next < last + 1 || conv_state_shown_set(st)->upto != next - 1;
+    bad |= conv_state_acked_upto(st) != (next - 1 > 5 ? next - 1 - 5 : 0);
+    bad |= o->n != next - 1 - conv_state_acked_upto(st);
+    for (size_t i = 0; i < o->n && !bad; i++) {
+        const out_msg *m = outbox_at(o, i);
+        char want[64];
+        int n = snprintf(want, sizeof want, "message %llu", (unsigned long long)m->seq);
+        bad |= m->seq != conv_state_acked_upto(st) + 1 + i || m->len != (size_t)n ||
+               memcmp(m->text, want, m->len) != 0;
+    }
+    conv_state_close(st);
+    return bad ? -1 : 0;
+}
+
+static void test_sigkill(void)
+{
+    for (int round = 0; round < 5; round++) {
+        int fds[2];
+        CHECK(pipe(fds) == 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(fds[0]);
+            journal_until_killed(fds[1]);
+        }
+        close(fds[1]);
+        uint64_t last = 0, v;
+        uint64_t stop = 100 + (uint64_t)randombytes_uniform(2000);
+        while (last < stop && read(fds[0], &v, sizeof v) == sizeof v)
+            last = v;
+        kill(pid, SIGKILL);
+        int status;
+        waitpid(pid, &status, 0);
+        CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        while (read(fds[0], &v, sizeof v) == sizeof v)
+            last = v; /* synced before the kill */
+        close(fds[0]);
+        CHECK(last >= stop);
+        CHECK(check_resumed(last) == 0);
+        /* and it goes on from there */
+        conv_state *st = must_open("killed", false);
+        if (st) {
+            uint64_t next = conv_state_next_seq(st);
+            CHECK(conv_state_msg(st, next, 0, 0, "after", 5) == 0 && sync_ok(st) == 0);
+            conv_state_close(st);
+        }
+        char path[256];
+        snprintf(path, sizeof path, "%s/killed", dir);
+        unlink(path);
+    }
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -358,6 +437,7 @@ int main(void)
     test_compaction();
     test_refused();
     test_bounds();
+    test_sigkill();
     store_key_free(key);
     store_key_free(other_key);
     identity_free(a);
