@@ -11,7 +11,9 @@
  * zeros where the filesystem extended the file) and truncates it away (so an altered last record
  * cannot be told from a torn one: it is dropped); any other damaged record
  * is an error that names it. Files are 0600 in 0700 directories, refused when group or others
- * can read them; new and rewritten files go through a temporary file, fsync and rename. */
+ * can read them; new and rewritten files go through a temporary file, fsync and rename. An open
+ * log holds an exclusive flock on <path>.lock (a second process gets "in use"), and removes the
+ * temporary files a killed rewrite left behind. */
 #ifndef KCHAT_SEALED_LOG_H
 #define KCHAT_SEALED_LOG_H
 
@@ -50,6 +52,9 @@ uint64_t sealed_log_records(const sealed_log *lg); /* records in the file */
 /* True when the last open cut a damaged tail away. */
 bool sealed_log_truncated(const sealed_log *lg);
 void sealed_log_close(sealed_log *lg);
+/* Takes the exclusive lock of path (creating <path>.lock, 0600) without waiting: the lock file's
+ * descriptor (close it to release), or -1 with err filled (errno EWOULDBLOCK: in use). */
+int sealed_log_lock(const char *path, char *err, size_t errlen);
 
 /* Parses a whole file's bytes (for the fuzz target and sealed_log_open): replays the records
  * through fn; *good gets the length of the intact prefix (less than len when a damaged tail

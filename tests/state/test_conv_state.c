@@ -383,6 +383,23 @@ static int check_resumed(uint64_t last)
     return bad ? -1 : 0;
 }
 
+/* One process at a time: a second open is refused while the first holds the journal; the
+ * temporary files of a killed rewrite are removed. */
+static void test_lock(void)
+{
+    char err[512], path[256], temp[300];
+    conv_state *st = must_open("locked", true);
+    snprintf(path, sizeof path, "%s/locked", dir);
+    CHECK(conv_state_open(path, key, false, err, sizeof err) == NULL);
+    CHECK(strstr(err, "in use") != NULL);
+    conv_state_close(st);
+    snprintf(temp, sizeof temp, "%s/.locked.tmp-0123456789abcdef", dir);
+    CHECK(tu_write(temp, "x", 1) == 0);
+    st = must_open("locked", false);
+    CHECK(access(temp, F_OK) != 0);
+    conv_state_close(st);
+}
+
 static void test_sigkill(void)
 {
     for (int round = 0; round < 5; round++) {
@@ -437,6 +454,7 @@ int main(void)
     test_compaction();
     test_refused();
     test_bounds();
+    test_lock();
     test_sigkill();
     store_key_free(key);
     store_key_free(other_key);

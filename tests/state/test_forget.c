@@ -58,10 +58,19 @@ int main(void)
     make_side(other, false, oconv, ohist, sizeof oconv);
     CHECK(strcmp(aconv, bconv) != 0); /* each side its own files */
 
-    /* Alice's side, by invitation: hers go, Bob's and another conversation's stay */
+    /* Alice's side, by invitation: refused while a kchat holds it */
     const char *a1[] = {"forget", text, NULL};
+    conv_state *busy = conv_state_open(aconv, key, false, err, sizeof err);
+    CHECK(busy != NULL);
+    CHECK(run(2, a1) == 1);
+    CHECK(access(aconv, F_OK) == 0);
+    conv_state_close(busy);
+    /* then hers go, Bob's and another conversation's stay */
     CHECK(run(2, a1) == 0);
     CHECK(access(aconv, F_OK) != 0 && access(ahist, F_OK) != 0);
+    char lockpath[4200];
+    snprintf(lockpath, sizeof lockpath, "%s.lock", aconv);
+    CHECK(access(lockpath, F_OK) != 0);
     CHECK(access(bconv, F_OK) == 0 && access(bhist, F_OK) == 0);
     CHECK(access(oconv, F_OK) == 0 && access(ohist, F_OK) == 0);
     CHECK(run(2, a1) == 0); /* nothing left: still fine */
