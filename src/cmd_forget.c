@@ -8,6 +8,7 @@
 #include "src/commands.h"
 #include "src/conv_state.h"
 #include "src/listen_state.h"
+#include "src/sealed_log.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -50,6 +51,22 @@ static int remove_one(const char *what, const char *path, int *removed, char *er
     return -1;
 }
 
+/* Unlinks a sealed log and its lock file, refusing while a kchat process holds the lock. */
+static int remove_log(const char *what, const char *path, int *removed, char *err, size_t errlen)
+{
+    if (access(path, F_OK) != 0 && errno == ENOENT)
+        return 0;
+    int lock = sealed_log_lock(path, err, errlen);
+    if (lock < 0)
+        return -1; /* err says it is in use */
+    int rc = remove_one(what, path, removed, err, errlen);
+    char lockpath[4200];
+    snprintf(lockpath, sizeof lockpath, "%s.lock", path);
+    unlink(lockpath);
+    close(lock);
+    return rc;
+}
+
 /* The conversation journal and history of the invitation inv, for one side. */
 static int remove_conversation(const invitation *inv, bool listener, int *removed, char *err,
                                size_t errlen)
@@ -61,9 +78,9 @@ static int remove_conversation(const invitation *inv, bool listener, int *remove
         snprintf(err, errlen, "cannot find the state directory (set HOME or XDG_STATE_HOME)");
         return -1;
     }
-    if (remove_one("conversation state", conv, removed, err, errlen) != 0)
+    if (remove_log("conversation state", conv, removed, err, errlen) != 0)
         return -1;
-    return remove_one("history", hist, removed, err, errlen);
+    return remove_log("history", hist, removed, err, errlen);
 }
 
 static int forget_alice(const kchat_options *o, int *removed, char *err, size_t errlen)

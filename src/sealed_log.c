@@ -2,12 +2,14 @@
 #include "crypto/store_key.h"
 #include "src/xdg.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,7 +25,7 @@ struct sealed_log {
     char purpose[LOG_PURPOSE_MAX + 1];
     const uint8_t *key;
     uint8_t id[LOG_ID_LEN];
-    int fd;
+    int fd, lock;
     uint64_t bytes, nrec;
     bool truncated;
 };
@@ -390,6 +392,58 @@ static int load(sealed_log *lg, sealed_log_fn fn, void *ctx, size_t *good, char 
     return rc;
 }
 
+int sealed_log_lock(const char *path, char *err, size_t errlen)
+{
+    char lock[4200];
+    if (snprintf(lock, sizeof lock, "%s.lock", path) >= (int)sizeof lock) {
+        snprintf(err, errlen, "cannot lock %s: path too long", path);
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        int saved = errno;
+        snprintf(err, errlen, "cannot lock %s: %s", path, strerror(errno));
+        errno = saved;
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int saved = errno;
+        if (errno == EWOULDBLOCK)
+            snprintf(err, errlen, "%s is in use by another kchat process", path);
+        else
+            snprintf(err, errlen, "cannot lock %s: %s", path, strerror(errno));
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+/* Removes the temporary files an interrupted write_whole_file_safely left for path (under the
+ * lock, nobody else is writing them). */
+static void remove_stale_temps(const char *path)
+{
+    char dir[4096], prefix[512];
+    const char *slash = strrchr(path, '/');
+    if (!slash || snprintf(prefix, sizeof prefix, ".%s.tmp-", slash + 1) >= (int)sizeof prefix ||
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path) >= (int)sizeof dir)
+        return;
+    DIR *d = opendir(slash == path ? "/" : dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    size_t n = strlen(prefix);
+    while ((e = readdir(d))) {
+        char victim[4600];
+        if (strncmp(e->d_name, prefix, n) != 0 || strlen(e->d_name) != n + 16)
+            continue;
+        if (snprintf(victim, sizeof victim, "%s/%s", dir, e->d_name) < (int)sizeof victim)
+            unlink(victim);
+    }
+    closedir(d);
+}
+
 sealed_log *sealed_log_open(const char *path, const char *purpose, const uint8_t *key, bool create,
                             sealed_log_fn fn, void *ctx, char *err, size_t errlen)
 {
@@ -401,7 +455,18 @@ sealed_log *sealed_log_open(const char *path, const char *purpose, const uint8_t
     }
     snprintf(lg->purpose, sizeof lg->purpose, "%s", purpose);
     lg->key = key;
+    lg->fd = lg->lock = -1;
     uint64_t size;
+    if (access(path, F_OK) != 0 && errno == ENOENT && !create) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(ENOENT));
+        goto fail; /* errno ENOENT; no lock file left behind */
+    }
+    if (create && xdg_make_parent(path, err, errlen) != 0)
+        goto fail;
+    lg->lock = sealed_log_lock(path, err, errlen);
+    if (lg->lock < 0)
+        goto fail;
+    remove_stale_temps(path);
     lg->fd = open_private(path, &size, err, errlen);
     if (lg->fd < 0 && errno == ENOENT && create &&
         create_file(path, lg->purpose, key, err, errlen) == 0)
@@ -513,6 +578,8 @@ void sealed_log_close(sealed_log *lg)
         return;
     if (lg->fd >= 0)
         close(lg->fd);
+    if (lg->lock >= 0)
+        close(lg->lock); /* releases the lock */
     free(lg->path);
     free(lg);
 }
