@@ -7,6 +7,7 @@
 #include "src/conv_state.h"
 #include "src/history.h"
 #include "src/listen_state.h"
+#include "src/options.h"
 #include "state_util.h"
 #include "support/check.h"
 
@@ -30,6 +31,43 @@ static void make_side(const invitation *inv, bool listener, char *conv, char *hi
     CHECK(access(conv, F_OK) == 0 && access(hist, F_OK) == 0);
 }
 
+static int parse(int argc, const char **argv, kchat_options *o)
+{
+    char err[256];
+    int rc = options_parse(argc, (char **)argv, o, err, sizeof err);
+    options_free(o);
+    return rc;
+}
+
+/* The command line: forget's forms, and --no-history where it applies. */
+static void test_options(void)
+{
+    kchat_options o;
+    const char *f1[] = {"forget", "kchat1:x", NULL};
+    CHECK(parse(2, f1, &o) == 0 && o.command == CMD_FORGET && !strcmp(o.invitation, "kchat1:x"));
+    const char *f2[] = {"forget", "--invitation-file", "f", NULL};
+    CHECK(parse(3, f2, &o) == 0 && !strcmp(o.invitation_file, "f"));
+    const char *f3[] = {"forget", "--listen", "--state", "s", NULL};
+    CHECK(parse(4, f3, &o) == 0 && o.forget_listen && !strcmp(o.state_path, "s"));
+    const char *f4[] = {"forget", "--listen", "kchat1:x", NULL};
+    CHECK(parse(3, f4, &o) != 0);
+    const char *f5[] = {"forget", "--state", "s", "kchat1:x", NULL};
+    CHECK(parse(4, f5, &o) != 0);
+    const char *f6[] = {"forget", "-b", "h:1", "kchat1:x", NULL};
+    CHECK(parse(4, f6, &o) != 0);
+    const char *f7[] = {"forget", "a", "b", NULL};
+    CHECK(parse(3, f7, &o) != 0);
+    const char *h1[] = {"connect", "--no-history", "kchat1:x", NULL};
+    CHECK(parse(3, h1, &o) == 0 && o.no_history);
+    const char *h2[] = {"listen", "--no-history", NULL};
+    CHECK(parse(2, h2, &o) == 0 && o.no_history);
+    const char *h3[] = {"id", "--no-history", NULL};
+    CHECK(parse(2, h3, &o) != 0);
+    const char *h4[] = {"connect", "--listen", "kchat1:x", NULL};
+    CHECK(parse(3, h4, &o) != 0);
+    CHECK(options_command("forget") == CMD_FORGET);
+}
+
 static int run(int argc, const char **argv)
 {
     return cmd_forget(argc, (char **)argv);
@@ -44,6 +82,7 @@ int main(void)
     if (!dir)
         return check_summary();
     setenv("XDG_STATE_HOME", dir, 1);
+    test_options();
     identity *bob = identity_generate();
     key = store_key_derive(identity_secret(bob));
     char err[512], text[INVITATION_MAX_LEN + 1];
