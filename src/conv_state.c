@@ -24,6 +24,7 @@ enum {
     OP_SHOWN = 'S',  /* seq u64 */
     OP_UPTO = 'U',   /* shown upto u64 */
     OP_RENUM = 'R',  /* first u64 */
+    OP_CLEAR = 'Z',  /* u64 0: all messages dropped, numbering from 1 */
 };
 #define MSG_HDR_LEN (1 + 8 + 8 + 1 + 4)
 
@@ -269,6 +270,13 @@ static int apply_u64(conv_state *st, uint8_t op, uint64_t v)
             return -1;
         outbox_renumber(&st->out, v);
         st->echoed = v - 1;
+        return 0;
+    case OP_CLEAR:
+        if (v != 0)
+            return -1;
+        outbox_free(&st->out);
+        outbox_init(&st->out, 1);
+        st->echoed = 0;
         return 0;
     }
     return -1;
@@ -524,6 +532,11 @@ int conv_state_set_conv(conv_state *st, const uint8_t conv[HS_CONV_LEN])
 int conv_state_renumber(conv_state *st, uint64_t first)
 {
     return queue_u64(st, OP_RENUM, first);
+}
+
+int conv_state_clear(conv_state *st)
+{
+    return queue_u64(st, OP_CLEAR, 0);
 }
 
 int conv_state_sync(conv_state *st, char *err, size_t errlen)

@@ -9,7 +9,12 @@
  * before the sync completes loses exactly that step, which was never sent. The file is compacted
  * (rewritten atomically as a snapshot) at open and when it outgrows 4 times its live data.
  * Path: $XDG_STATE_HOME/kchat/conv/<hex> (else ~/.local/state/...), 0600 in a 0700 directory.
- * Everything read from disk is bounded (CONV_STATE_*_MAX); damage is an error, never a crash. */
+ * Everything read from disk is bounded (CONV_STATE_*_MAX); damage is an error, never a crash.
+ *
+ * Wiring: open at session start (Alice: conv id, seen, outbox and echoed from the getters
+ * instead of fresh ones); mirror each outbox_push, outbox_ack, shown message, echo prefix,
+ * conversation change and renumbering with the call of the same name; conv_state_sync once per
+ * step before sending; conv_state_close at exit. One process per file (an flock on <path>.lock). */
 #ifndef KCHAT_CONV_STATE_H
 #define KCHAT_CONV_STATE_H
 
@@ -76,6 +81,8 @@ int conv_state_echoed(conv_state *st, uint64_t upto);
 int conv_state_set_conv(conv_state *st, const uint8_t conv[HS_CONV_LEN]);
 /* As outbox_renumber: echoes dropped, the rest numbered from first as never sent. */
 int conv_state_renumber(conv_state *st, uint64_t first);
+/* As outbox_free + outbox_init(1): every message dropped, our numbering restarts from 1. */
+int conv_state_clear(conv_state *st);
 
 /* Writes what changed since the last sync as one record and fdatasyncs it (or compacts the
  * file). 0 or -1 with err filled; after a failure the changes stay queued for the next sync. */

@@ -125,6 +125,18 @@ static void test_roundtrip(void)
     st = must_open("conv/rt", false);
     describe(st, b, sizeof b);
     CHECK(st && !strcmp(a, b) && !memcmp(conv_state_conv(st), conv, sizeof conv));
+    if (!st)
+        return;
+    /* everything of ours dropped, numbering from 1 (a new peer under --trust-any) */
+    CHECK(conv_state_clear(st) == 0 && sync_ok(st) == 0);
+    CHECK(conv_state_pending(st)->n == 0 && conv_state_next_seq(st) == 1);
+    CHECK(conv_state_acked_upto(st) == 0 && conv_state_echoed_upto(st) == 0);
+    CHECK(conv_state_msg(st, 1, 0, 0, "new", 3) == 0 && sync_ok(st) == 0);
+    describe(st, a, sizeof a);
+    conv_state_close(st);
+    st = must_open("conv/rt", false);
+    describe(st, b, sizeof b);
+    CHECK(st && !strcmp(a, b));
     conv_state_close(st);
     /* missing without create */
     CHECK(open_at("conv/none", false) == NULL && errno == ENOENT);
@@ -309,6 +321,8 @@ static void test_bounds(void)
     CHECK(parse_ops(b, op64(b, 'S', UINT64_MAX)) != 0);
     CHECK(parse_ops(b, op64(b, 'U', UINT64_MAX)) != 0);
     CHECK(parse_ops(b, op64(b, 'R', 0)) != 0);
+    CHECK(parse_ops(b, op64(b, 'Z', 0)) == 0);
+    CHECK(parse_ops(b, op64(b, 'Z', 1)) != 0);
     CHECK(parse_ops(b, op64(b, 'X', 1)) != 0); /* unknown operation */
     CHECK(parse_ops(b, 8) != 0);               /* cut inside an operation */
     CHECK(parse_ops(b, 0) != 0);               /* an empty record */
