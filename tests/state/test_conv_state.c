@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <sodium.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #define SECRET_TEXT "attack at dawn, bring the 7 maps"
@@ -414,6 +415,42 @@ static void test_lock(void)
     conv_state_close(st);
 }
 
+/* A write that fails half way (the file size limit): the file is cut back to where it was, the
+ * changes stay queued, and the next sync writes them. */
+static void test_write_failure(void)
+{
+    char path[256], a[4096], b[4096];
+    snprintf(path, sizeof path, "%s/efbig", dir);
+    conv_state *st = must_open("efbig", true);
+    if (!st)
+        return;
+    CHECK(conv_state_msg(st, 1, 0, 0, "one", 3) == 0 && sync_ok(st) == 0);
+    long before = tu_size(path);
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_FSIZE, &old);
+    lim = old;
+    lim.rlim_cur = (rlim_t)before + 100;
+    signal(SIGXFSZ, SIG_IGN);
+    CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+    char text[1000];
+    memset(text, 't', sizeof text);
+    CHECK(conv_state_msg(st, 2, 0, 0, text, sizeof text) == 0);
+    CHECK(sync_ok(st) != 0);
+    CHECK(tu_size(path) == before); /* no half record left */
+    CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0);
+    signal(SIGXFSZ, SIG_DFL);
+    CHECK(conv_state_msg(st, 3, 0, 0, "three", 5) == 0);
+    CHECK(sync_ok(st) == 0);
+    describe(st, a, sizeof a);
+    conv_state_close(st);
+    st = must_open("efbig", false);
+    if (!st)
+        return;
+    describe(st, b, sizeof b);
+    CHECK(!strcmp(a, b) && conv_state_pending(st)->n == 3);
+    conv_state_close(st);
+}
+
 static void test_sigkill(void)
 {
     for (int round = 0; round < 5; round++) {
@@ -469,6 +506,7 @@ int main(void)
     test_refused();
     test_bounds();
     test_lock();
+    test_write_failure();
     test_sigkill();
     store_key_free(key);
     store_key_free(other_key);
