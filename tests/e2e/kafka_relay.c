@@ -194,7 +194,8 @@ static void apply_fault(route *l, fault_kind kind, const net_record *rec)
 
 static bool is_data_frame(const net_record *rec)
 {
-    return rec->len > FRAME_HEADER_DATA && rec->data[0] == FRAME_VERSION && rec->data[1] == FRAME_TYPE_DATA;
+    return rec->len > FRAME_HEADER_DATA && rec->data[0] == FRAME_VERSION &&
+           rec->data[1] == FRAME_TYPE_DATA;
 }
 
 static int hs_type(const net_record *rec)
