@@ -353,8 +353,14 @@ static void test_bounds(void)
     CHECK(conv_state_msg(st, 1, 0, 0, big, CONV_STATE_TEXT_MAX + 1) != 0);
     CHECK(conv_state_msg(st, 1, 0, 0, big, CONV_STATE_TEXT_MAX) == 0);
     CHECK(conv_state_pending(st)->n == 1);
+    /* a step past one record's bound (10 MiB) is cut into records, all written */
+    for (uint64_t seq = 2; seq <= 10; seq++)
+        CHECK(conv_state_msg(st, seq, 0, 0, big, CONV_STATE_TEXT_MAX) == 0);
     free(big);
     CHECK(sync_ok(st) == 0);
+    conv_state_close(st);
+    st = must_open("bounds", false);
+    CHECK(st && conv_state_pending(st)->n == 10 && conv_state_next_seq(st) == 11);
     conv_state_close(st);
 }
 
