@@ -200,8 +200,9 @@ static int apply_msg(conv_state *st, cursor *c)
     if (get64(c, &seq) || get64(c, &echo_of) || get(c, &flags, 1) || get32(c, &len))
         return -1;
     if (len > CONV_STATE_TEXT_MAX || len > c->n || seq > CONV_STATE_SEQ_MAX ||
-        echo_of > CONV_STATE_SEQ_MAX || seq <= st->out.acked || seq <= last_pending(st) ||
-        st->out.n >= CONV_STATE_MSG_MAX || st->out.bytes + len > CONV_STATE_BYTES_MAX)
+        echo_of > CONV_STATE_SEQ_MAX || seq <= st->out.acked ||
+        (st->out.n ? seq != last_pending(st) + 1 : false) || st->out.n >= CONV_STATE_MSG_MAX ||
+        st->out.bytes + len > CONV_STATE_BYTES_MAX)
         return -1;
     uint64_t next = st->out.next_seq > seq ? st->out.next_seq : seq + 1;
     uint64_t saved = st->out.next_seq;
@@ -488,6 +489,50 @@ const seqset *conv_state_shown_set(const conv_state *st)
 const outbox *conv_state_pending(const conv_state *st)
 {
     return &st->out;
+}
+
+static int restore_outbox(const conv_state *st, outbox *out)
+{
+    outbox_init(out, st->out.acked + 1);
+    for (size_t i = 0; i < st->out.n; i++) {
+        const out_msg *m = outbox_at(&st->out, i);
+        out->next_seq = m->seq;
+        if (!outbox_push(out, m->text, m->len, m->echo_of, m->flags))
+            return -1;
+    }
+    out->next_seq = st->out.next_seq;
+    return 0;
+}
+
+static int restore_seen(const conv_state *st, seqset *seen)
+{
+    seqset_init(seen, st->shown.upto);
+    for (size_t i = 0; i < st->shown.n; i++) {
+        seqset_add(seen, st->shown.above[i]);
+        if (!seqset_has(seen, st->shown.above[i]))
+            return -1;
+    }
+    return 0;
+}
+
+int conv_state_restore(const conv_state *st, outbox *out, seqset *seen, seqset *echoed)
+{
+    int rc = 0;
+    if (out)
+        rc |= restore_outbox(st, out);
+    if (seen)
+        rc |= restore_seen(st, seen);
+    if (echoed)
+        seqset_init(echoed, st->echoed);
+    if (rc == 0)
+        return 0;
+    if (out)
+        outbox_free(out);
+    if (seen)
+        seqset_free(seen);
+    if (echoed)
+        seqset_free(echoed);
+    return -1;
 }
 
 int conv_state_msg(conv_state *st, uint64_t seq, uint64_t echo_of, uint8_t flags, const void *text,

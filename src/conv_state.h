@@ -62,11 +62,16 @@ const seqset *conv_state_shown_set(const conv_state *st); /* the peer's messages
 /* Our undelivered messages, oldest first (outbox_at(conv_state_pending(st), i)); the texts are
  * the state's: copy them into the engine's outbox. */
 const outbox *conv_state_pending(const conv_state *st);
+/* For the engine at start: initialises out (its outbox: pending messages with their numbers,
+ * next seq, acked), seen (the peer's messages shown) and echoed (ours echoed, as a prefix) from
+ * the state; any may be NULL. 0, or -1 when out of memory (all three freed then). */
+int conv_state_restore(const conv_state *st, outbox *out, seqset *seen, seqset *echoed);
 
 /* Changes (journaled; durable after the next conv_state_sync). Each returns 0, or -1 when the
  * change is invalid (a seq not above the last one, a text too long, limits) or memory runs out;
  * nothing is changed then. */
-/* Our message seq (>= next seq: it becomes next seq - 1). */
+/* Our message seq (>= next seq, and next seq itself while messages are pending: the pending
+ * messages are consecutive, as in an outbox). */
 int conv_state_msg(conv_state *st, uint64_t seq, uint64_t echo_of, uint8_t flags, const void *text,
                    size_t len);
 /* The peer acknowledged ours up to upto (< next seq): they are dropped. Lower values: no-op. */

@@ -76,6 +76,7 @@ static void test_roundtrip(void)
     CHECK(conv_state_msg(st, 2, 7, 1, SECRET_TEXT, strlen(SECRET_TEXT)) == 0);
     CHECK(conv_state_msg(st, 3, 0, 0, "", 0) == 0);
     CHECK(conv_state_msg(st, 2, 0, 0, "again", 5) != 0); /* not above the last */
+    CHECK(conv_state_msg(st, 5, 0, 0, "gap", 3) != 0);   /* a hole among the pending */
     CHECK(conv_state_acked(st, 1) == 0);
     CHECK(conv_state_acked(st, 9) != 0); /* never sent */
     CHECK(conv_state_echoed(st, 1) == 0);
@@ -104,6 +105,28 @@ static void test_roundtrip(void)
     describe(st, b, sizeof b);
     CHECK(!strcmp(a, b));
     CHECK(strstr(b, "shown=2[ 5 9]") != NULL);
+    /* the engine's outbox and sets, restored */
+    outbox out;
+    seqset seen, echoed;
+    CHECK(conv_state_restore(st, &out, &seen, &echoed) == 0);
+    CHECK(out.n == 2 && out.next_seq == 4 && out.acked == 1 && out.bytes == strlen(SECRET_TEXT));
+    CHECK(outbox_at(&out, 0)->seq == 2 && outbox_at(&out, 0)->echo_of == 7);
+    CHECK(outbox_at(&out, 0)->flags == 1 && outbox_at(&out, 1)->seq == 3);
+    CHECK(!memcmp(outbox_at(&out, 0)->text, SECRET_TEXT, strlen(SECRET_TEXT)));
+    CHECK(outbox_find(&out, 3) == outbox_at(&out, 1));
+    CHECK(seen.upto == 2 && seqset_has(&seen, 5) && seqset_has(&seen, 9) && !seqset_has(&seen, 3));
+    CHECK(echoed.upto == 1 && echoed.n == 0);
+    outbox_free(&out);
+    seqset_free(&seen);
+    seqset_free(&echoed);
+    conv_state *jump = must_open("conv/jump", true); /* nothing pending: numbers may jump */
+    CHECK(jump && conv_state_msg(jump, 7, 0, 0, "seven", 5) == 0);
+    CHECK(jump && conv_state_restore(jump, &out, NULL, NULL) == 0);
+    CHECK(jump && out.n == 1 && outbox_at(&out, 0)->seq == 7 && out.next_seq == 8);
+    CHECK(jump && outbox_find(&out, 7) == outbox_at(&out, 0) && out.acked == 0);
+    if (jump)
+        outbox_free(&out);
+    conv_state_close(jump);
     conv_state_close(st); /* the open compacted it: the snapshot alone holds it all */
     st = must_open("conv/rt", false);
     if (!st)
@@ -313,6 +336,9 @@ static void test_bounds(void)
     CHECK(parse_ops(b, opmsg(b, CONV_STATE_SEQ_MAX + 1, 0)) != 0);
     n = opmsg(b, 2, 0);
     n += opmsg(b + n, 2, 0); /* not increasing */
+    CHECK(parse_ops(b, n) != 0);
+    n = opmsg(b, 2, 0);
+    n += opmsg(b + n, 4, 0); /* a hole among the pending */
     CHECK(parse_ops(b, n) != 0);
     n = opmsg(b, 2, 0);
     CHECK(parse_ops(b, n + op64(b + n, 'A', 2)) == 0);
