@@ -6,5 +6,6 @@
 int cmd_listen(int argc, char **argv);
 int cmd_connect(int argc, char **argv);
 int cmd_id(int argc, char **argv);
+int cmd_forget(int argc, char **argv);
 
 #endif

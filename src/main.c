@@ -36,6 +36,8 @@ int main(int argc, char **argv)
         return cmd_connect(argc - 1, argv + 1);
     case CMD_ID:
         return cmd_id(argc - 1, argv + 1);
+    case CMD_FORGET:
+        return cmd_forget(argc - 1, argv + 1);
     case CMD_NONE:
         break;
     }

@@ -23,6 +23,8 @@ enum {
     OPT_SEAL,
     OPT_INVITATION_FILE,
     OPT_NEW,
+    OPT_NO_HISTORY,
+    OPT_LISTEN,
 };
 
 static const struct option long_opts[] = {
@@ -44,6 +46,8 @@ static const struct option long_opts[] = {
     {"log", required_argument, NULL, OPT_LOG},
     {"seal", no_argument, NULL, OPT_SEAL},
     {"invitation-file", required_argument, NULL, OPT_INVITATION_FILE},
+    {"no-history", no_argument, NULL, OPT_NO_HISTORY},
+    {"listen", no_argument, NULL, OPT_LISTEN},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -57,6 +61,8 @@ kchat_command options_command(const char *name)
         return CMD_CONNECT;
     if (!strcmp(name, "id"))
         return CMD_ID;
+    if (!strcmp(name, "forget"))
+        return CMD_FORGET;
     return CMD_NONE;
 }
 
@@ -95,18 +101,24 @@ static bool allowed(kchat_command cmd, int opt)
     case OPT_LOG:
     case OPT_TRUST_ANY:
     case 'v':
-        return cmd != CMD_ID;
+        return cmd != CMD_ID && cmd != CMD_FORGET;
     case OPT_ECHO:
     case OPT_RESUME:
     case OPT_NEW:
     case OPT_TRUST:
-    case OPT_STATE:
         return cmd == CMD_LISTEN;
+    case OPT_STATE:
+        return cmd == CMD_LISTEN || cmd == CMD_FORGET;
+    case OPT_NO_HISTORY:
+        return cmd == CMD_LISTEN || cmd == CMD_CONNECT;
+    case OPT_LISTEN:
+        return cmd == CMD_FORGET;
     case OPT_TIMEOUT:
     case OPT_A2B:
     case OPT_B2A:
-    case OPT_INVITATION_FILE:
         return cmd == CMD_CONNECT;
+    case OPT_INVITATION_FILE:
+        return cmd == CMD_CONNECT || cmd == CMD_FORGET;
     case OPT_SEAL:
         return cmd == CMD_ID;
     default:
@@ -167,6 +179,12 @@ static int apply(kchat_options *o, int c, const char *arg, char *err, size_t err
     case OPT_INVITATION_FILE:
         o->invitation_file = arg;
         return 0;
+    case OPT_NO_HISTORY:
+        o->no_history = true;
+        return 0;
+    case OPT_LISTEN:
+        o->forget_listen = true;
+        return 0;
     case 'v':
         o->verbose = true;
         return 0;
@@ -180,7 +198,7 @@ static int apply(kchat_options *o, int c, const char *arg, char *err, size_t err
 static int positional(kchat_options *o, int argc, char **argv, char *err, size_t errlen)
 {
     int left = argc - optind;
-    if (o->command == CMD_CONNECT && left == 1) {
+    if ((o->command == CMD_CONNECT || o->command == CMD_FORGET) && left == 1) {
         o->invitation = argv[optind];
         return 0;
     }
@@ -190,8 +208,27 @@ static int positional(kchat_options *o, int argc, char **argv, char *err, size_t
     return -1;
 }
 
+/* forget: one invitation (argument or file), or --listen [--state FILE]. */
+static int check_forget(const kchat_options *o, char *err, size_t errlen)
+{
+    int given = !!o->invitation + !!o->invitation_file + !!o->forget_listen;
+    if (given != 1) {
+        snprintf(err, errlen,
+                 given ? "give one of INVITATION, --invitation-file FILE or --listen"
+                       : "missing INVITATION (or --invitation-file FILE, or --listen)");
+        return -1;
+    }
+    if (o->state_path && !o->forget_listen) {
+        snprintf(err, errlen, "--state needs --listen");
+        return -1;
+    }
+    return 0;
+}
+
 static int check(const kchat_options *o, char *err, size_t errlen)
 {
+    if (o->command == CMD_FORGET)
+        return check_forget(o, err, errlen);
     if (o->json && !o->batch) {
         snprintf(err, errlen, "--json needs --batch");
         return -1;
@@ -295,7 +332,8 @@ void options_usage(FILE *f, kchat_command cmd)
             "                                 (needed once a peer has used it)\n"
             "      --trust ID                 also require the peer's identifier (repeatable)\n"
             "      --state FILE               listen state file (default:\n"
-            "                                 $XDG_STATE_HOME/kchat/listen.state)\n",
+            "                                 $XDG_STATE_HOME/kchat/listen.state)\n"
+            "      --no-history               keep no history of the conversation\n",
             f);
         fputs(common_help, f);
         break;
@@ -307,7 +345,8 @@ void options_usage(FILE *f, kchat_command cmd)
             "                                 (and echoed) in time\n"
             "      --invitation-file FILE     read the invitation from FILE (keeps it out of ps)\n"
             "      --a2b TOPIC, --b2a TOPIC   with --trust-any: the topics instead of an "
-            "invitation\n",
+            "invitation\n"
+            "      --no-history               keep no history of the conversation\n",
             f);
         fputs(common_help, f);
         break;
@@ -320,13 +359,25 @@ void options_usage(FILE *f, kchat_command cmd)
               "                                 ($KCHAT_PASSPHRASE, or asked on the terminal)\n",
               f);
         break;
+    case CMD_FORGET:
+        fputs("usage: kchat forget INVITATION | --invitation-file FILE\n"
+              "       kchat forget --listen [--state FILE]\n"
+              "Remove a conversation's state and history: Alice's for an invitation, or\n"
+              "Bob's listen state with his conversation and history (--listen).\n"
+              "      --invitation-file FILE     read the invitation from FILE\n"
+              "      --listen                   forget Bob's side: the listen state\n"
+              "      --state FILE               with --listen: the listen state file (default:\n"
+              "                                 $XDG_STATE_HOME/kchat/listen.state)\n",
+              f);
+        break;
     case CMD_NONE:
         fputs("usage: kchat COMMAND [options]\n"
               "End-to-end encrypted chat through Apache Kafka.\n\n"
               "commands:\n"
               "  listen    create the topics, print an invitation, wait for the peer (Bob)\n"
               "  connect   connect with an invitation (Alice)\n"
-              "  id        print this identity's identifier\n\n"
+              "  id        print this identity's identifier\n"
+              "  forget    remove a conversation's state and history\n\n"
               "kchat COMMAND --help shows the options of a command; man kchat tells all.\n"
               "  -V, --version   print the version\n",
               f);

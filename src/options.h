@@ -11,7 +11,7 @@
 #define KCHAT_DEFAULT_BROKERS "127.0.0.1:9092"
 #define KCHAT_DEFAULT_HANDSHAKE_TIMEOUT 30.0
 
-typedef enum { CMD_NONE, CMD_LISTEN, CMD_CONNECT, CMD_ID } kchat_command;
+typedef enum { CMD_NONE, CMD_LISTEN, CMD_CONNECT, CMD_ID, CMD_FORGET } kchat_command;
 
 typedef struct kchat_options {
     kchat_command command;
@@ -27,7 +27,9 @@ typedef struct kchat_options {
     const char **trust; /* --trust, in order */
     size_t ntrust;
     bool echo, resume, trust_any, batch, json, verbose, seal, help;
-    bool fresh; /* listen --new: a new invitation even if a peer used the last one */
+    bool fresh;         /* listen --new: a new invitation even if a peer used the last one */
+    bool no_history;    /* listen, connect --no-history: keep no history of the conversation */
+    bool forget_listen; /* forget --listen: Bob's listen state and its conversation */
     double timeout_s;
     double handshake_timeout_s;
 } kchat_options;

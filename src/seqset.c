@@ -72,8 +72,10 @@ void seqset_advance(seqset *s, uint64_t upto)
     if (upto <= s->upto)
         return;
     size_t k = lower_bound(s, upto + 1); /* numbers above kept only past upto */
-    memmove(s->above, s->above + k, (s->n - k) * sizeof *s->above);
-    s->n -= k;
+    if (k) {                             /* (above may be NULL when empty: no memmove from it) */
+        memmove(s->above, s->above + k, (s->n - k) * sizeof *s->above);
+        s->n -= k;
+    }
     s->upto = upto;
     absorb(s);
 }

@@ -4,7 +4,7 @@
 # Checks that man/kchat.1 is clean and complete:
 #   1. `mandoc -Tlint -W warning` exits 0 and prints nothing (and groff, when installed, prints
 #      no warnings either);
-#   2. every long option printed by `kchat --help` and `kchat {listen,connect,id} --help`
+#   2. every long option printed by `kchat --help` and `kchat {listen,connect,id,forget} --help`
 #      appears in the page (as \-\-name or --name, not as part of a longer option);
 #   3. every batch event name of ui/ui_event.c (except "done") is described in the BATCH MODE
 #      section, in bold (.B name, .BR name ..., or \fBname\fR).
@@ -66,7 +66,7 @@ sed -e 's/\\f\[[^]]*\]//g' -e 's/\\f(..//g' -e 's/\\f.//g' \
     -e 's/\\&//g' -e 's/\\%//g' "$tmp/dashes" >"$tmp/page"
 
 # ---- 2. long options of every help text ----
-for cmd in "" listen connect id; do
+for cmd in "" listen connect id forget; do
     # shellcheck disable=SC2086 # $cmd is one word or nothing
     "$bin" $cmd --help >"$tmp/help" 2>&1
     rc=$?

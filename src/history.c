@@ -1,0 +1,302 @@
+#include "src/history.h"
+#include "src/sealed_log.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HISTORY_PURPOSE "kchat-history-v1"
+#define ENTRY_HDR_LEN (1 + 1 + 8 + 8 + 4)
+#define ENTRY_CUT 0x01u
+
+struct history {
+    sealed_log *lg;
+    size_t keep, count;
+};
+
+static uint64_t get64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+/* dir u8, flags u8, seq u64, time i64, len u32, text: exactly. */
+static int decode(const uint8_t *rec, size_t len, history_entry *e)
+{
+    if (len < ENTRY_HDR_LEN)
+        return -1;
+    uint32_t n =
+        (uint32_t)rec[18] << 24 | (uint32_t)rec[19] << 16 | (uint32_t)rec[20] << 8 | rec[21];
+    if (rec[0] > HISTORY_OURS || (rec[1] & ~ENTRY_CUT) || n > HISTORY_TEXT_MAX ||
+        n != len - ENTRY_HDR_LEN)
+        return -1;
+    e->dir = rec[0];
+    e->cut = rec[1] & ENTRY_CUT;
+    e->seq = get64(rec + 2);
+    e->time_ms = (int64_t)get64(rec + 10);
+    e->text = rec + ENTRY_HDR_LEN;
+    e->len = n;
+    return 0;
+}
+
+/* Counting (and checking) the records. */
+static int count_cb(void *ctx, const uint8_t *rec, size_t len)
+{
+    history_entry e;
+    if (decode(rec, len, &e) != 0)
+        return -1;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+int history_parse(const uint8_t *data, size_t len, const uint8_t *key, char *err, size_t errlen)
+{
+    size_t count = 0, good;
+    uint64_t nrec;
+    return sealed_log_parse(data, len, HISTORY_PURPOSE, key, count_cb, &count, &good, &nrec, err,
+                            errlen);
+}
+
+static int rotate(history *h, char *err, size_t errlen);
+
+history *history_open(const char *path, const uint8_t *key, size_t keep, char *err, size_t errlen)
+{
+    if (keep > HISTORY_KEEP_MAX) {
+        snprintf(err, errlen, "at most %d messages of history", HISTORY_KEEP_MAX);
+        return NULL;
+    }
+    history *h = calloc(1, sizeof *h);
+    if (!h) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    h->keep = keep ? keep : HISTORY_KEEP_DEFAULT;
+    h->lg = sealed_log_open(path, HISTORY_PURPOSE, key, true, count_cb, &h->count, err, errlen);
+    if (!h->lg || ((h->count > 2 * h->keep || sealed_log_bytes(h->lg) > HISTORY_BYTES_MAX) &&
+                   rotate(h, err, errlen) != 0)) {
+        history_close(h);
+        return NULL;
+    }
+    return h;
+}
+
+static size_t encode(uint8_t *out, uint8_t dir, uint8_t flags, uint64_t seq, int64_t t,
+                     const void *text, size_t len)
+{
+    out[0] = dir;
+    out[1] = flags;
+    put64(out + 2, seq);
+    put64(out + 10, (uint64_t)t);
+    out[18] = (uint8_t)(len >> 24);
+    out[19] = (uint8_t)(len >> 16);
+    out[20] = (uint8_t)(len >> 8);
+    out[21] = (uint8_t)len;
+    if (len)
+        memcpy(out + ENTRY_HDR_LEN, text, len);
+    return ENTRY_HDR_LEN + len;
+}
+
+int history_add(history *h, uint8_t dir, uint64_t seq, int64_t time_ms, const void *text,
+                size_t len, char *err, size_t errlen)
+{
+    if (dir > HISTORY_OURS) {
+        snprintf(err, errlen, "bad history direction");
+        return -1;
+    }
+    uint8_t flags = len > HISTORY_TEXT_MAX ? ENTRY_CUT : 0;
+    if (flags)
+        len = HISTORY_TEXT_MAX;
+    uint8_t *rec = sodium_malloc(ENTRY_HDR_LEN + len);
+    if (!rec) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t n = encode(rec, dir, flags, seq, time_ms, text, len);
+    int rc = sealed_log_append(h->lg, rec, &n, 1, err, errlen);
+    sodium_free(rec);
+    if (rc != 0)
+        return -1;
+    h->count++;
+    if (h->count > 2 * h->keep || sealed_log_bytes(h->lg) > HISTORY_BYTES_MAX)
+        return rotate(h, err, errlen);
+    return 0;
+}
+
+/* ---- rotation: keep the last `keep` records within half the byte bound ---- */
+
+typedef struct sizes {
+    size_t *len;
+    size_t n, cap;
+    bool oom;
+} sizes;
+
+static int sizes_cb(void *ctx, const uint8_t *rec, size_t len)
+{
+    sizes *s = ctx;
+    (void)rec;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        size_t *p = realloc(s->len, cap * sizeof *p);
+        if (!p) {
+            s->oom = true;
+            return -1;
+        }
+        s->len = p;
+        s->cap = cap;
+    }
+    s->len[s->n++] = len;
+    return 0;
+}
+
+typedef struct keeper {
+    size_t first, idx, off;
+    uint8_t *buf;
+} keeper;
+
+static int keep_cb(void *ctx, const uint8_t *rec, size_t len)
+{
+    keeper *k = ctx;
+    if (k->idx++ >= k->first) {
+        memcpy(k->buf + k->off, rec, len);
+        k->off += len;
+    }
+    return 0;
+}
+
+static int rewrite_from(history *h, const sizes *s, size_t first, char *err, size_t errlen)
+{
+    size_t total = 0;
+    for (size_t i = first; i < s->n; i++)
+        total += s->len[i];
+    keeper k = {first, 0, 0, sodium_malloc(total ? total : 1)};
+    if (!k.buf) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = sealed_log_replay(h->lg, keep_cb, &k, err, errlen);
+    if (rc == 0)
+        rc = sealed_log_rewrite(h->lg, k.buf, s->len + first, s->n - first, err, errlen);
+    if (rc == 0)
+        h->count = s->n - first;
+    sodium_free(k.buf);
+    return rc;
+}
+
+static int rotate(history *h, char *err, size_t errlen)
+{
+    sizes s = {0};
+    int rc = sealed_log_replay(h->lg, sizes_cb, &s, err, errlen);
+    if (rc == 0) {
+        size_t first = s.n > h->keep ? s.n - h->keep : 0, bytes = 0;
+        for (size_t i = s.n; i > first; i--) {
+            bytes += s.len[i - 1] + 64;
+            if (bytes > HISTORY_BYTES_MAX / 2) {
+                first = i;
+                break;
+            }
+        }
+        rc = rewrite_from(h, &s, first, err, errlen);
+    } else if (s.oom) {
+        snprintf(err, errlen, "out of memory");
+    }
+    free(s.len);
+    return rc;
+}
+
+/* ---- reading the last messages ---- */
+
+typedef struct ring {
+    uint8_t **rec;
+    size_t *len;
+    size_t n, cap, next;
+    bool oom;
+} ring;
+
+static int ring_cb(void *ctx, const uint8_t *rec, size_t len)
+{
+    ring *r = ctx;
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy) {
+        r->oom = true;
+        return -1;
+    }
+    memcpy(copy, rec, len);
+    size_t i = r->next % r->cap;
+    if (r->rec[i]) {
+        sodium_memzero(r->rec[i], r->len[i]);
+        free(r->rec[i]);
+    }
+    r->rec[i] = copy;
+    r->len[i] = len;
+    r->next++;
+    if (r->n < r->cap)
+        r->n++;
+    return 0;
+}
+
+static void ring_free(ring *r)
+{
+    for (size_t i = 0; r->rec && i < r->cap; i++) {
+        if (r->rec[i]) {
+            sodium_memzero(r->rec[i], r->len[i]);
+            free(r->rec[i]);
+        }
+    }
+    free(r->rec);
+    free(r->len);
+}
+
+int history_last(history *h, size_t n, history_fn fn, void *ctx, char *err, size_t errlen)
+{
+    if (n == 0)
+        return 0;
+    if (n > h->count)
+        n = h->count ? h->count : 1;
+    ring r = {calloc(n, sizeof *r.rec), calloc(n, sizeof *r.len), 0, n, 0, false};
+    int rc = -1;
+    if (!r.rec || !r.len)
+        snprintf(err, errlen, "out of memory");
+    else
+        rc = sealed_log_replay(h->lg, ring_cb, &r, err, errlen);
+    if (rc != 0 && r.oom)
+        snprintf(err, errlen, "out of memory");
+    for (size_t i = 0; rc == 0 && i < r.n; i++) {
+        size_t at = (r.next - r.n + i) % r.cap;
+        history_entry e;
+        if (decode(r.rec[at], r.len[at], &e) == 0)
+            fn(ctx, &e);
+    }
+    ring_free(&r);
+    return rc;
+}
+
+size_t history_count(const history *h)
+{
+    return h->count;
+}
+
+int history_sync(history *h, char *err, size_t errlen)
+{
+    return sealed_log_sync(h->lg, err, errlen);
+}
+
+void history_close(history *h)
+{
+    if (!h)
+        return;
+    if (h->lg) {
+        char err[256];
+        sealed_log_sync(h->lg, err, sizeof err);
+        sealed_log_close(h->lg);
+    }
+    free(h);
+}
