@@ -1,6 +1,6 @@
 #include "src/conv_state.h"
 #include "src/sealed_log.h"
-#include "src/xdg.h"
+#include "sys/path.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -375,7 +375,7 @@ int conv_state_path(char *out, size_t cap, const char *dir, const char *name)
     char leaf[256];
     if (snprintf(leaf, sizeof leaf, "kchat/%s/%s", dir, name) >= (int)sizeof leaf)
         return -1;
-    return xdg_path(out, cap, "XDG_STATE_HOME", ".local/state", leaf);
+    return sys_xdg_path(out, cap, "XDG_STATE_HOME", ".local/state", leaf);
 }
 
 /* The whole state as operations, for a fresh file. */

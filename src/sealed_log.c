@@ -1,6 +1,7 @@
 #include "src/sealed_log.h"
 #include "crypto/store_key.h"
-#include "src/xdg.h"
+#include "sys/path.h"
+#include "sys/safe_file.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -241,72 +242,10 @@ static int write_all_at(int fd, const uint8_t *p, size_t n, off_t at)
     return 0;
 }
 
-static int fsync_dir_of(const char *path)
-{
-    char dir[4096];
-    if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
-        return -1;
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == dir)
-        slash[1] = '\0';
-    else
-        *slash = '\0';
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-/* MERGE: use sys/safe_file */
-int write_whole_file_safely(const char *path, const void *data, size_t len, char *err,
-                            size_t errlen)
-{
-    uint8_t rnd[8];
-    char hex[17], tmp[4200];
-    randombytes_buf(rnd, sizeof rnd);
-    sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
-    const char *slash = strrchr(path, '/');
-    int dirlen = slash ? (int)(slash - path + 1) : 0;
-    if (snprintf(tmp, sizeof tmp, "%.*s.%s.tmp-%s", dirlen, path, slash ? slash + 1 : path, hex) >=
-        (int)sizeof tmp) {
-        snprintf(err, errlen, "cannot write %s: path too long", path);
-        return -1;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        return -1;
-    }
-    int rc = write_all_at(fd, data, len, 0) == 0 && fsync(fd) == 0 ? 0 : -1;
-    int saved = errno;
-    if (close(fd) != 0 && rc == 0) {
-        rc = -1;
-        saved = errno;
-    }
-    if (rc == 0 && rename(tmp, path) != 0) {
-        rc = -1;
-        saved = errno;
-    }
-    if (rc != 0) {
-        unlink(tmp);
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(saved));
-        return -1;
-    }
-    if (fsync_dir_of(path) != 0) {
-        snprintf(err, errlen, "cannot sync the directory of %s: %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 static int create_file(const char *path, const char *purpose, const uint8_t *key, char *err,
                        size_t errlen)
 {
-    if (xdg_make_parent(path, err, errlen) != 0)
+    if (sys_mkdir_parent(path, err, errlen) != 0)
         return -1;
     size_t len;
     uint8_t *buf = sealed_log_build(purpose, key, NULL, NULL, 0, &len);
@@ -314,7 +253,7 @@ static int create_file(const char *path, const char *purpose, const uint8_t *key
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    int rc = write_whole_file_safely(path, buf, len, err, errlen);
+    int rc = safe_write_file(path, buf, len, err, errlen);
     free(buf);
     return rc;
 }
@@ -461,7 +400,7 @@ sealed_log *sealed_log_open(const char *path, const char *purpose, const uint8_t
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(ENOENT));
         goto fail; /* errno ENOENT; no lock file left behind */
     }
-    if (create && xdg_make_parent(path, err, errlen) != 0)
+    if (create && sys_mkdir_parent(path, err, errlen) != 0)
         goto fail;
     lg->lock = sealed_log_lock(path, err, errlen);
     if (lg->lock < 0)
@@ -541,7 +480,7 @@ int sealed_log_rewrite(sealed_log *lg, const uint8_t *recs, const size_t *lens, 
     }
     uint8_t id[LOG_ID_LEN];
     memcpy(id, buf + LOG_MAGIC_LEN, LOG_ID_LEN);
-    int rc = write_whole_file_safely(lg->path, buf, len, err, errlen);
+    int rc = safe_write_file(lg->path, buf, len, err, errlen);
     free(buf);
     if (rc != 0)
         return -1;

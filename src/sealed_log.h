@@ -67,10 +67,4 @@ int sealed_log_parse(const uint8_t *data, size_t len, const char *purpose, const
 uint8_t *sealed_log_build(const char *purpose, const uint8_t *key, const uint8_t *recs,
                           const size_t *lens, size_t n, size_t *outlen);
 
-/* MERGE: use sys/safe_file. Writes len bytes to path atomically: a temporary file created with
- * O_EXCL|O_NOFOLLOW in path's directory, 0600, written, fsynced, renamed over path, and the
- * directory fsynced. 0 or -1 with err filled. */
-int write_whole_file_safely(const char *path, const void *data, size_t len, char *err,
-                            size_t errlen);
-
 #endif

@@ -2,6 +2,7 @@
 #include "crypto/identity.h"
 #include "crypto/store_key.h"
 #include "src/sealed_log.h"
+#include "sys/safe_file.h"
 #include "state_util.h"
 #include "support/check.h"
 
@@ -201,8 +202,8 @@ static void test_safe_write(const char *dir)
 {
     char path[256], err[512];
     snprintf(path, sizeof path, "%s/whole", dir);
-    CHECK(write_whole_file_safely(path, "abc", 3, err, sizeof err) == 0);
-    CHECK(write_whole_file_safely(path, "defg", 4, err, sizeof err) == 0);
+    CHECK(safe_write_file(path, "abc", 3, err, sizeof err) == 0);
+    CHECK(safe_write_file(path, "defg", 4, err, sizeof err) == 0);
     size_t n;
     unsigned char *b = tu_read(path, &n);
     CHECK(b && n == 4 && !memcmp(b, "defg", 4));
@@ -210,7 +211,7 @@ static void test_safe_write(const char *dir)
     struct stat sb;
     CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
     snprintf(path, sizeof path, "%s/missing-dir/x", dir);
-    CHECK(write_whole_file_safely(path, "abc", 3, err, sizeof err) != 0);
+    CHECK(safe_write_file(path, "abc", 3, err, sizeof err) != 0);
 }
 
 int main(void)
