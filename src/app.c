@@ -49,6 +49,8 @@ identity *app_identity(const kchat_options *o, char *err, size_t errlen)
 
 int app_check_front(const kchat_options *o, char *err, size_t errlen)
 {
+    if (options_check_paths(o, err, errlen) != 0)
+        return -1;
     return o->batch ? 0 : tui_check_terminal(err, errlen);
 }
 
