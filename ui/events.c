@@ -78,6 +78,19 @@ static void on_handshake(tui *t, const ui_event *ev)
              ev->out ? "sent" : "received", peer, ms);
 }
 
+static bool is_alice(const tui *t)
+{
+    return t->st.role && strcmp(t->st.role, "Alice") == 0;
+}
+
+static void say_secure(tui *t)
+{
+    tui_info(t, "secure channel with %s (%s) — type to chat, /help for commands", t->st.peer_short,
+             t->suite ? t->suite : "?");
+}
+
+/* Alice has authenticated Bob here, but Bob has not confirmed her yet (he may still refuse her):
+ * nothing claims "secure" before his confirmation (the state "confirmed by the peer"). */
 static void on_established(tui *t, const ui_event *ev)
 {
     char ms[32];
@@ -88,11 +101,51 @@ static void on_established(tui *t, const ui_event *ev)
     t->st.state_known = true;
     t->st.state = UI_STATE_SECURE;
     t->st.hs_step = 3;
+    t->st.unconfirmed = is_alice(t);
     fmt_ms(ev->ms, ms, sizeof ms);
-    chan_add(t, ST_GOOD, "✓ secure: %s, %s", ev->suite ? ev->suite : "?", ms);
     chan_add(t, ST_NORMAL, "peer %s", ev->peer ? ev->peer : "?");
-    tui_info(t, "secure channel with %s (%s) — type to chat, /help for commands", t->st.peer_short,
-             ev->suite ? ev->suite : "?");
+    if (t->st.unconfirmed) {
+        chan_add(t, ST_NORMAL, "keys agreed: %s, %s; waiting for the peer to confirm",
+                 ev->suite ? ev->suite : "?", ms);
+        return;
+    }
+    chan_add(t, ST_GOOD, "✓ secure: %s, %s", ev->suite ? ev->suite : "?", ms);
+    say_secure(t);
+}
+
+static void on_confirmed(tui *t)
+{
+    bool was = t->st.unconfirmed;
+    t->st.unconfirmed = false;
+    tui_forget_errors(t);
+    if (!was)
+        return;
+    chan_add(t, ST_GOOD, "✓ secure: confirmed by the peer");
+    say_secure(t);
+}
+
+/* Keeps the text of an error for the restored terminal (the last few, each once). */
+static void keep_error(tui *t, const char *text)
+{
+    for (size_t i = 0; i < t->nerrors; i++)
+        if (strcmp(t->errors[i], text) == 0)
+            return;
+    char *copy = strdup(text);
+    if (!copy)
+        return;
+    if (t->nerrors == TUI_KEEP_ERRORS) {
+        free(t->errors[0]);
+        memmove(t->errors, t->errors + 1, (TUI_KEEP_ERRORS - 1) * sizeof t->errors[0]);
+        t->nerrors--;
+    }
+    t->errors[t->nerrors++] = copy;
+}
+
+void tui_forget_errors(tui *t)
+{
+    for (size_t i = 0; i < t->nerrors; i++)
+        free(t->errors[i]);
+    t->nerrors = 0;
 }
 
 static const char *state_words(ui_state s)
@@ -116,7 +169,20 @@ static const char *state_words(ui_state s)
 
 static void on_state(tui *t, const ui_event *ev)
 {
-    bool has_text = ev->text && ev->text[0];
+    /* no detail that only repeats the state ("connecting to Kafka: connecting to Kafka") */
+    bool has_text = ev->text && ev->text[0] && strcmp(ev->text, state_words(ev->state)) != 0;
+    bool confirmed = has_text && strcmp(ev->text, "confirmed by the peer") == 0;
+    t->st.state_known = true;
+    if (ev->state == UI_STATE_SECURE && (confirmed || t->st.unconfirmed)) {
+        if (confirmed) /* else: on_established said it, nothing is secure before this */
+            on_confirmed(t);
+        t->st.state = ev->state;
+        return;
+    }
+    if (ev->state != UI_STATE_SECURE)
+        t->st.unconfirmed = false;
+    else
+        tui_forget_errors(t);
     tui_style style = ev->state == UI_STATE_BROKEN   ? ST_WARN
                       : ev->state == UI_STATE_SECURE ? ST_GOOD
                                                      : ST_NORMAL;
@@ -129,7 +195,6 @@ static void on_state(tui *t, const ui_event *ev)
     t->was_broken = ev->state == UI_STATE_BROKEN;
     if (ev->state == UI_STATE_HANDSHAKING && t->st.state != UI_STATE_HANDSHAKING)
         t->st.hs_step = 0;
-    t->st.state_known = true;
     t->st.state = ev->state;
 }
 
@@ -192,6 +257,7 @@ static void on_notice(tui *t, const ui_event *ev)
         chan_add(t, ST_WARN, "error: %s", text);
         tui_warn(t, "error: %s", text);
         tui_log_file(t, "error", text);
+        keep_error(t, text);
         break;
     case UI_EV_LOG:
         chan_add(t, ST_DIM, "%s", text);

@@ -21,7 +21,7 @@ const char *status_state_text(const tui_status *st, char *buf, size_t buflen)
         snprintf(buf, buflen, "handshaking %d/3", st->hs_step);
         return buf;
     case UI_STATE_SECURE:
-        return "secure";
+        return st->unconfirmed ? "confirming" : "secure";
     case UI_STATE_BROKEN:
         return "broken";
     case UI_STATE_CLOSED:
@@ -35,7 +35,7 @@ static status_tone state_tone(const tui_status *st)
     if (st->quitting || !st->state_known)
         return SEG_PLAIN;
     if (st->state == UI_STATE_SECURE)
-        return SEG_GOOD;
+        return st->unconfirmed ? SEG_PLAIN : SEG_GOOD;
     if (st->state == UI_STATE_BROKEN || st->state == UI_STATE_CLOSED)
         return SEG_BAD;
     return SEG_PLAIN;

@@ -25,6 +25,13 @@ static void on_signal(int sig)
 
 static const int caught[TERM_N_SIGNALS] = {SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGCONT};
 
+/* A string capability of the current terminal is there (not absent, not cancelled). */
+static bool has_cap(const char *name)
+{
+    const char *v = tigetstr(name);
+    return v && v != (const char *)-1 && *v;
+}
+
 int tui_check_terminal(char *err, size_t errlen)
 {
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -38,7 +45,15 @@ int tui_check_terminal(char *err, size_t errlen)
                  term ? term : "");
         return -1;
     }
+    bool usable = has_cap("cup") && has_cap("clear") && tigetflag("hc") <= 0;
     del_curterm(cur_term);
+    if (!usable) {
+        snprintf(err, errlen,
+                 "kchat: the terminal '%s' (TERM) cannot move the cursor, so the screen would "
+                 "be garbled; use a terminal such as xterm, or --batch for a line-mode chat",
+                 term);
+        return -1;
+    }
     return 0;
 }
 

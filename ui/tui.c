@@ -221,8 +221,19 @@ static void tui_init_state(tui *t, const ui_hooks *h)
     }
 }
 
+/* On the restored terminal: why the session failed (the screen that showed it is gone). */
+static void print_errors(const tui *t, int code)
+{
+    if (code == 0 || code == 130)
+        return;
+    for (size_t i = 0; i < t->nerrors; i++)
+        fprintf(stderr, "kchat: %s\n", t->errors[i]);
+    fflush(stderr);
+}
+
 static void tui_free_state(tui *t)
 {
+    tui_forget_errors(t);
     conv_free(&t->conv);
     chan_free(&t->chan);
     ui_secret_free(t->inv_text); /* the invitation holds its secret */
@@ -386,6 +397,7 @@ int tui_run(const ui_hooks *hooks)
         stop_screen(&t);
         term_restore_signals(&ts);
         code = finish_headless(&t);
+        print_errors(&t, code);
     } else {
         term_capture_stderr(&ts);
         chan_add(&t, ST_DIM, "kchat %s · %s", KCHAT_VERSION, t.st.role);
@@ -396,6 +408,7 @@ int tui_run(const ui_hooks *hooks)
         stop_screen(&t);
         term_restore_stderr(&ts);
         term_restore_signals(&ts);
+        print_errors(&t, code);
     }
     tui_free_state(&t);
     return code;

@@ -67,6 +67,8 @@ typedef struct paste_state {
     bool overflow; /* more than PASTE_MAX_BYTES arrived; the rest was dropped */
 } paste_state;
 
+#define TUI_KEEP_ERRORS 3
+
 typedef struct tui {
     const ui_hooks *hooks;
     conv conv;
@@ -79,6 +81,10 @@ typedef struct tui {
     double hs_ms;
     char *inv_text, *inv_a2b, *inv_b2a, *inv_id;
     bool was_broken;
+    /* the errors since the channel was last secure, printed on the restored terminal when
+     * the session ends with a failure */
+    char *errors[TUI_KEEP_ERRORS];
+    size_t nerrors;
 
     /* screen */
     SCREEN *screen;
@@ -143,6 +149,7 @@ void tui_log_file(tui *t, const char *kind, const char *text);
 
 /* events.c */
 void tui_handle_event(tui *t, const ui_event *ev);
+void tui_forget_errors(tui *t);
 
 /* actions.c: what typed lines and commands do */
 void tui_submit(tui *t, const char *line);
