@@ -35,12 +35,48 @@ void tui_warn(tui *t, const char *fmt, ...)
 
 void tui_show_invitation(tui *t)
 {
-    time_t now = time(NULL);
-    tui_info(t, "Invitation for Alice — give it to her over a channel you trust (it holds the "
-                "secret that proves you to each other):");
-    conv_add(&t->conv, CONV_BLOCK, now, t->inv_text);
-    tui_info(t, "She joins with: kchat connect '<invitation>'   (topics %s, %s)",
+    t->inv_shown = true;
+    tui_layout(t);
+    if (!t->w_inv && t->screen) { /* no room at the top: in the conversation then */
+        tui_info(t, "Invitation for Alice — give it to her over a channel you trust (it holds "
+                    "the secret that proves you to each other):");
+        conv_add(&t->conv, CONV_BLOCK, time(NULL), t->inv_text);
+    }
+    tui_info(t,
+             "She joins with: kchat connect '<invitation>' (topics %s, %s); /copy puts it on "
+             "the clipboard",
              t->inv_a2b ? t->inv_a2b : "?", t->inv_b2a ? t->inv_b2a : "?");
+}
+
+static bool has_invitation(tui *t)
+{
+    if (strcmp(t->st.role, "Bob") != 0)
+        tui_info(t, "only Bob (kchat listen) has an invitation");
+    else if (!t->inv_text || !t->inv_text[0])
+        tui_info(t, "no invitation yet");
+    else
+        return true;
+    return false;
+}
+
+static void toggle_invitation(tui *t)
+{
+    if (!has_invitation(t))
+        return;
+    if (!t->inv_shown) {
+        tui_show_invitation(t);
+        return;
+    }
+    t->inv_shown = false;
+    tui_layout(t);
+}
+
+static void copy_invitation(tui *t)
+{
+    if (!has_invitation(t) || invite_copy(t) != 0)
+        return;
+    tui_info(t, "invitation sent to the clipboard (OSC 52; the terminal must allow it%s)",
+             getenv("TMUX") ? "; in tmux: set -g set-clipboard on" : "");
 }
 
 static void show_help(tui *t, const command *cmd)
@@ -146,12 +182,10 @@ static void run_command(tui *t, const command *cmd)
         tui_info(t, "rekey requested");
         break;
     case CMD_INVITE:
-        if (strcmp(t->st.role, "Bob") != 0)
-            tui_info(t, "only Bob (kchat listen) has an invitation to show");
-        else if (t->inv_text && t->inv_text[0])
-            tui_show_invitation(t);
-        else
-            tui_info(t, "no invitation yet");
+        toggle_invitation(t);
+        break;
+    case CMD_COPY:
+        copy_invitation(t);
         break;
     case CMD_CHANNEL:
         tui_toggle_pane(t, cmd->value);

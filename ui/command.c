@@ -13,7 +13,8 @@ static const command_info table[] = {
     {CMD_PEER, "peer", "", "show the peer's identifier in full and how it is trusted"},
     {CMD_STATS, "stats", "", "show the message counters"},
     {CMD_REKEY, "rekey", "", "switch to fresh session keys now"},
-    {CMD_INVITE, "invite", "", "show the invitation again (Bob)"},
+    {CMD_INVITE, "invite", "", "show or hide the invitation at the top (Bob)"},
+    {CMD_COPY, "copy", "", "put the invitation on the clipboard (OSC 52; Bob)"},
     {CMD_CHANNEL, "channel", "[on|off]", "show or hide the channel pane (also F2, Ctrl-T)"},
 };
 

@@ -102,6 +102,10 @@ static void on_established(tui *t, const ui_event *ev)
     t->st.state = UI_STATE_SECURE;
     t->st.hs_step = 3;
     t->st.unconfirmed = is_alice(t);
+    if (t->inv_shown) { /* the peer is here: the conversation gets the room (/invite) */
+        t->inv_shown = false;
+        tui_layout(t);
+    }
     fmt_ms(ev->ms, ms, sizeof ms);
     chan_add(t, ST_NORMAL, "peer %s", ev->peer ? ev->peer : "?");
     if (t->st.unconfirmed) {

@@ -88,7 +88,8 @@ typedef struct tui {
 
     /* screen */
     SCREEN *screen;
-    WINDOW *w_conv, *w_sep, *w_chan, *w_status, *w_input;
+    WINDOW *w_conv, *w_sep, *w_chan, *w_status, *w_input, *w_inv;
+    bool inv_shown; /* Bob's invitation stands at the top (win_invite.c) */
     int rows, cols;
     bool pane_on;   /* the user wants the channel pane */
     bool pane_side; /* current layout: beside (true) or below the conversation */
@@ -146,6 +147,15 @@ void tui_redraw(tui *t);
 void tui_toggle_pane(tui *t, int value); /* -1 toggle, 0 hide, 1 show */
 void tui_start_quit(tui *t);
 void tui_log_file(tui *t, const char *kind, const char *text);
+
+/* win_invite.c */
+/* Rows the invitation takes at the top (title included) out of avail; 0: not shown. */
+int invite_rows(const tui *t, int avail);
+void invite_draw(tui *t);
+/* After doupdate: writes the invitation once more, raw, so the terminal wraps it itself. */
+void invite_mark_wrapped(tui *t);
+/* Puts the invitation on the clipboard (OSC 52). 0, or -1 when there is none. */
+int invite_copy(const tui *t);
 
 /* events.c */
 void tui_handle_event(tui *t, const ui_event *ev);
