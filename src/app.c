@@ -4,10 +4,12 @@
 #include "src/passphrase.h"
 #include "ui/tui.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int app_fail(int code, const char *msg)
 {
@@ -101,10 +103,61 @@ static int run_tui(const kchat_options *o, front *f, const identity *self)
     return tui_run(&hooks);
 }
 
+static int write_all_fd(int fd, const char *s, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        s += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int app_write_secret_file(const char *path, const char *text, char *err, size_t errlen)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp) {
+        snprintf(err, errlen, "path too long: %s", path);
+        return -1;
+    }
+    int fd = mkstemp(tmp); /* mode 0600 */
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = write_all_fd(fd, text, strlen(text)) == 0 && write_all_fd(fd, "\n", 1) == 0 &&
+                     fsync(fd) == 0
+                 ? 0
+                 : -1;
+    if (close(fd) != 0 || rc != 0 || rename(tmp, path) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* kchat listen --invitation-file FILE: the invitation for Alice's --invitation-file. */
+static int save_invitation(const kchat_options *o, const ui_event *early, char *err, size_t errlen)
+{
+    if (o->command != CMD_LISTEN || !o->invitation_file || !early ||
+        early->type != UI_EV_INVITATION || !early->invitation || !early->invitation[0])
+        return 0;
+    return app_write_secret_file(o->invitation_file, early->invitation, err, errlen);
+}
+
 int app_run(const kchat_options *o, const session_config *cfg, const identity *self,
             ui_event *early)
 {
     char err[512];
+    if (save_invitation(o, early, err, sizeof err) != 0) {
+        ui_event_free(early);
+        return app_fail(KCHAT_EXIT_ERROR, err);
+    }
     front f = {.q = event_queue_new()};
     if (!f.q)
         return app_fail(KCHAT_EXIT_ERROR, "out of memory");

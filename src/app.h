@@ -19,6 +19,9 @@ int app_check_front(const kchat_options *o, char *err, size_t errlen);
  * early: events to show first (e.g. the invitation), may be NULL. */
 int app_run(const kchat_options *o, const session_config *cfg, const identity *self,
             ui_event *early);
+/* Writes text and a newline to path through a fresh 0600 file renamed over it (an invitation
+ * holds a secret). 0 or -1 with err set. */
+int app_write_secret_file(const char *path, const char *text, char *err, size_t errlen);
 /* Prints "kchat: msg" to stderr and returns code. */
 int app_fail(int code, const char *msg);
 

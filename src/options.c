@@ -105,8 +105,9 @@ static bool allowed(kchat_command cmd, int opt)
     case OPT_TIMEOUT:
     case OPT_A2B:
     case OPT_B2A:
-    case OPT_INVITATION_FILE:
         return cmd == CMD_CONNECT;
+    case OPT_INVITATION_FILE:
+        return cmd == CMD_CONNECT || cmd == CMD_LISTEN;
     case OPT_SEAL:
         return cmd == CMD_ID;
     default:
@@ -244,6 +245,10 @@ static int check(const kchat_options *o, char *err, size_t errlen)
         snprintf(err, errlen, "--trust and --trust-any exclude each other");
         return -1;
     }
+    if (o->command == CMD_LISTEN && o->trust_any && o->invitation_file) {
+        snprintf(err, errlen, "--invitation-file: with --trust-any there is no invitation");
+        return -1;
+    }
     if (o->command != CMD_CONNECT)
         return 0;
     if (o->timeout_s > 0 && !o->batch) {
@@ -259,7 +264,9 @@ static int check(const kchat_options *o, char *err, size_t errlen)
         snprintf(err, errlen, "--a2b and --b2a need --trust-any (an invitation names the topics)");
         return -1;
     }
-    if (!o->invitation && !o->invitation_file && !(o->a2b && o->b2a)) {
+    /* on a terminal, kchat connect asks for a missing invitation (cmd_connect.c) */
+    if (!o->invitation && !o->invitation_file && !(o->a2b && o->b2a) &&
+        (o->batch || o->trust_any)) {
         snprintf(err, errlen,
                  o->trust_any ? "give an invitation, or both --a2b and --b2a"
                               : "missing INVITATION (printed by `kchat listen`)");
@@ -412,6 +419,7 @@ static void listen_usage(FILE *f)
           "Create two topics, print an invitation, and wait for the peer (Bob).\n\n"
           "Listening:\n"
           "      --echo                     send every message back to its sender\n"
+          "      --invitation-file FILE     also write the invitation to FILE (mode 0600)\n"
           "      --resume                   reuse the topics and invitation of the last\n"
           "                                 listen\n"
           "      --state FILE               listen state file (default:\n"

@@ -1,3 +1,4 @@
+#include "src/app.h"
 #include "src/listen_state.h"
 #include "src/options.h"
 #include "src/passphrase.h"
@@ -35,8 +36,17 @@ static void test_options(void)
     char *c[] = {"connect", "--echo", "inv", NULL};
     CHECK(parse(&o, err, 3, c) != 0 && strstr(err, "--echo"));
     options_free(&o);
-    char *d[] = {"connect", NULL};
-    CHECK(parse(&o, err, 1, d) != 0 && strstr(err, "INVITATION"));
+    char *d[] = {"connect", "--batch", NULL};
+    CHECK(parse(&o, err, 2, d) != 0 && strstr(err, "INVITATION"));
+    options_free(&o);
+    char *d2[] = {"connect", NULL}; /* on a terminal, kchat connect asks for it */
+    CHECK(parse(&o, err, 1, d2) == 0 && !o.invitation && !o.invitation_file);
+    options_free(&o);
+    char *d3[] = {"listen", "--invitation-file", "f", NULL};
+    CHECK(parse(&o, err, 3, d3) == 0 && !strcmp(o.invitation_file, "f"));
+    options_free(&o);
+    char *d4[] = {"listen", "--trust-any", "--invitation-file", "f", NULL};
+    CHECK(parse(&o, err, 4, d4) != 0 && strstr(err, "--invitation-file"));
     options_free(&o);
     char *e[] = {"connect", "inv", "--timeout", "soon", NULL};
     CHECK(parse(&o, err, 4, e) != 0 && strstr(err, "--timeout"));
@@ -136,6 +146,26 @@ static void test_secret_not_shown(void)
     char *c[] = {"connect", "--kchat1:a2b:SECRETSECRET", NULL};
     CHECK(parse(&o, err, 2, c) != 0 && !strstr(err, "SECRET"));
     options_free(&o);
+}
+
+/* The invitation file kchat listen writes: mode 0600, the text and a newline. */
+static void test_secret_file(void)
+{
+    char dir[] = "/tmp/kchat-inv-XXXXXX", path[256], err[512], buf[64] = "";
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/inv", dir);
+    umask(022);
+    CHECK(app_write_secret_file(path, "kchat1:abc", err, sizeof err) == 0);
+    struct stat sb;
+    CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+    FILE *f = fopen(path, "r");
+    CHECK(f && fread(buf, 1, sizeof buf - 1, f) == 11 && !strcmp(buf, "kchat1:abc\n"));
+    if (f)
+        fclose(f);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/no/such/dir/inv", dir);
+    CHECK(app_write_secret_file(path, "x", err, sizeof err) != 0 && strstr(err, "cannot write"));
+    rmdir(dir);
 }
 
 static void test_paths(void)
@@ -356,6 +386,7 @@ int main(void)
     test_owned_props();
     test_secret_not_shown();
     test_paths();
+    test_secret_file();
     test_passphrase();
     test_help();
     test_state();
