@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -128,6 +129,19 @@ static int prepare(connect_ctx *c)
     return 0;
 }
 
+/* The topic pair for Alice's screen (status bar, channel pane); batch mode has no such event. */
+static ui_event *topics_event(const session_config *cfg, bool batch)
+{
+    ui_event *ev = batch ? NULL : calloc(1, sizeof *ev);
+    if (!ev)
+        return NULL;
+    ev->type = UI_EV_INVITATION;
+    ev->offset = -1;
+    ev->a2b = strdup(cfg->a2b);
+    ev->b2a = strdup(cfg->b2a);
+    return ev;
+}
+
 static int run(connect_ctx *c)
 {
     bool any = c->o.trust_any;
@@ -144,7 +158,7 @@ static int run(connect_ctx *c)
         .timeout_s = c->o.timeout_s,
         .handshake_timeout_s = c->o.handshake_timeout_s,
     };
-    return app_run(&c->o, &cfg, c->self, NULL);
+    return app_run(&c->o, &cfg, c->self, topics_event(&cfg, c->o.batch));
 }
 
 int cmd_connect(int argc, char **argv)

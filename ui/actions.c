@@ -190,6 +190,11 @@ static void run_command(tui *t, const command *cmd)
     case CMD_CHANNEL:
         tui_toggle_pane(t, cmd->value);
         break;
+    case CMD_BELL:
+        t->bell_off = cmd->value < 0 ? !t->bell_off : cmd->value == 0;
+        tui_info(t, "bell %s for messages that arrive while you are scrolled back or away",
+                 t->bell_off ? "off" : "on");
+        break;
     default:
         tui_warn(t, "%s", cmd->error);
         break;

@@ -15,6 +15,7 @@ static const command_info table[] = {
     {CMD_REKEY, "rekey", "", "switch to fresh session keys now"},
     {CMD_INVITE, "invite", "", "show or hide the invitation at the top (Bob)"},
     {CMD_COPY, "copy", "", "put the invitation on the clipboard (OSC 52; Bob)"},
+    {CMD_BELL, "bell", "[on|off]", "ring or not when a message arrives unseen"},
     {CMD_CHANNEL, "channel", "[on|off]", "show or hide the channel pane (also F2, Ctrl-T)"},
 };
 
@@ -104,8 +105,9 @@ static void split(const char *line, command *out, const char **name, size_t *nam
     out->name[n] = '\0';
 }
 
-static void parse_channel_arg(command *out)
+static void parse_on_off(command *out)
 {
+    const char *name = out->kind == CMD_BELL ? "bell" : "channel";
     if (out->arg_len == 0)
         out->value = -1;
     else if (name_is(out->arg, out->arg_len, "on") || name_is(out->arg, out->arg_len, "show"))
@@ -114,14 +116,14 @@ static void parse_channel_arg(command *out)
         out->value = 0;
     else {
         out->kind = CMD_BAD_ARG;
-        snprintf(out->error, sizeof out->error, "usage: /channel [on|off]");
+        snprintf(out->error, sizeof out->error, "usage: /%s [on|off]", name);
     }
 }
 
 static void check_args(command *out)
 {
-    if (out->kind == CMD_CHANNEL) {
-        parse_channel_arg(out);
+    if (out->kind == CMD_CHANNEL || out->kind == CMD_BELL) {
+        parse_on_off(out);
         return;
     }
     if (out->kind == CMD_HELP || out->arg_len == 0)

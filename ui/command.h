@@ -21,6 +21,7 @@ typedef enum {
     CMD_INVITE,
     CMD_COPY,
     CMD_CHANNEL, /* value: -1 toggle, 0 hide ("off"), 1 show ("on") */
+    CMD_BELL,    /* value: as CMD_CHANNEL */
     CMD_UNKNOWN, /* name: what was typed after "/" */
     CMD_BAD_ARG, /* a known command with an argument it does not take; error says why */
 } command_kind;

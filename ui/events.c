@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void set_str(char **dst, const char *src)
 {
@@ -202,10 +203,44 @@ static void on_state(tui *t, const ui_event *ev)
     t->st.state = ev->state;
 }
 
+static void set_title(tui *t)
+{
+    char title[64];
+    int n = t->st.unread ? snprintf(title, sizeof title, "\033]2;kchat (%u unread)\a", t->st.unread)
+                         : snprintf(title, sizeof title, "\033]2;kchat\a");
+    if (t->screen)
+        (void)!write(STDOUT_FILENO, title, (size_t)n);
+    t->title_set = true;
+}
+
+/* A peer message arrives while the reader is scrolled back or elsewhere: a marker line above
+ * the first unread one, the bell once, the count in the status bar and the terminal title. */
+static void notify(tui *t, time_t now)
+{
+    if (t->conv.scroll == 0 && !t->unfocused)
+        return;
+    if (t->st.unread == 0) {
+        conv_add(&t->conv, CONV_DAY, now, "── unread ──");
+        if (!t->bell_off && t->screen)
+            beep();
+    }
+    t->st.unread++;
+    set_title(t);
+}
+
+void tui_check_unread(tui *t)
+{
+    if (!t->st.unread || t->conv.scroll > 0 || t->unfocused)
+        return;
+    t->st.unread = 0;
+    set_title(t);
+}
+
 static void on_message_event(tui *t, const ui_event *ev, time_t now)
 {
     switch (ev->type) {
     case UI_EV_MESSAGE:
+        notify(t, now);
         conv_add(&t->conv, CONV_PEER, now, ev->text);
         t->st.stats.received++;
         break;
@@ -253,6 +288,26 @@ static void on_gap(tui *t, const ui_event *ev)
     t->st.stats.gaps++;
 }
 
+/* A librdkafka log line ("kchat#consumer-2 [FAIL] [thrd:...]: host/bootstrap: Connect to ...
+ * failed: Connection refused (after 0ms in state CONNECT, 1 identical error(s) suppressed)") as
+ * one sentence in the channel pane: its message without the thread prefix and the timing
+ * remark, shown only when it differs from the last one. */
+static void log_sentence(tui *t, const char *text)
+{
+    char sentence[sizeof t->last_log];
+    const char *msg = text, *p;
+    while ((p = strstr(msg, "]: ")) != NULL)
+        msg = p + 3;
+    snprintf(sentence, sizeof sentence, "%s%s", msg == text ? "" : "Kafka: ", msg);
+    char *after = strstr(sentence, " (after ");
+    if (after)
+        *after = '\0';
+    if (strcmp(sentence, t->last_log) == 0)
+        return;
+    snprintf(t->last_log, sizeof t->last_log, "%s", sentence);
+    chan_add(t, ST_DIM, "%s", sentence);
+}
+
 static void on_notice(tui *t, const ui_event *ev)
 {
     const char *text = ev->text ? ev->text : "";
@@ -264,8 +319,8 @@ static void on_notice(tui *t, const ui_event *ev)
         keep_error(t, text);
         break;
     case UI_EV_LOG:
-        chan_add(t, ST_DIM, "%s", text);
-        tui_log_file(t, "log", text);
+        tui_log_file(t, "log", text); /* the raw line goes to --log */
+        log_sentence(t, text);
         break;
     case UI_EV_PEER_LEFT:
         set_peer(t, ev->peer);

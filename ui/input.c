@@ -234,6 +234,8 @@ void input_define_keys(void)
 {
     define_key("\033[200~", TUI_KEY_PASTE_BEGIN);
     define_key("\033[201~", TUI_KEY_PASTE_END);
+    define_key("\033[I", TUI_KEY_FOCUS_IN);
+    define_key("\033[O", TUI_KEY_FOCUS_OUT);
 }
 
 /* ---- paste ---- */
@@ -379,6 +381,10 @@ static bool screen_key(tui *t, wint_t k)
         t->paste.mode = PASTE_COLLECTING;
         return true;
     case TUI_KEY_PASTE_END:
+        return true;
+    case TUI_KEY_FOCUS_IN:
+    case TUI_KEY_FOCUS_OUT:
+        t->unfocused = k == TUI_KEY_FOCUS_OUT;
         return true;
     default:
         break;

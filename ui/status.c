@@ -60,10 +60,15 @@ static size_t all_segments(const tui_status *st, status_seg *s)
         snprintf(s[n++].text, sizeof s[0].text, "%s ⇄ %s", st->a2b, st->b2a);
     }
     const ui_stats *c = &st->stats;
+    if (st->unread) {
+        s[n] = (status_seg){"", SEG_BAD, 1}; /* outlives the counters (same rank, earlier) */
+        snprintf(s[n++].text, sizeof s[0].text, "%u unread", st->unread);
+    }
     s[n] = (status_seg){"", SEG_PLAIN, 1};
-    snprintf(s[n++].text, sizeof s[0].text, "sent %llu dlvd %llu echo %llu rej %llu",
+    snprintf(s[n++].text, sizeof s[0].text, "sent %llu dlvd %llu echo %llu recv %llu rej %llu",
              (unsigned long long)c->sent, (unsigned long long)c->delivered,
-             (unsigned long long)c->echoed, (unsigned long long)c->rejected);
+             (unsigned long long)c->echoed, (unsigned long long)c->received,
+             (unsigned long long)c->rejected);
     if (st->have_rtt) {
         fmt_ms(c->last_rtt_ms, buf, sizeof buf);
         s[n] = (status_seg){"", SEG_PLAIN, 3};

@@ -21,6 +21,7 @@ typedef struct tui_status {
     char a2b[64], b2a[64]; /* topic names (display only, truncated) */
     ui_stats stats;
     bool have_rtt;
+    unsigned unread; /* peer messages that arrived while scrolled back or unfocused */
 } tui_status;
 
 typedef enum { SEG_PLAIN, SEG_GOOD, SEG_BAD } status_tone;

@@ -113,6 +113,7 @@ static void draw_separator(tui *t)
 
 void tui_redraw(tui *t)
 {
+    tui_check_unread(t);
     erase();
     wnoutrefresh(stdscr);
     conv_draw(t);

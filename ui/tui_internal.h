@@ -55,6 +55,8 @@ typedef struct chanlog {
 /* Keys of our own for the bracketed paste markers (far above ncurses' KEY_MAX). */
 #define TUI_KEY_PASTE_BEGIN 0x5000
 #define TUI_KEY_PASTE_END 0x5001
+#define TUI_KEY_FOCUS_IN 0x5002 /* ESC[I and ESC[O: focus reporting (mode 1004) */
+#define TUI_KEY_FOCUS_OUT 0x5003
 #define PASTE_MAX_BYTES (64 * 1024)
 
 typedef enum { PASTE_OFF, PASTE_COLLECTING, PASTE_CONFIRM } paste_mode;
@@ -103,6 +105,12 @@ typedef struct tui {
     int hscroll; /* first column of the input text on screen */
     bool rl_ready;
 
+    /* notification: messages that arrived while scrolled back or not focused */
+    bool unfocused;     /* the terminal said the window lost the focus */
+    bool bell_off;      /* /bell off */
+    bool title_set;     /* the terminal title was changed (OSC 2) */
+    char last_log[160]; /* the last library log sentence shown in the channel pane */
+
     FILE *log;
     int sigints; /* Ctrl-C presses since quitting started */
     bool quitting;
@@ -110,8 +118,8 @@ typedef struct tui {
     int code;
 } tui;
 
-#define PASTE_ON "\033[?2004h"
-#define PASTE_OFF_SEQ "\033[?2004l"
+#define PASTE_ON "\033[?2004h\033[?1004h" /* bracketed paste and focus reports on */
+#define PASTE_OFF_SEQ "\033[?2004l\033[?1004l"
 
 /* What term.c changed in the process and must put back. */
 #define TERM_N_SIGNALS 5
@@ -159,6 +167,8 @@ int invite_copy(const tui *t);
 
 /* events.c */
 void tui_handle_event(tui *t, const ui_event *ev);
+/* After keys and events: the unread count ends when the newest line is in view and focused. */
+void tui_check_unread(tui *t);
 void tui_forget_errors(tui *t);
 
 /* actions.c: what typed lines and commands do */

@@ -53,7 +53,7 @@ static void test_commands(void)
         {"/QUIT", CMD_QUIT},     {"/Help", CMD_HELP},       {"/q", CMD_QUIT},
         {"/exit", CMD_QUIT},     {"/?", CMD_HELP},          {"/quit   ", CMD_QUIT},
         {"/stats\t", CMD_STATS}, {"/rekey \t ", CMD_REKEY}, {"/copy", CMD_COPY},
-        {"/COPY ", CMD_COPY},
+        {"/COPY ", CMD_COPY},    {"/bell", CMD_BELL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         command c = P(cases[i].line);
@@ -78,6 +78,10 @@ static void test_arguments(void)
     CHECK(c.kind == CMD_CHANNEL && c.value == 0);
     c = P("/channel maybe");
     CHECK(c.kind == CMD_BAD_ARG && strstr(c.error, "/channel [on|off]") != NULL);
+    c = P("/bell off");
+    CHECK(c.kind == CMD_BELL && c.value == 0);
+    c = P("/bell maybe");
+    CHECK(c.kind == CMD_BAD_ARG && strstr(c.error, "/bell [on|off]") != NULL);
     c = P("/quit now");
     CHECK(c.kind == CMD_BAD_ARG && strcmp(c.error, "/quit takes no argument") == 0);
     c = P("/q now");
@@ -113,7 +117,7 @@ static void test_table(void)
 {
     size_t n;
     const command_info *t = command_table(&n);
-    CHECK(n == 10);
+    CHECK(n == 11);
     for (size_t i = 0; i < n; i++) {
         char line[40];
         snprintf(line, sizeof line, "/%s", t[i].name);
@@ -128,7 +132,7 @@ static void test_table(void)
     CHECK(command_complete("/c", 2) && strcmp(command_complete("/c", 2), "channel") == 0);
     CHECK(command_complete("/c", 3) == NULL);
     CHECK(command_complete("/", 0) && strcmp(command_complete("/", 0), "help") == 0);
-    CHECK(command_complete("/", 10) == NULL);
+    CHECK(command_complete("/", 11) == NULL);
     CHECK(command_complete("x", 0) == NULL);
     CHECK(command_complete("/RE", 0) && strcmp(command_complete("/RE", 0), "rekey") == 0);
 }
