@@ -155,6 +155,21 @@ void tui_send_message(tui *t, const char *text)
         t->hooks->submit_line(t->hooks->ctx, text);
 }
 
+/* /quit with messages the peer has not acknowledged says how many and asks first. */
+static void quit(tui *t, bool force)
+{
+    size_t n = conv_undelivered(&t->conv);
+    if (n == 0 || force || t->quit_asked) {
+        tui_start_quit(t);
+        return;
+    }
+    t->quit_asked = true;
+    tui_warn(t,
+             "%zu message%s not delivered to the peer yet; /quit again (or /quit!) leaves "
+             "anyway",
+             n, n == 1 ? "" : "s");
+}
+
 static void run_command(tui *t, const command *cmd)
 {
     switch (cmd->kind) {
@@ -162,7 +177,7 @@ static void run_command(tui *t, const command *cmd)
         show_help(t, cmd);
         break;
     case CMD_QUIT:
-        tui_start_quit(t);
+        quit(t, cmd->value == 1);
         break;
     case CMD_CLEAR:
         conv_clear(&t->conv);

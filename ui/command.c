@@ -7,7 +7,7 @@
 
 static const command_info table[] = {
     {CMD_HELP, "help", "[command]", "list the commands, or explain one"},
-    {CMD_QUIT, "quit", "", "close the channel and leave (also Ctrl-C)"},
+    {CMD_QUIT, "quit", "", "close the channel and leave (also Ctrl-C); /quit! does not ask"},
     {CMD_CLEAR, "clear", "", "clear the conversation pane"},
     {CMD_ID, "id", "", "show your identifier in full"},
     {CMD_PEER, "peer", "", "show the peer's identifier in full and how it is trusted"},
@@ -150,6 +150,13 @@ void command_parse(const char *line, command *out)
     size_t name_len;
     split(line, out, &name, &name_len);
     const command_info *ci = command_find(name, name_len);
+    if (!ci && name_len > 1 && name[name_len - 1] == '!') { /* /quit!: leave without asking */
+        ci = command_find(name, name_len - 1);
+        if (ci && ci->kind == CMD_QUIT)
+            out->value = 1;
+        else
+            ci = NULL;
+    }
     if (!ci) {
         out->kind = CMD_UNKNOWN;
         if (name_len == 0)

@@ -12,7 +12,7 @@ typedef enum {
     CMD_EMPTY,   /* a blank line: nothing to do */
     CMD_MESSAGE, /* text: the message to send */
     CMD_HELP,    /* arg: optional command name */
-    CMD_QUIT,
+    CMD_QUIT,    /* value 1: /quit! (leave even with undelivered messages) */
     CMD_CLEAR,
     CMD_ID,
     CMD_PEER,

@@ -108,6 +108,7 @@ typedef struct tui {
     /* notification: messages that arrived while scrolled back or not focused */
     bool unfocused;     /* the terminal said the window lost the focus */
     bool bell_off;      /* /bell off */
+    bool quit_asked;    /* /quit warned about undelivered messages; the next one leaves */
     bool title_set;     /* the terminal title was changed (OSC 2) */
     char last_log[160]; /* the last library log sentence shown in the channel pane */
 

@@ -1,7 +1,8 @@
 """Failures in the terminal UI explain themselves (issue 12, part 1): every fatal error is printed
 on the restored terminal after the screen is gone (unreachable broker, missing topics, Bob
 refusing Alice); Alice never shows "secure" before Bob confirmed her; a terminal that cannot
-move the cursor (TERM=dumb) gets one clear line pointing to --batch instead of a garbled screen.
+move the cursor (TERM=dumb) gets one clear line pointing to --batch instead of a garbled screen;
+/quit with undelivered messages says how many and asks (a second /quit leaves).
 The tests run in parallel, each in its own tmux server."""
 import os
 import re
@@ -112,6 +113,24 @@ def test_dumb_terminal():
             t.close()
 
 
+def test_quit_with_undelivered():
+    brokers = harness.brokers()
+    with tempfile.TemporaryDirectory(prefix="kchat-tui-err-") as tmp:
+        env, _ = identities(tmp, "bob")
+        t = TmuxSession("quit")
+        try:
+            t.window("bob", f"{KCHAT} listen -b {brokers}", env["bob"], width=260)
+            t.wait("bob", r"waiting for peer")
+            t.type("bob", "nobody is here to read this")
+            t.type("bob", "/quit")
+            t.wait("bob", r"1 message not delivered to the peer yet; /quit again")
+            check("EXIT=" not in t.screen("bob"), "the first /quit left with a message undelivered")
+            t.type("bob", "/quit")
+            t.wait("bob", r"EXIT=0")
+        finally:
+            t.close()
+
+
 def run_parallel(tests):
     """Runs the tests in threads (each has its own tmux server); then reports like harness.run."""
     failures = {}
@@ -138,4 +157,5 @@ def run_parallel(tests):
 
 if __name__ == "__main__":
     run_parallel([test_unreachable_broker_reason, test_missing_topics_reason,
-                  test_refused_alice_never_secure, test_dumb_terminal])
+                  test_refused_alice_never_secure, test_dumb_terminal,
+                  test_quit_with_undelivered])

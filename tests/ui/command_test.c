@@ -78,6 +78,12 @@ static void test_arguments(void)
     CHECK(c.kind == CMD_CHANNEL && c.value == 0);
     c = P("/channel maybe");
     CHECK(c.kind == CMD_BAD_ARG && strstr(c.error, "/channel [on|off]") != NULL);
+    c = P("/quit!");
+    CHECK(c.kind == CMD_QUIT && c.value == 1);
+    c = P("/quit");
+    CHECK(c.kind == CMD_QUIT && c.value == 0);
+    c = P("/help!");
+    CHECK(c.kind == CMD_UNKNOWN);
     c = P("/bell off");
     CHECK(c.kind == CMD_BELL && c.value == 0);
     c = P("/bell maybe");
