@@ -86,6 +86,11 @@ static bool is_alice(const tui *t)
 
 static void say_secure(tui *t)
 {
+    if (t->greeted) { /* after a new handshake: no second banner */
+        tui_info(t, "secure again with %s (new handshake)", t->st.peer_short);
+        return;
+    }
+    t->greeted = true;
     tui_info(t, "secure channel with %s (%s) — type to chat, /help for commands", t->st.peer_short,
              t->suite ? t->suite : "?");
 }
@@ -184,6 +189,8 @@ static void on_state(tui *t, const ui_event *ev)
         t->st.state = ev->state;
         return;
     }
+    if (ev->state != UI_STATE_CONNECTING && ev->state != UI_STATE_BROKEN)
+        t->kafka_warned = false; /* connected: a later failure is news again */
     if (ev->state != UI_STATE_SECURE)
         t->st.unconfirmed = false;
     else
@@ -306,6 +313,14 @@ static void log_sentence(tui *t, const char *text)
         return;
     snprintf(t->last_log, sizeof t->last_log, "%s", sentence);
     chan_add(t, ST_DIM, "%s", sentence);
+    const char *failed = strstr(sentence, " failed: ");
+    bool down =
+        !t->st.state_known || t->st.state == UI_STATE_CONNECTING || t->st.state == UI_STATE_BROKEN;
+    if (failed && strstr(sentence, "Connect to ") && down && !t->kafka_warned) {
+        t->kafka_warned = true; /* librdkafka's reason, in the main pane, while it retries */
+        tui_warn(t, "Kafka cannot be reached: %s (retrying)",
+                 strncmp(sentence, "Kafka: ", 7) ? sentence : sentence + 7);
+    }
 }
 
 static void on_notice(tui *t, const ui_event *ev)

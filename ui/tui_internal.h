@@ -111,6 +111,8 @@ typedef struct tui {
     bool quit_asked;    /* /quit warned about undelivered messages; the next one leaves */
     bool title_set;     /* the terminal title was changed (OSC 2) */
     char last_log[160]; /* the last library log sentence shown in the channel pane */
+    bool kafka_warned;  /* "Kafka cannot be reached" is in the conversation (until connected) */
+    bool greeted;       /* the "secure channel with ..." line was shown once */
 
     FILE *log;
     int sigints; /* Ctrl-C presses since quitting started */
