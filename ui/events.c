@@ -64,8 +64,38 @@ static void on_invitation(tui *t, const ui_event *ev)
         tui_show_invitation(t);
 }
 
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+int tui_tick_ms(const tui *t)
+{
+    if (t->hs1_ms <= 0 || t->hs_hinted)
+        return -1;
+    double left = t->hs1_ms + TUI_NO_ANSWER_MS - now_ms();
+    return left <= 0 ? 0 : (int)left + 1;
+}
+
+void tui_tick(tui *t)
+{
+    if (tui_tick_ms(t) != 0)
+        return;
+    t->hs_hinted = true;
+    tui_warn(t,
+             "no answer from Bob for %d s: is his `kchat listen` running, on the same Kafka "
+             "cluster, and is this invitation from his current listen? (still trying)",
+             TUI_NO_ANSWER_MS / 1000);
+}
+
 static void on_handshake(tui *t, const ui_event *ev)
 {
+    if (ev->step == 1 && ev->out && t->hs1_ms <= 0)
+        t->hs1_ms = now_ms(); /* retries of message 1 keep the first time */
+    else if (ev->step > 1)
+        t->hs1_ms = 0;
     char peer[32] = "", ms[32];
     t->st.state_known = true;
     t->st.state = UI_STATE_HANDSHAKING;
@@ -191,6 +221,10 @@ static void on_state(tui *t, const ui_event *ev)
     }
     if (ev->state != UI_STATE_CONNECTING && ev->state != UI_STATE_BROKEN)
         t->kafka_warned = false; /* connected: a later failure is news again */
+    if (ev->state != UI_STATE_HANDSHAKING) {
+        t->hs1_ms = 0;
+        t->hs_hinted = false;
+    }
     if (ev->state != UI_STATE_SECURE)
         t->st.unconfirmed = false;
     else

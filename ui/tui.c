@@ -350,7 +350,9 @@ static void run_loop(tui *t, term_saved *ts)
             {ts->err_pipe[0], POLLIN, 0},
         };
         /* A broken wake_fd must not spin: then events are polled ten times a second. */
-        int n = poll(fds, 4, wake_ok ? -1 : 100);
+        int tick = tui_tick_ms(t);
+        int n = poll(fds, 4, !wake_ok ? 100 : tick);
+        tui_tick(t);
         if (!wake_ok)
             read_events(t);
         if (n < 0) {

@@ -113,6 +113,8 @@ typedef struct tui {
     char last_log[160]; /* the last library log sentence shown in the channel pane */
     bool kafka_warned;  /* "Kafka cannot be reached" is in the conversation (until connected) */
     bool greeted;       /* the "secure channel with ..." line was shown once */
+    double hs1_ms;      /* Alice sent handshake message 1 and has no answer since (0: not) */
+    bool hs_hinted;     /* the "no answer from Bob" hint was shown for this wait */
 
     FILE *log;
     int sigints; /* Ctrl-C presses since quitting started */
@@ -172,6 +174,11 @@ int invite_copy(const tui *t);
 void tui_handle_event(tui *t, const ui_event *ev);
 /* After keys and events: the unread count ends when the newest line is in view and focused. */
 void tui_check_unread(tui *t);
+/* Milliseconds until tui_tick has something to do, -1 for never. */
+int tui_tick_ms(const tui *t);
+/* Time-driven hints: Alice waiting long for Bob's answer says what may be wrong. */
+void tui_tick(tui *t);
+#define TUI_NO_ANSWER_MS 6000
 void tui_forget_errors(tui *t);
 
 /* actions.c: what typed lines and commands do */

@@ -2,7 +2,8 @@
 on the restored terminal after the screen is gone (unreachable broker, missing topics, Bob
 refusing Alice); Alice never shows "secure" before Bob confirmed her; a terminal that cannot
 move the cursor (TERM=dumb) gets one clear line pointing to --batch instead of a garbled screen;
-/quit with undelivered messages says how many and asks (a second /quit leaves).
+/quit with undelivered messages says how many and asks (a second /quit leaves); Alice waiting
+for a Bob who does not answer says what may be wrong while she still tries.
 The tests run in parallel, each in its own tmux server."""
 import os
 import re
@@ -15,6 +16,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
 import harness  # noqa: E402
 from harness import check  # noqa: E402
+from test_tui_invite import state_invitation  # noqa: E402
 from tmux_driver import TmuxSession  # noqa: E402
 
 KCHAT = harness.KCHAT
@@ -131,6 +133,28 @@ def test_quit_with_undelivered():
             t.close()
 
 
+def test_no_answer_from_bob():
+    brokers = harness.brokers()
+    with tempfile.TemporaryDirectory(prefix="kchat-tui-err-") as tmp:
+        env, _ = identities(tmp, "alice", "bob")
+        t = TmuxSession("noanswer")
+        try:
+            t.window("bob", f"{KCHAT} listen -b {brokers}", env["bob"], width=260)
+            t.wait("bob", r"waiting for peer")
+            inv = state_invitation(env["bob"]["XDG_STATE_HOME"])
+            t.type("bob", "/quit")  # the topics stay, Bob is gone
+            t.wait("bob", r"EXIT=0")
+            t.window("alice", f"{KCHAT} connect -b {brokers} --handshake-timeout 14 '{inv}'",
+                     env["alice"])
+            t.wait("alice", r"handshaking 1/3")
+            t.wait("alice", r"no answer from Bob for \d+ s: is his `kchat listen` running",
+                   timeout=12)
+            check("EXIT=" not in t.screen("alice"), "Alice ended before saying why")
+            after_exit(t, "alice", r"kchat: handshake did not complete within 14 s", timeout=30)
+        finally:
+            t.close()
+
+
 def run_parallel(tests):
     """Runs the tests in threads (each has its own tmux server); then reports like harness.run."""
     failures = {}
@@ -158,4 +182,4 @@ def run_parallel(tests):
 if __name__ == "__main__":
     run_parallel([test_unreachable_broker_reason, test_missing_topics_reason,
                   test_refused_alice_never_secure, test_dumb_terminal,
-                  test_quit_with_undelivered])
+                  test_quit_with_undelivered, test_no_answer_from_bob])
