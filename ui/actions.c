@@ -156,7 +156,7 @@ void tui_send_message(tui *t, const char *text)
 }
 
 /* /quit with messages the peer has not acknowledged says how many and asks first. */
-static void quit(tui *t, bool force)
+void tui_request_quit(tui *t, bool force)
 {
     size_t n = conv_undelivered(&t->conv);
     if (n == 0 || force || t->quit_asked) {
@@ -177,7 +177,7 @@ static void run_command(tui *t, const command *cmd)
         show_help(t, cmd);
         break;
     case CMD_QUIT:
-        quit(t, cmd->value == 1);
+        tui_request_quit(t, cmd->value == 1);
         break;
     case CMD_CLEAR:
         conv_clear(&t->conv);

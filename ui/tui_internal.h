@@ -50,6 +50,7 @@ typedef struct chan_line {
 typedef struct chanlog {
     chan_line *lines; /* oldest first */
     size_t n, cap;
+    size_t scroll; /* lines hidden below the view (Alt-PgUp scrolls back); 0: the newest */
 } chanlog;
 
 /* Keys of our own for the bracketed paste markers (far above ncurses' KEY_MAX). */
@@ -185,6 +186,8 @@ void tui_forget_errors(tui *t);
 void tui_submit(tui *t, const char *line);
 /* Sends text as one message (shown at once as queued). */
 void tui_send_message(tui *t, const char *text);
+/* /quit and Ctrl-D: with undelivered messages, says how many and asks first (unless force). */
+void tui_request_quit(tui *t, bool force);
 void tui_info(tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tui_warn(tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tui_show_invitation(tui *t);
@@ -200,6 +203,8 @@ void chan_init(chanlog *c);
 void chan_free(chanlog *c);
 void chan_add(tui *t, tui_style style, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void chan_draw(tui *t);
+/* Scrolls the channel pane back (lines > 0) or forward, within what it holds. */
+void chan_scroll_by(tui *t, int lines);
 
 /* win_status.c */
 void status_draw(tui *t);

@@ -71,5 +71,37 @@ def test_status_and_unread():
             t.close()
 
 
+def test_channel_scrollback_and_ctrl_d():
+    """On 80x24 the channel pane (below) holds fewer rows than Alice's channel log: Alt-PgUp
+    shows its start again, Alt-PgDn returns; Ctrl-D on an empty line is /quit."""
+    brokers = harness.brokers()
+    with tempfile.TemporaryDirectory(prefix="kchat-tui-screen-") as tmp:
+        env = {name: {"XDG_CONFIG_HOME": f"{tmp}/{name}/config",
+                      "XDG_STATE_HOME": f"{tmp}/{name}/state"} for name in ("bob", "alice")}
+        t = TmuxSession("chanscroll", width=80, height=24)
+        try:
+            t.window("bob", f"{KCHAT} listen -b {brokers}", env["bob"], width=200)
+            t.wait("bob", r"waiting for peer")
+            inv = state_invitation(env["bob"]["XDG_STATE_HOME"])
+            t.window("alice", f"{KCHAT} connect -b {brokers} '{inv}'", env["alice"])
+            t.wait("alice", r"Alice │ secure")
+            t.wait("alice", r"confirmed by the peer")
+            check("kchat 0.1" not in t.screen("alice").split("── channel")[-1],
+                  "the channel pane shows its first line: nothing to scroll")
+            t.keys("alice", "M-PPage")
+            t.wait("alice", r"kchat \S+ · Alice")
+            t.wait("alice", r"more below \(Alt-PgDn\)")
+            for _ in range(5):
+                t.keys("alice", "M-NPage")
+            t.wait("alice", r"confirmed by the peer")
+            check("more below" not in t.screen("alice"), "still scrolled back")
+            t.keys("alice", "C-d")
+            t.wait("alice", r"EXIT=0")
+            t.type("bob", "/quit")
+            t.wait("bob", r"EXIT=0")
+        finally:
+            t.close()
+
+
 if __name__ == "__main__":
-    harness.run([test_status_and_unread])
+    harness.run([test_status_and_unread, test_channel_scrollback_and_ctrl_d])
