@@ -39,13 +39,23 @@ identity *app_identity(const kchat_options *o, char *err, size_t errlen)
         }
         p = path;
     }
-    char *pass = NULL;
-    if (identity_file_is_sealed(p) == 1 && !(pass = passphrase_get("identity passphrase", 0))) {
-        snprintf(err, errlen, "%s is sealed: set KCHAT_PASSPHRASE or run on a terminal", p);
-        return NULL;
+    if (identity_file_is_sealed(p) != 1)
+        return identity_load_or_create(p, NULL, err, errlen);
+    /* sealed: a wrong passphrase typed on the terminal is asked for again */
+    const char *env = getenv("KCHAT_PASSPHRASE");
+    int tries = env && *env ? 1 : PASSPHRASE_TRIES;
+    identity *id = NULL;
+    for (int i = 0; i < tries && !id; i++) {
+        char *pass = passphrase_get("identity passphrase", 0);
+        if (!pass) {
+            snprintf(err, errlen, "%s is sealed: set KCHAT_PASSPHRASE or run on a terminal", p);
+            return NULL;
+        }
+        id = identity_load_or_create(p, pass, err, errlen);
+        passphrase_free(pass);
+        if (!id && i + 1 < tries)
+            passphrase_say(err);
     }
-    identity *id = identity_load_or_create(p, pass, err, errlen);
-    passphrase_free(pass);
     return id;
 }
 

@@ -106,6 +106,15 @@ char *passphrase_get(const char *prompt, int confirm)
     return p;
 }
 
+void passphrase_say(const char *msg)
+{
+    int fd = open("/dev/tty", O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    dprintf(fd, "%s; try again\n", msg);
+    close(fd);
+}
+
 void passphrase_free(char *p)
 {
     if (p)

@@ -13,5 +13,7 @@ char *passphrase_get(const char *prompt, int confirm);
 /* The terminal part of passphrase_get on fd (prompts written to fd too); for tests. */
 char *passphrase_ask_fd(int fd, const char *prompt, int confirm);
 void passphrase_free(char *p);
+/* Says msg (and "try again") on the terminal, where the passphrase was asked for. */
+void passphrase_say(const char *msg);
 
 #endif

@@ -3,7 +3,8 @@ on the restored terminal after the screen is gone (unreachable broker, missing t
 refusing Alice); Alice never shows "secure" before Bob confirmed her; a terminal that cannot
 move the cursor (TERM=dumb) gets one clear line pointing to --batch instead of a garbled screen;
 /quit with undelivered messages says how many and asks (a second /quit leaves); Alice waiting
-for a Bob who does not answer says what may be wrong while she still tries.
+for a Bob who does not answer says what may be wrong while she still tries; a wrong passphrase
+for a sealed identity is asked for again.
 The tests run in parallel, each in its own tmux server."""
 import os
 import re
@@ -155,6 +156,28 @@ def test_no_answer_from_bob():
             t.close()
 
 
+def test_wrong_passphrase_asks_again():
+    brokers = harness.brokers()
+    with tempfile.TemporaryDirectory(prefix="kchat-tui-err-") as tmp:
+        env, _ = identities(tmp, "bob")
+        sealed = f"{tmp}/sealed.identity"
+        subprocess.run([KCHAT, "id", "--seal", "--identity", sealed], check=True,
+                       capture_output=True, env={**os.environ, "KCHAT_PASSPHRASE": "right horse"})
+        t = TmuxSession("pass")
+        try:
+            t.window("bob", f"{KCHAT} listen -b {brokers} --identity {sealed}", env["bob"])
+            t.wait("bob", r"identity passphrase:")
+            t.type("bob", "wrong horse")
+            t.wait("bob", r"wrong passphrase.*; try again")
+            check("EXIT=" not in t.screen("bob"), "a wrong passphrase ended kchat")
+            t.type("bob", "right horse")
+            t.wait("bob", r"waiting for peer")
+            t.type("bob", "/quit")
+            t.wait("bob", r"EXIT=0")
+        finally:
+            t.close()
+
+
 def run_parallel(tests):
     """Runs the tests in threads (each has its own tmux server); then reports like harness.run."""
     failures = {}
@@ -182,4 +205,5 @@ def run_parallel(tests):
 if __name__ == "__main__":
     run_parallel([test_unreachable_broker_reason, test_missing_topics_reason,
                   test_refused_alice_never_secure, test_dumb_terminal,
-                  test_quit_with_undelivered, test_no_answer_from_bob])
+                  test_quit_with_undelivered, test_no_answer_from_bob,
+                  test_wrong_passphrase_asks_again])
