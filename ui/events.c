@@ -277,12 +277,37 @@ void tui_check_unread(tui *t)
     set_title(t);
 }
 
+/* A message's text for the screen: a NUL byte in it shows as U+FFFD instead of ending it.
+ * Returns ev->text itself when it holds none, else a copy to free. */
+static char *screen_text(const ui_event *ev)
+{
+    if (!ev->text || ev->text_len <= strlen(ev->text))
+        return ev->text;
+    size_t nul = 0;
+    for (size_t i = 0; i < ev->text_len; i++)
+        nul += ev->text[i] == '\0';
+    char *out = malloc(ev->text_len + 2 * nul + 1), *o = out;
+    if (!out)
+        return ev->text;
+    for (size_t i = 0; i < ev->text_len; i++) {
+        if (ev->text[i]) {
+            *o++ = ev->text[i];
+        } else {
+            memcpy(o, "\xEF\xBF\xBD", 3);
+            o += 3;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 static void on_message_event(tui *t, const ui_event *ev, time_t now)
 {
+    char *text = screen_text(ev);
     switch (ev->type) {
     case UI_EV_MESSAGE:
         notify(t, now);
-        conv_add(&t->conv, CONV_PEER, now, ev->text);
+        conv_add(&t->conv, CONV_PEER, now, text);
         t->st.stats.received++;
         break;
     case UI_EV_SENT:
@@ -294,9 +319,8 @@ static void on_message_event(tui *t, const ui_event *ev, time_t now)
         t->st.stats.delivered++;
         break;
     case UI_EV_ECHO:
-        if (!conv_on_echo(&t->conv, ev->seq, ev->text, ev->ms))
-            tui_info(t, "echo of message #%llu: %s", (unsigned long long)ev->seq,
-                     ev->text ? ev->text : "");
+        if (!conv_on_echo(&t->conv, ev->seq, text, ev->ms))
+            tui_info(t, "echo of message #%llu: %s", (unsigned long long)ev->seq, text ? text : "");
         t->st.stats.echoed++;
         t->st.stats.last_rtt_ms = ev->ms;
         t->st.have_rtt = true;
@@ -304,6 +328,8 @@ static void on_message_event(tui *t, const ui_event *ev, time_t now)
     default:
         break;
     }
+    if (text != ev->text)
+        free(text);
 }
 
 static void on_rejected(tui *t, const ui_event *ev)

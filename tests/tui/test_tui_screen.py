@@ -103,5 +103,29 @@ def test_channel_scrollback_and_ctrl_d():
             t.close()
 
 
+def test_nul_byte_not_truncated():
+    """A message with a NUL byte (from a batch-mode Alice) shows whole on Bob's screen."""
+    brokers = harness.brokers()
+    with tempfile.TemporaryDirectory(prefix="kchat-tui-screen-") as tmp:
+        env = {"XDG_CONFIG_HOME": f"{tmp}/bob/config", "XDG_STATE_HOME": f"{tmp}/bob/state"}
+        t = TmuxSession("nul")
+        try:
+            t.window("bob", f"{KCHAT} listen -b {brokers} --echo", env, width=200)
+            t.wait("bob", r"waiting for peer")
+            inv = state_invitation(env["XDG_STATE_HOME"])
+            aenv = {**os.environ, "XDG_CONFIG_HOME": f"{tmp}/alice/config",
+                    "XDG_STATE_HOME": f"{tmp}/alice/state"}
+            out = subprocess.run([KCHAT, "connect", "-b", brokers, inv, "--batch", "--timeout",
+                                  "30"], input=b"before\x00after the NUL\n", env=aenv,
+                                 capture_output=True, timeout=60)
+            check(out.returncode == 0, f"alice: {out.stderr.decode()}")
+            t.wait("bob", r"‹ \S+ +before\ufffdafter the NUL")
+            t.type("bob", "/quit")
+            t.wait("bob", r"EXIT=0")
+        finally:
+            t.close()
+
+
 if __name__ == "__main__":
-    harness.run([test_status_and_unread, test_channel_scrollback_and_ctrl_d])
+    harness.run([test_status_and_unread, test_channel_scrollback_and_ctrl_d,
+                 test_nul_byte_not_truncated])
