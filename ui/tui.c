@@ -273,6 +273,7 @@ static int start_screen(tui *t)
     tui_setup_styles(t);
     input_define_keys();
     (void)!write(STDOUT_FILENO, PASTE_ON, strlen(PASTE_ON));
+    term_prepare_crash_restore();
     tui_layout(t);
     return 0;
 }

@@ -129,9 +129,11 @@ typedef struct tui {
 
 /* What term.c changed in the process and must put back. */
 #define TERM_N_SIGNALS 5
+#define TERM_N_FATAL 5 /* SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT: restore, then die */
 typedef struct term_saved {
     struct sigaction old[TERM_N_SIGNALS];
-    bool signals;
+    struct sigaction old_fatal[TERM_N_FATAL];
+    bool signals, fatal;
     int stderr_fd;   /* a dup of the original fd 2, -1 when not redirected */
     int err_pipe[2]; /* what fd 2 points to meanwhile */
     char err_buf[512];
@@ -141,6 +143,8 @@ typedef struct term_saved {
 /* term.c */
 int term_install_signals(term_saved *ts);
 void term_restore_signals(term_saved *ts);
+/* Prepares what a crash writes to leave the screen (after curses set the terminal up). */
+void term_prepare_crash_restore(void);
 int term_signal_fd(void); /* the self-pipe's read end: 'W' resize, 'I' Ctrl-C, 'T' quit, 'C' cont */
 void term_capture_stderr(term_saved *ts);
 void term_read_stderr(tui *t, term_saved *ts);

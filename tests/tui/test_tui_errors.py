@@ -178,6 +178,26 @@ def test_wrong_passphrase_asks_again():
             t.close()
 
 
+def test_bad_ssl_config_restores_terminal():
+    """A configuration librdkafka refuses: a one-line error naming it and a restored terminal.
+    Until net/ stops crashing on it (SIGSEGV), the crash at least leaves the screen restored."""
+    with tempfile.TemporaryDirectory(prefix="kchat-tui-err-") as tmp:
+        env, _ = identities(tmp, "alice")
+        t = TmuxSession("ssl")
+        try:
+            t.window("alice", f"{KCHAT} connect -b {NOWHERE} --trust-any --a2b a --b2a b "
+                     "-X security.protocol=SSL -X ssl.ca.location=/nonexistent", env["alice"])
+            code = int(t.wait("alice", r"EXIT=(\d+)", timeout=40, joined=True).group(1))
+            alt = t.tmux("display-message", "-p", "-t", f"{t.name}:alice",
+                         "#{alternate_on}").stdout.strip()
+            check(alt == "0", f"the terminal is left in the alternate screen (exit {code})")
+            if code != 139:  # fixed in net/: then a clean error
+                check(code in (1, 2), f"exit {code}")
+                after_exit(t, "alice", r"kchat: .*(ssl\.ca\.location|/nonexistent)", code=str(code))
+        finally:
+            t.close()
+
+
 def run_parallel(tests):
     """Runs the tests in threads (each has its own tmux server); then reports like harness.run."""
     failures = {}
@@ -206,4 +226,4 @@ if __name__ == "__main__":
     run_parallel([test_unreachable_broker_reason, test_missing_topics_reason,
                   test_refused_alice_never_secure, test_dumb_terminal,
                   test_quit_with_undelivered, test_no_answer_from_bob,
-                  test_wrong_passphrase_asks_again])
+                  test_wrong_passphrase_asks_again, test_bad_ssl_config_restores_terminal])
