@@ -22,7 +22,7 @@ static const command_info table[] = {
 static const struct {
     const char *alias;
     command_kind kind;
-} aliases[] = {{"q", CMD_QUIT}, {"exit", CMD_QUIT}, {"?", CMD_HELP}};
+} aliases[] = {{"q", CMD_QUIT}, {"exit", CMD_QUIT}, {"?", CMD_HELP}, {"whois", CMD_PEER}};
 
 #define N_TABLE (sizeof table / sizeof table[0])
 #define N_ALIASES (sizeof aliases / sizeof aliases[0])

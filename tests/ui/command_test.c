@@ -53,7 +53,7 @@ static void test_commands(void)
         {"/QUIT", CMD_QUIT},     {"/Help", CMD_HELP},       {"/q", CMD_QUIT},
         {"/exit", CMD_QUIT},     {"/?", CMD_HELP},          {"/quit   ", CMD_QUIT},
         {"/stats\t", CMD_STATS}, {"/rekey \t ", CMD_REKEY}, {"/copy", CMD_COPY},
-        {"/COPY ", CMD_COPY},    {"/bell", CMD_BELL},
+        {"/COPY ", CMD_COPY},    {"/bell", CMD_BELL},       {"/whois", CMD_PEER},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         command c = P(cases[i].line);
