@@ -1,13 +1,16 @@
 #include "src/app.h"
+#include "sys/safe_file.h"
 #include "src/batch.h"
 #include "src/event_queue.h"
 #include "src/passphrase.h"
 #include "ui/tui.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int app_fail(int code, const char *msg)
 {
@@ -37,18 +40,30 @@ identity *app_identity(const kchat_options *o, char *err, size_t errlen)
         }
         p = path;
     }
-    char *pass = NULL;
-    if (identity_file_is_sealed(p) == 1 && !(pass = passphrase_get("identity passphrase", 0))) {
-        snprintf(err, errlen, "%s is sealed: set KCHAT_PASSPHRASE or run on a terminal", p);
-        return NULL;
+    if (identity_file_is_sealed(p) != 1)
+        return identity_load_or_create(p, NULL, err, errlen);
+    /* sealed: a wrong passphrase typed on the terminal is asked for again */
+    const char *env = getenv("KCHAT_PASSPHRASE");
+    int tries = env && *env ? 1 : PASSPHRASE_TRIES;
+    identity *id = NULL;
+    for (int i = 0; i < tries && !id; i++) {
+        char *pass = passphrase_get("identity passphrase", 0);
+        if (!pass) {
+            snprintf(err, errlen, "%s is sealed: set KCHAT_PASSPHRASE or run on a terminal", p);
+            return NULL;
+        }
+        id = identity_load_or_create(p, pass, err, errlen);
+        passphrase_free(pass);
+        if (!id && i + 1 < tries)
+            passphrase_say(err);
     }
-    identity *id = identity_load_or_create(p, pass, err, errlen);
-    passphrase_free(pass);
     return id;
 }
 
 int app_check_front(const kchat_options *o, char *err, size_t errlen)
 {
+    if (options_check_paths(o, err, errlen) != 0)
+        return -1;
     return o->batch ? 0 : tui_check_terminal(err, errlen);
 }
 
@@ -99,10 +114,38 @@ static int run_tui(const kchat_options *o, front *f, const identity *self)
     return tui_run(&hooks);
 }
 
+int app_write_secret_file(const char *path, const char *text, char *err, size_t errlen)
+{
+    size_t n = strlen(text);
+    char *buf = sodium_malloc(n + 1); /* the text and a newline; wiped when freed */
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memcpy(buf, text, n);
+    buf[n] = '\n';
+    int rc = safe_write_file(path, buf, n + 1, err, errlen);
+    sodium_free(buf);
+    return rc;
+}
+
+/* kchat listen --invitation-file FILE: the invitation for Alice's --invitation-file. */
+static int save_invitation(const kchat_options *o, const ui_event *early, char *err, size_t errlen)
+{
+    if (o->command != CMD_LISTEN || !o->invitation_file || !early ||
+        early->type != UI_EV_INVITATION || !early->invitation || !early->invitation[0])
+        return 0;
+    return app_write_secret_file(o->invitation_file, early->invitation, err, errlen);
+}
+
 int app_run(const kchat_options *o, const session_config *cfg, const identity *self,
             ui_event *early)
 {
     char err[512];
+    if (save_invitation(o, early, err, sizeof err) != 0) {
+        ui_event_free(early);
+        return app_fail(KCHAT_EXIT_ERROR, err);
+    }
     front f = {.q = event_queue_new()};
     if (!f.q)
         return app_fail(KCHAT_EXIT_ERROR, "out of memory");

@@ -4,13 +4,19 @@
 #include "crypto/trust.h"
 #include "src/app.h"
 #include "src/commands.h"
+#include "src/passphrase.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define INVITATION_FILE_MAX 4096
+#define INVITATION_TRIES 3
 
 typedef struct connect_ctx {
     kchat_options o;
@@ -29,6 +35,15 @@ static invitation *invitation_from_file(const char *path, char *err, size_t errl
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
         return NULL;
     }
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 077)) {
+        snprintf(err, errlen,
+                 "%s holds a secret but others may read it; chmod 600 %s (and ask for a new "
+                 "invitation if someone else could have read it)",
+                 path, path);
+        fclose(f);
+        return NULL;
+    }
     char *buf = sodium_malloc(INVITATION_FILE_MAX);
     invitation *inv = NULL;
     if (buf && fgets(buf, INVITATION_FILE_MAX, f))
@@ -38,6 +53,51 @@ static invitation *invitation_from_file(const char *path, char *err, size_t errl
     if (buf)
         sodium_free(buf);
     fclose(f);
+    return inv;
+}
+
+/* The pasted line without blanks, quotes or bracketed-paste markers around it. */
+static char *trim_pasted(char *s)
+{
+    static const char *const marks[] = {"\033[200~", "\033[201~"};
+    for (size_t i = 0; i < 2; i++) {
+        char *m;
+        while ((m = strstr(s, marks[i])) != NULL)
+            memmove(m, m + 6, strlen(m + 6) + 1);
+    }
+    while (*s == ' ' || *s == '\t' || *s == '\'' || *s == '"' || *s == '\r')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\'' || s[n - 1] == '"' ||
+                 s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+/* No invitation on the command line, on a terminal: asks for it (pasted, not echoed: it holds
+ * a secret), checks it, and asks again when it is not valid. */
+static invitation *invitation_asked(char *err, size_t errlen)
+{
+    int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "missing INVITATION (printed by `kchat listen`)");
+        return NULL;
+    }
+    dprintf(fd, "Paste the invitation that Bob's `kchat listen` shows, then Enter "
+                "(not echoed: it holds a secret).\n");
+    invitation *inv = NULL;
+    for (int i = 0; i < INVITATION_TRIES && !inv; i++) {
+        char *line = passphrase_ask_fd(fd, "invitation", 0);
+        if (!line) {
+            snprintf(err, errlen, "no invitation given");
+            break;
+        }
+        inv = invitation_parse(trim_pasted(line), err, errlen);
+        passphrase_free(line);
+        if (!inv)
+            dprintf(fd, "not a valid invitation: %s\n", err);
+    }
+    close(fd);
     return inv;
 }
 
@@ -52,6 +112,8 @@ static int prepare(connect_ctx *c)
                      : invitation_from_file(c->o.invitation_file, c->err, sizeof c->err);
         if (!c->inv)
             return KCHAT_EXIT_USAGE;
+    } else if (!c->o.trust_any && !(c->inv = invitation_asked(c->err, sizeof c->err))) {
+        return KCHAT_EXIT_USAGE;
     }
     if (c->o.trust_any) {
         c->trust = trust_policy_anyone();
@@ -65,6 +127,19 @@ static int prepare(connect_ctx *c)
     if (!(c->self = app_identity(&c->o, c->err, sizeof c->err)))
         return KCHAT_EXIT_ERROR;
     return 0;
+}
+
+/* The topic pair for Alice's screen (status bar, channel pane); batch mode has no such event. */
+static ui_event *topics_event(const session_config *cfg, bool batch)
+{
+    ui_event *ev = batch ? NULL : calloc(1, sizeof *ev);
+    if (!ev)
+        return NULL;
+    ev->type = UI_EV_INVITATION;
+    ev->offset = -1;
+    ev->a2b = strdup(cfg->a2b);
+    ev->b2a = strdup(cfg->b2a);
+    return ev;
 }
 
 static int run(connect_ctx *c)
@@ -83,7 +158,7 @@ static int run(connect_ctx *c)
         .timeout_s = c->o.timeout_s,
         .handshake_timeout_s = c->o.handshake_timeout_s,
     };
-    return app_run(&c->o, &cfg, c->self, NULL);
+    return app_run(&c->o, &cfg, c->self, topics_event(&cfg, c->o.batch));
 }
 
 int cmd_connect(int argc, char **argv)

@@ -39,5 +39,17 @@ int options_parse(int argc, char **argv, kchat_options *o, char *err, size_t err
 void options_free(kchat_options *o);
 void options_usage(FILE *f, kchat_command cmd);
 kchat_command options_command(const char *name);
+/* Options may come before the subcommand (kchat -b HOST:PORT listen): fills out (argc + 1
+ * entries) with the subcommand first, then every other word in order, NULL-terminated.
+ * Returns the subcommand's index in argv, or -1 when no word outside the options is there. */
+int options_arrange(int argc, char **argv, char **out);
+/* Why kchat refuses -X PROP=VAL (a property it sets itself), or NULL when it takes it. */
+const char *options_owned_property(const char *prop);
+/* arg as it may appear in an error message: an invitation (it holds a secret) is not shown. */
+const char *options_shown_arg(const char *arg);
+/* Checks the paths o names against the file system: an explicit --identity must exist (except
+ * for kchat id, which creates it) and be no directory; --state must not be a directory.
+ * 0, or -1 with err set. */
+int options_check_paths(const kchat_options *o, char *err, size_t errlen);
 
 #endif

@@ -35,12 +35,48 @@ void tui_warn(tui *t, const char *fmt, ...)
 
 void tui_show_invitation(tui *t)
 {
-    time_t now = time(NULL);
-    tui_info(t, "Invitation for Alice — give it to her over a channel you trust (it holds the "
-                "secret that proves you to each other):");
-    conv_add(&t->conv, CONV_BLOCK, now, t->inv_text);
-    tui_info(t, "She joins with: kchat connect '<invitation>'   (topics %s, %s)",
+    t->inv_shown = true;
+    tui_layout(t);
+    if (!t->w_inv && t->screen) { /* no room at the top: in the conversation then */
+        tui_info(t, "Invitation for Alice — give it to her over a channel you trust (it holds "
+                    "the secret that proves you to each other):");
+        conv_add(&t->conv, CONV_BLOCK, time(NULL), t->inv_text);
+    }
+    tui_info(t,
+             "She joins with: kchat connect '<invitation>' (topics %s, %s); /copy puts it on "
+             "the clipboard",
              t->inv_a2b ? t->inv_a2b : "?", t->inv_b2a ? t->inv_b2a : "?");
+}
+
+static bool has_invitation(tui *t)
+{
+    if (strcmp(t->st.role, "Bob") != 0)
+        tui_info(t, "only Bob (kchat listen) has an invitation");
+    else if (!t->inv_text || !t->inv_text[0])
+        tui_info(t, "no invitation yet");
+    else
+        return true;
+    return false;
+}
+
+static void toggle_invitation(tui *t)
+{
+    if (!has_invitation(t))
+        return;
+    if (!t->inv_shown) {
+        tui_show_invitation(t);
+        return;
+    }
+    t->inv_shown = false;
+    tui_layout(t);
+}
+
+static void copy_invitation(tui *t)
+{
+    if (!has_invitation(t) || invite_copy(t) != 0)
+        return;
+    tui_info(t, "invitation sent to the clipboard (OSC 52; the terminal must allow it%s)",
+             getenv("TMUX") ? "; in tmux: set -g set-clipboard on" : "");
 }
 
 static void show_help(tui *t, const command *cmd)
@@ -119,6 +155,21 @@ void tui_send_message(tui *t, const char *text)
         t->hooks->submit_line(t->hooks->ctx, text);
 }
 
+/* /quit with messages the peer has not acknowledged says how many and asks first. */
+void tui_request_quit(tui *t, bool force)
+{
+    size_t n = conv_undelivered(&t->conv);
+    if (n == 0 || force || t->quit_asked) {
+        tui_start_quit(t);
+        return;
+    }
+    t->quit_asked = true;
+    tui_warn(t,
+             "%zu message%s not delivered to the peer yet; /quit again (or /quit!) leaves "
+             "anyway",
+             n, n == 1 ? "" : "s");
+}
+
 static void run_command(tui *t, const command *cmd)
 {
     switch (cmd->kind) {
@@ -126,7 +177,7 @@ static void run_command(tui *t, const command *cmd)
         show_help(t, cmd);
         break;
     case CMD_QUIT:
-        tui_start_quit(t);
+        tui_request_quit(t, cmd->value == 1);
         break;
     case CMD_CLEAR:
         conv_clear(&t->conv);
@@ -146,15 +197,18 @@ static void run_command(tui *t, const command *cmd)
         tui_info(t, "rekey requested");
         break;
     case CMD_INVITE:
-        if (strcmp(t->st.role, "Bob") != 0)
-            tui_info(t, "only Bob (kchat listen) has an invitation to show");
-        else if (t->inv_text && t->inv_text[0])
-            tui_show_invitation(t);
-        else
-            tui_info(t, "no invitation yet");
+        toggle_invitation(t);
+        break;
+    case CMD_COPY:
+        copy_invitation(t);
         break;
     case CMD_CHANNEL:
         tui_toggle_pane(t, cmd->value);
+        break;
+    case CMD_BELL:
+        t->bell_off = cmd->value < 0 ? !t->bell_off : cmd->value == 0;
+        tui_info(t, "bell %s for messages that arrive while you are scrolled back or away",
+                 t->bell_off ? "off" : "on");
         break;
     default:
         tui_warn(t, "%s", cmd->error);

@@ -7,20 +7,22 @@
 
 static const command_info table[] = {
     {CMD_HELP, "help", "[command]", "list the commands, or explain one"},
-    {CMD_QUIT, "quit", "", "close the channel and leave (also Ctrl-C)"},
+    {CMD_QUIT, "quit", "", "close the channel and leave (also Ctrl-C); /quit! does not ask"},
     {CMD_CLEAR, "clear", "", "clear the conversation pane"},
     {CMD_ID, "id", "", "show your identifier in full"},
     {CMD_PEER, "peer", "", "show the peer's identifier in full and how it is trusted"},
     {CMD_STATS, "stats", "", "show the message counters"},
     {CMD_REKEY, "rekey", "", "switch to fresh session keys now"},
-    {CMD_INVITE, "invite", "", "show the invitation again (Bob)"},
+    {CMD_INVITE, "invite", "", "show or hide the invitation at the top (Bob)"},
+    {CMD_COPY, "copy", "", "put the invitation on the clipboard (OSC 52; Bob)"},
+    {CMD_BELL, "bell", "[on|off]", "ring or not when a message arrives unseen"},
     {CMD_CHANNEL, "channel", "[on|off]", "show or hide the channel pane (also F2, Ctrl-T)"},
 };
 
 static const struct {
     const char *alias;
     command_kind kind;
-} aliases[] = {{"q", CMD_QUIT}, {"exit", CMD_QUIT}, {"?", CMD_HELP}};
+} aliases[] = {{"q", CMD_QUIT}, {"exit", CMD_QUIT}, {"?", CMD_HELP}, {"whois", CMD_PEER}};
 
 #define N_TABLE (sizeof table / sizeof table[0])
 #define N_ALIASES (sizeof aliases / sizeof aliases[0])
@@ -103,8 +105,9 @@ static void split(const char *line, command *out, const char **name, size_t *nam
     out->name[n] = '\0';
 }
 
-static void parse_channel_arg(command *out)
+static void parse_on_off(command *out)
 {
+    const char *name = out->kind == CMD_BELL ? "bell" : "channel";
     if (out->arg_len == 0)
         out->value = -1;
     else if (name_is(out->arg, out->arg_len, "on") || name_is(out->arg, out->arg_len, "show"))
@@ -113,14 +116,14 @@ static void parse_channel_arg(command *out)
         out->value = 0;
     else {
         out->kind = CMD_BAD_ARG;
-        snprintf(out->error, sizeof out->error, "usage: /channel [on|off]");
+        snprintf(out->error, sizeof out->error, "usage: /%s [on|off]", name);
     }
 }
 
 static void check_args(command *out)
 {
-    if (out->kind == CMD_CHANNEL) {
-        parse_channel_arg(out);
+    if (out->kind == CMD_CHANNEL || out->kind == CMD_BELL) {
+        parse_on_off(out);
         return;
     }
     if (out->kind == CMD_HELP || out->arg_len == 0)
@@ -147,6 +150,13 @@ void command_parse(const char *line, command *out)
     size_t name_len;
     split(line, out, &name, &name_len);
     const command_info *ci = command_find(name, name_len);
+    if (!ci && name_len > 1 && name[name_len - 1] == '!') { /* /quit!: leave without asking */
+        ci = command_find(name, name_len - 1);
+        if (ci && ci->kind == CMD_QUIT)
+            out->value = 1;
+        else
+            ci = NULL;
+    }
     if (!ci) {
         out->kind = CMD_UNKNOWN;
         if (name_len == 0)

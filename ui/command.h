@@ -12,14 +12,16 @@ typedef enum {
     CMD_EMPTY,   /* a blank line: nothing to do */
     CMD_MESSAGE, /* text: the message to send */
     CMD_HELP,    /* arg: optional command name */
-    CMD_QUIT,
+    CMD_QUIT,    /* value 1: /quit! (leave even with undelivered messages) */
     CMD_CLEAR,
     CMD_ID,
     CMD_PEER,
     CMD_STATS,
     CMD_REKEY,
     CMD_INVITE,
+    CMD_COPY,
     CMD_CHANNEL, /* value: -1 toggle, 0 hide ("off"), 1 show ("on") */
+    CMD_BELL,    /* value: as CMD_CHANNEL */
     CMD_UNKNOWN, /* name: what was typed after "/" */
     CMD_BAD_ARG, /* a known command with an argument it does not take; error says why */
 } command_kind;

@@ -58,7 +58,8 @@ def test_large_messages():
         sent = [lines[0], big, full, lines[4]]
         alice = chat.alice(inv["invitation"], "--timeout", "90", stdin_lines=lines)
         code = alice.wait_exit(120)
-        check(code == 0, f"alice exited {code}: {alice.stderr[-3:]}")
+        check(code == 1, f"alice exited {code}, want 1 (a line not sent): {alice.stderr[-3:]}")
+        check(any("1 line was over the" in line for line in alice.stderr), "no count at exit")
         errors = alice.of("error")
         check(len(errors) == 1 and f"{MAX_MESSAGE + 1} bytes" in errors[0]["message"]
               and "not sent" in errors[0]["message"], f"no clear refusal of the long line: {errors}")
@@ -99,7 +100,7 @@ def test_overlong_line_without_holding_it():
         harness.check_rss(peak, 16 * 1024, "alice's peak RSS (the long line held whole?)")
         alice.close_stdin()
         code = alice.wait_exit(90)
-        check(code == 0, f"alice exited {code}: {alice.stderr[-3:]}")
+        check(code == 1, f"alice exited {code}, want 1 (a line not sent): {alice.stderr[-3:]}")
         errors = alice.of("error")
         check(len(errors) == 1 and "not sent" in errors[0]["message"], f"errors: {errors}")
         check([e["text"] for e in alice.of("echo")] == ["before", "after"],

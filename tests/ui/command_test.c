@@ -52,7 +52,8 @@ static void test_commands(void)
         {"/rekey", CMD_REKEY},   {"/invite", CMD_INVITE},   {"/channel", CMD_CHANNEL},
         {"/QUIT", CMD_QUIT},     {"/Help", CMD_HELP},       {"/q", CMD_QUIT},
         {"/exit", CMD_QUIT},     {"/?", CMD_HELP},          {"/quit   ", CMD_QUIT},
-        {"/stats\t", CMD_STATS}, {"/rekey \t ", CMD_REKEY},
+        {"/stats\t", CMD_STATS}, {"/rekey \t ", CMD_REKEY}, {"/copy", CMD_COPY},
+        {"/COPY ", CMD_COPY},    {"/bell", CMD_BELL},       {"/whois", CMD_PEER},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         command c = P(cases[i].line);
@@ -77,6 +78,16 @@ static void test_arguments(void)
     CHECK(c.kind == CMD_CHANNEL && c.value == 0);
     c = P("/channel maybe");
     CHECK(c.kind == CMD_BAD_ARG && strstr(c.error, "/channel [on|off]") != NULL);
+    c = P("/quit!");
+    CHECK(c.kind == CMD_QUIT && c.value == 1);
+    c = P("/quit");
+    CHECK(c.kind == CMD_QUIT && c.value == 0);
+    c = P("/help!");
+    CHECK(c.kind == CMD_UNKNOWN);
+    c = P("/bell off");
+    CHECK(c.kind == CMD_BELL && c.value == 0);
+    c = P("/bell maybe");
+    CHECK(c.kind == CMD_BAD_ARG && strstr(c.error, "/bell [on|off]") != NULL);
     c = P("/quit now");
     CHECK(c.kind == CMD_BAD_ARG && strcmp(c.error, "/quit takes no argument") == 0);
     c = P("/q now");
@@ -112,7 +123,7 @@ static void test_table(void)
 {
     size_t n;
     const command_info *t = command_table(&n);
-    CHECK(n == 9);
+    CHECK(n == 11);
     for (size_t i = 0; i < n; i++) {
         char line[40];
         snprintf(line, sizeof line, "/%s", t[i].name);
@@ -123,10 +134,11 @@ static void test_table(void)
     CHECK(command_find("q", 1) && command_find("q", 1)->kind == CMD_QUIT);
     CHECK(command_find("nope", 4) == NULL);
     CHECK(command_complete("/c", 0) && strcmp(command_complete("/c", 0), "clear") == 0);
-    CHECK(command_complete("/c", 1) && strcmp(command_complete("/c", 1), "channel") == 0);
-    CHECK(command_complete("/c", 2) == NULL);
+    CHECK(command_complete("/c", 1) && strcmp(command_complete("/c", 1), "copy") == 0);
+    CHECK(command_complete("/c", 2) && strcmp(command_complete("/c", 2), "channel") == 0);
+    CHECK(command_complete("/c", 3) == NULL);
     CHECK(command_complete("/", 0) && strcmp(command_complete("/", 0), "help") == 0);
-    CHECK(command_complete("/", 9) == NULL);
+    CHECK(command_complete("/", 11) == NULL);
     CHECK(command_complete("x", 0) == NULL);
     CHECK(command_complete("/RE", 0) && strcmp(command_complete("/RE", 0), "rekey") == 0);
 }

@@ -163,7 +163,7 @@ static void test_status(void)
     st.have_rtt = true;
     status_text(&st, 200, buf, sizeof buf);
     CHECK(strstr(buf, " Bob │ secure │ you abcd-efgh-ijkl │ peer q7rm-zk4x-w2bn") == buf);
-    CHECK(strstr(buf, "kchat-a2b ⇄ kchat-b2a") && strstr(buf, "sent 3 dlvd 2 echo 1 rej 4"));
+    CHECK(strstr(buf, "kchat-a2b ⇄ kchat-b2a") && strstr(buf, "sent 3 dlvd 2 echo 1 recv 0 rej 4"));
     CHECK(strstr(buf, "rtt 41 ms"));
     /* narrower: the least important segments go first, the rest never overflows */
     for (int w = 30; w <= 200; w++) {
@@ -178,6 +178,11 @@ static void test_status(void)
     CHECK(strstr(buf, "secure") && strstr(buf, "sent 3") && !strstr(buf, "⇄"));
     status_text(&st, 20, buf, sizeof buf);
     CHECK(strcmp(buf, " Bob │ secure ") == 0);
+    st.unread = 2; /* unread messages outlive the counters */
+    status_text(&st, 40, buf, sizeof buf);
+    CHECK(strstr(buf, "2 unread") && !strstr(buf, "sent 3"));
+    st.unconfirmed = true; /* Alice before Bob confirmed her */
+    CHECK(strcmp(status_state_text(&st, tmp, sizeof tmp), "confirming") == 0);
     st.quitting = true;
     status_text(&st, 20, buf, sizeof buf);
     CHECK(strstr(buf, "closing…") != NULL);
