@@ -2,6 +2,7 @@
  * the initiator session: the handshake through Kafka, then every typed line as a message. */
 #include "crypto/invitation.h"
 #include "crypto/trust.h"
+#include "src/invitation_file.h"
 #include "src/app.h"
 #include "src/commands.h"
 #include "src/passphrase.h"
@@ -15,7 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define INVITATION_FILE_MAX 4096
 #define INVITATION_TRIES 3
 
 typedef struct connect_ctx {
@@ -26,35 +26,6 @@ typedef struct connect_ctx {
     invitation *inv;
     char err[1024];
 } connect_ctx;
-
-/* Reads the invitation from a file into wiped memory, so it never sits on the command line. */
-static invitation *invitation_from_file(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    struct stat sb;
-    if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 077)) {
-        snprintf(err, errlen,
-                 "%s holds a secret but others may read it; chmod 600 %s (and ask for a new "
-                 "invitation if someone else could have read it)",
-                 path, path);
-        fclose(f);
-        return NULL;
-    }
-    char *buf = sodium_malloc(INVITATION_FILE_MAX);
-    invitation *inv = NULL;
-    if (buf && fgets(buf, INVITATION_FILE_MAX, f))
-        inv = invitation_parse(buf, err, errlen);
-    else if (buf)
-        snprintf(err, errlen, "%s holds no invitation", path);
-    if (buf)
-        sodium_free(buf);
-    fclose(f);
-    return inv;
-}
 
 /* The pasted line without blanks, quotes or bracketed-paste markers around it. */
 static char *trim_pasted(char *s)
@@ -109,7 +80,7 @@ static int prepare(connect_ctx *c)
     if (c->o.invitation || c->o.invitation_file) {
         c->inv = c->o.invitation
                      ? invitation_parse(c->o.invitation, c->err, sizeof c->err)
-                     : invitation_from_file(c->o.invitation_file, c->err, sizeof c->err);
+                     : invitation_read_file(c->o.invitation_file, c->err, sizeof c->err);
         if (!c->inv)
             return KCHAT_EXIT_USAGE;
     } else if (!c->o.trust_any && !(c->inv = invitation_asked(c->err, sizeof c->err))) {

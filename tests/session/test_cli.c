@@ -1,4 +1,5 @@
 #include "src/app.h"
+#include "src/invitation_file.h"
 #include "src/listen_state.h"
 #include "src/options.h"
 #include "src/passphrase.h"
@@ -165,6 +166,33 @@ static void test_secret_file(void)
     unlink(path);
     snprintf(path, sizeof path, "%s/no/such/dir/inv", dir);
     CHECK(app_write_secret_file(path, "x", err, sizeof err) != 0 && strstr(err, "no/such/dir/inv"));
+    rmdir(dir);
+}
+
+/* --invitation-file: the first line of a private file; a file others may read is refused. */
+static void test_invitation_file(void)
+{
+    char dir[] = "/tmp/kchat-invf-XXXXXX", path[256], err[512], text[1024];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/inv", dir);
+    invitation *inv =
+        invitation_new("kchat-x-a2b", "kchat-x-b2a",
+                       "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnop", err, sizeof err);
+    CHECK(inv && invitation_format(inv, text, sizeof text) > 0);
+    CHECK(app_write_secret_file(path, text, err, sizeof err) == 0); /* text, newline, 0600 */
+    invitation *back = invitation_read_file(path, err, sizeof err);
+    CHECK(back && !strcmp(back->a2b, "kchat-x-a2b") &&
+          sodium_memcmp(back->secret, inv->secret, INVITATION_SECRET_LEN) == 0);
+    invitation_free(back);
+    chmod(path, 0640);
+    CHECK(!invitation_read_file(path, err, sizeof err) && strstr(err, "chmod 600"));
+    chmod(path, 0600);
+    FILE *f = fopen(path, "w");
+    fclose(f);
+    CHECK(!invitation_read_file(path, err, sizeof err) && strstr(err, "holds no invitation"));
+    unlink(path);
+    CHECK(!invitation_read_file(path, err, sizeof err) && strstr(err, "cannot read"));
+    invitation_free(inv);
     rmdir(dir);
 }
 
@@ -387,6 +415,7 @@ int main(void)
     test_secret_not_shown();
     test_paths();
     test_secret_file();
+    test_invitation_file();
     test_passphrase();
     test_help();
     test_state();
