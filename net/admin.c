@@ -37,8 +37,6 @@ static int admin_open(admin *a, const net_config *cfg, const char *topic, char *
     if (conf)
         a->rk = net_client_new(&a->cl, RD_KAFKA_PRODUCER, conf, err, errlen);
     if (!conf || !a->rk) {
-        if (conf)
-            rd_kafka_conf_destroy(conf);
         net_client_destroy(&a->cl);
         return -1;
     }

@@ -254,15 +254,62 @@ void net_client_install(rd_kafka_conf_t *conf, net_client *cl)
     rd_kafka_conf_set_opaque(conf, cl);
     rd_kafka_conf_set_log_cb(conf, on_log);
     rd_kafka_conf_set_error_cb(conf, on_error);
-    rd_kafka_conf_interceptor_add_on_new(conf, "kchat", on_new, cl);
+}
+
+/* rd_kafka_new fails after conf_finalize when a file or setting is refused (ssl.ca.location
+ * missing, a key that does not load, ...). Its clean-up then frees the interceptor list that
+ * the caller's conf still points to, so destroying conf crashes (librdkafka 2.0.2 to 2.8 at
+ * least). A first try on a copy without interceptors and without brokers (no broker threads,
+ * no connections) finds such failures while conf can still be destroyed safely. */
+/* "ssl.ca.location failed: <reason>" -> adds the property's value: "... (file /nonexistent)". */
+static void refused(const rd_kafka_conf_t *conf, const char *errstr, char *err, size_t errlen)
+{
+    char name[128], value[256] = "";
+    size_t vlen = sizeof value;
+    const char *failed = strstr(errstr, " failed:");
+    size_t n = failed ? (size_t)(failed - errstr) : 0;
+    if (n > 0 && n < sizeof name && !memchr(errstr, ' ', n)) {
+        memcpy(name, errstr, n);
+        name[n] = '\0';
+        if (rd_kafka_conf_get(conf, name, value, &vlen) != RD_KAFKA_CONF_OK)
+            value[0] = '\0';
+    }
+    net_errf(err, errlen, "Kafka client configuration refused: %s%s%s%s", errstr,
+             value[0] ? " (" : "", value, value[0] ? ")" : "");
+}
+
+/* rd_kafka_new fails after conf_finalize when a file or setting is refused (ssl.ca.location
+ * missing, a key that does not load, ...). Its clean-up then frees the interceptor list that
+ * the caller's conf still points to, so destroying conf crashes (librdkafka 2.0.2 to 2.8 at
+ * least). A first try on a copy without interceptors and without brokers (no broker threads,
+ * no connections) finds such failures while conf can still be destroyed safely. */
+static int probe_new(rd_kafka_type_t type, const rd_kafka_conf_t *conf, char *err, size_t errlen)
+{
+    char errstr[512] = "";
+    rd_kafka_conf_t *probe = rd_kafka_conf_dup(conf);
+    rd_kafka_conf_set(probe, "bootstrap.servers", "", errstr, sizeof errstr);
+    rd_kafka_t *rk = rd_kafka_new(type, probe, errstr, sizeof errstr);
+    if (!rk) {
+        rd_kafka_conf_destroy(probe);
+        refused(conf, errstr, err, errlen);
+        return -1;
+    }
+    rd_kafka_destroy(rk);
+    return 0;
 }
 
 rd_kafka_t *net_client_new(net_client *cl, rd_kafka_type_t type, rd_kafka_conf_t *conf, char *err,
                            size_t errlen)
 {
+    if (probe_new(type, conf, err, errlen) != 0) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_conf_interceptor_add_on_new(conf, "kchat", on_new, cl);
     char errstr[512] = "";
     rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
     if (!rk) {
+        /* conf cannot be destroyed safely any more (see probe_new): leaked, once. */
         net_errf(err, errlen, "cannot create Kafka client for %s: %s", cl->brokers, errstr);
         return NULL;
     }

@@ -112,7 +112,6 @@ static int consumer_start(net_consumer *c, const net_config *cfg, const char *gr
         return -1;
     c->rk = net_client_new(&c->cl, RD_KAFKA_CONSUMER, conf, err, errlen);
     if (!c->rk) {
-        rd_kafka_conf_destroy(conf);
         return -1;
     }
     rd_kafka_poll_set_consumer(c->rk); /* main queue (errors, logs) -> consumer queue */

@@ -57,10 +57,12 @@ void net_client_destroy(net_client *cl);
 rd_kafka_conf_t *net_conf_build(const net_config *cfg, net_client *cl, net_role role,
                                 const char *const *extra, char *err, size_t errlen);
 
-/* Installs cl's log, error and broker-state callbacks on conf (net_conf_build does this). */
+/* Installs cl's log and error callbacks on conf (net_conf_build does this). */
 void net_client_install(rd_kafka_conf_t *conf, net_client *cl);
 
-/* rd_kafka_new that sends logs to the main queue. Takes conf on success only. */
+/* rd_kafka_new with cl's broker-state interceptor, logs on the main queue. Always takes conf.
+ * A configuration librdkafka refuses (a missing ssl.ca.location file, ...) fails cleanly with
+ * "Kafka client configuration refused: <property> failed: <reason>". */
 rd_kafka_t *net_client_new(net_client *cl, rd_kafka_type_t type, rd_kafka_conf_t *conf, char *err,
                            size_t errlen);
 

@@ -49,7 +49,6 @@ static int producer_start(net_producer *p, const net_config *cfg, const char *to
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     p->rk = net_client_new(&p->cl, RD_KAFKA_PRODUCER, conf, err, errlen);
     if (!p->rk) {
-        rd_kafka_conf_destroy(conf);
         return -1;
     }
     p->rkt = rd_kafka_topic_new(p->rk, topic, NULL);
