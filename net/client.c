@@ -214,20 +214,42 @@ static void on_all_down(net_client *cl, const char *reason)
     net_client_report(cl, LOG_ERR, line);
 }
 
+/* "sasl_ssl://127.0.0.1:9093/bootstrap: SASL authentication error: ... (after 5ms in state
+ * AUTH_REQ)" -> "SASL authentication error: ...". */
+static void strip_broker(const char *reason, char *out, size_t outlen)
+{
+    const char *sep = strstr(reason, ": ");
+    if (sep && !memchr(reason, ' ', (size_t)(sep - reason)))
+        reason = sep + 2;
+    const char *after = strstr(reason, " (after ");
+    int n = after ? (int)(after - reason) : (int)strlen(reason);
+    snprintf(out, outlen, "%.*s", n, reason);
+}
+
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
     net_client *cl = opaque;
-    char line[512];
+    char line[600];
     switch (err) {
     case RD_KAFKA_RESP_ERR__TRANSPORT:
     case RD_KAFKA_RESP_ERR__RESOLVE:
         simplify_cause(reason, cl->cause, sizeof cl->cause);
         cl->cause_seq = atomic_load(&cl->up_seq);
         return;
+    case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+    case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+    case RD_KAFKA_RESP_ERR__SSL:
+        strip_broker(reason ? reason : rd_kafka_err2str((rd_kafka_resp_err_t)err), cl->auth_err,
+                     sizeof cl->auth_err);
+        snprintf(line, sizeof line, "Kafka refused the login at %s: %s", cl->brokers, cl->auth_err);
+        net_client_report(cl, LOG_ERR, line);
+        return;
     case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
         on_all_down(cl, reason);
         return;
     case RD_KAFKA_RESP_ERR__FATAL:
+        if (cl->fatal_recovers)
+            return; /* the producer replaces its handle and says so */
         net_client_fatal(rk, line, sizeof line);
         net_client_report(cl, LOG_CRIT, line);
         return;
@@ -342,6 +364,10 @@ void net_client_success(net_client *cl)
 
 void net_client_unreachable(const net_client *cl, int timeout_ms, char *err, size_t errlen)
 {
+    if (cl->auth_err[0]) {
+        net_errf(err, errlen, "Kafka refused the login at %s: %s", cl->brokers, cl->auth_err);
+        return;
+    }
     const char *cause = cl->cause;
     size_t blen = strlen(cl->brokers);
     if (strncmp(cause, cl->brokers, blen) == 0 && strncmp(cause + blen, ": ", 2) == 0)
@@ -357,4 +383,81 @@ bool net_client_fatal(rd_kafka_t *rk, char *err, size_t errlen)
         return false;
     net_errf(err, errlen, "fatal Kafka error: %s", buf);
     return true;
+}
+
+/* Kafka's answer in words, for "cannot OP KIND 'NAME': <this>". */
+static const char *reason_words(rd_kafka_resp_err_t e)
+{
+    switch (e) {
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+        return "not authorized for this topic (Kafka: topic authorization failed)";
+    case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+        return "not authorized for the consumer group (Kafka: group authorization failed)";
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+        return "not authorized on the cluster (Kafka: cluster authorization failed)";
+    case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+        return "not authorized (Kafka: transactional id authorization failed)";
+    case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+    case RD_KAFKA_RESP_ERR__AUTHENTICATION:
+        return "authentication failed";
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+        return "the topic does not exist";
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH:
+        return "no partition leader (Kafka is electing one)";
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+        return "not enough in-sync replicas (min.insync.replicas)";
+    case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
+        return "refused by the cluster's topic policy";
+    default:
+        return NULL;
+    }
+}
+
+void net_kafka_error(rd_kafka_resp_err_t e, const char *detail, const char *op, const char *kind,
+                     const char *name, char *err, size_t errlen)
+{
+    const char *words = reason_words(e);
+    if (!detail || !*detail)
+        detail = rd_kafka_err2str(e);
+    if (words && strcmp(words, "authentication failed") == 0)
+        net_errf(err, errlen, "cannot %s %s '%s': authentication failed (%s)", op, kind, name,
+                 detail);
+    else if (words)
+        net_errf(err, errlen, "cannot %s %s '%s': %s", op, kind, name, words);
+    else
+        net_errf(err, errlen, "cannot %s %s '%s': %s", op, kind, name, detail);
+}
+
+bool net_err_retriable(rd_kafka_resp_err_t e)
+{
+    switch (e) {
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH:
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_NOT_CONTROLLER:
+    case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE: /* a request to a leader that just died */
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR__WAIT_COORD:
+    case RD_KAFKA_RESP_ERR__IN_PROGRESS:
+    case RD_KAFKA_RESP_ERR__NOENT: /* no leader known yet */
+        return true;
+    default:
+        return false;
+    }
 }

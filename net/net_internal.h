@@ -39,6 +39,8 @@ typedef struct net_client {
     char last_report[512];   /* last line given to on_error, to report each error once */
     bool topic_errors_final; /* consumer: a missing/forbidden topic ends reading */
     char final_err[512];     /* such an error, for the next poll to return */
+    char auth_err[256];      /* the login was refused (SASL or TLS): why */
+    bool fatal_recovers;     /* producer: a fatal error is handled by a new handle */
 
     /* Shared with librdkafka's broker threads (on_broker_state_change). */
     pthread_mutex_t lock;
@@ -72,8 +74,16 @@ void net_client_report(net_client *cl, int level, const char *line);
 void net_client_check_up(net_client *cl);
 /* Call when a record was delivered or fetched: the cluster is reachable. */
 void net_client_success(net_client *cl);
-/* Writes "cannot reach Kafka at B within T s (cause)" into err. */
+/* Writes "cannot reach Kafka at B within T s (cause)" into err, or "Kafka refused the login at
+ * B: why" when authentication failed. */
 void net_client_unreachable(const net_client *cl, int timeout_ms, char *err, size_t errlen);
+/* "cannot OP KIND 'NAME': why", why in words for authorization, authentication, missing topic
+ * and leader errors (detail: librdkafka's text, used for the others). One line. */
+void net_kafka_error(rd_kafka_resp_err_t e, const char *detail, const char *op, const char *kind,
+                     const char *name, char *err, size_t errlen);
+/* Errors that a leader election, a coordinator move or a broker restart cause: worth retrying
+ * until the caller's deadline. */
+bool net_err_retriable(rd_kafka_resp_err_t e);
 /* True and err filled when rk has hit a fatal error. */
 bool net_client_fatal(rd_kafka_t *rk, char *err, size_t errlen);
 

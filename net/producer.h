@@ -1,6 +1,9 @@
 /* producer: writes records to one single-partition topic, acks=all and idempotent. Each send
  * carries a caller's token that comes back in the delivery callback with the record's offset
- * (or an error text once librdkafka gives up). Records are copied; the caller keeps its buffer. */
+ * (or an error text once librdkafka gives up). Records are copied; the caller keeps its buffer.
+ * A fatal librdkafka error (idempotence sequence lost in a leader change, ...) is handled
+ * inside: a new handle takes over and the unconfirmed records are sent again, so the caller
+ * still gets exactly one delivery report per token (a record may then be in the topic twice). */
 #ifndef KCHAT_NET_PRODUCER_H
 #define KCHAT_NET_PRODUCER_H
 
@@ -28,6 +31,12 @@ int net_producer_flush(net_producer *p, int timeout_ms);
 /* Records still waiting for delivery. */
 int net_producer_outq_len(net_producer *p);
 void net_producer_free(net_producer *p);
+
+/* How many times a fatal librdkafka error made this producer replace its handle (each time the
+ * records without a delivery report are sent again; see producer.c). */
+unsigned net_producer_restarts(const net_producer *p);
+/* Tests only: raises a fatal error (as an out-of-order sequence number would). 0 or -1. */
+int net_producer_test_fatal(net_producer *p, const char *reason);
 
 /* Reads and discards whatever is pending on a wake-up fd. */
 void net_drain_fd(int fd);
