@@ -48,13 +48,14 @@ static void admin_close(admin *a)
     net_client_destroy(&a->cl);
 }
 
-/* Waits for the admin result on rq, serving logs and errors meanwhile. */
+/* Waits for the admin result on rq, serving logs and errors meanwhile. NULL on timeout or as
+ * soon as the login was refused (a wrong password does not get better by waiting). */
 static rd_kafka_event_t *wait_result(admin *a, rd_kafka_queue_t *rq, int64_t deadline)
 {
     for (;;) {
         rd_kafka_poll(a->rk, 0);
         int64_t left = deadline - net_now_ms();
-        if (left <= 0)
+        if (left <= 0 || a->cl.auth_err[0])
             return NULL;
         rd_kafka_event_t *ev = rd_kafka_queue_poll(rq, left < 100 ? (int)left : 100);
         if (ev)
@@ -255,7 +256,8 @@ int net_topic_delete(const net_config *cfg, const char *topic, int timeout_ms, c
     return rc;
 }
 
-/* Retries what a leader election or a broker restart causes, until timeout_ms is spent. */
+/* Retries what a leader election or a broker restart causes, until timeout_ms is spent; stops
+ * at once when the login is refused. */
 int net_topic_exists(const net_config *cfg, const char *topic, int timeout_ms, char *err,
                      size_t errlen)
 {
@@ -268,11 +270,19 @@ int net_topic_exists(const net_config *cfg, const char *topic, int timeout_ms, c
         bool ready;
         rd_kafka_resp_err_t e;
         int64_t left = deadline - net_now_ms();
-        rc = topic_meta(&a, topic, left > 0 ? (int)left : 1, &ready, &e, err, errlen);
-        if (rc >= 0 || !net_err_retriable(e) || is_unreachable(e) || left <= 250)
+        int wait = left > 1000 ? 1000 : left > 0 ? (int)left : 1;
+        rc = topic_meta(&a, topic, wait, &ready, &e, err, errlen);
+        if (rc >= 0 || a.cl.auth_err[0] || !net_err_retriable(e))
             break;
-        rd_kafka_poll(a.rk, 200);
+        if (deadline - net_now_ms() <= 0) {
+            if (is_unreachable(e))
+                net_client_unreachable(&a.cl, timeout_ms, err, errlen);
+            break;
+        }
+        rd_kafka_poll(a.rk, 100);
     }
+    if (rc < 0 && a.cl.auth_err[0])
+        net_client_unreachable(&a.cl, timeout_ms, err, errlen);
     admin_close(&a);
     return rc;
 }

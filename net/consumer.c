@@ -23,7 +23,8 @@ struct net_consumer {
     rd_kafka_t *rk;
     rd_kafka_queue_t *q;
     int wake[2];
-    bool group; /* a caller's group: offsets are stored and committed */
+    bool group;    /* a caller's group: offsets are stored and committed */
+    bool assigned; /* the queue may hold records: never drained blindly */
     char topic[256];
 };
 
@@ -53,6 +54,15 @@ static void pause_ms(int ms)
     nanosleep(&(struct timespec){.tv_nsec = (long)ms * 1000000}, NULL);
 }
 
+/* Serves errors and logs for ms (before anything is assigned). */
+static void serve_errors_for(net_consumer *c, int ms)
+{
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, ms);
+    if (m)
+        rd_kafka_message_destroy(m);
+    serve_errors(c);
+}
+
 /* The high watermark of partition 0, retried through leader elections and broker restarts
  * until timeout_ms is spent (each try waits at most 2 s, so a dead leader that metadata still
  * names does not use up the whole wait). Says once, through on_error, that Kafka is electing. */
@@ -70,7 +80,7 @@ static rd_kafka_resp_err_t query_end(net_consumer *c, int timeout_ms, int64_t *h
                      rd_kafka_err2str(e));
             c->cl.log(c->cl.log_ctx, LOG_DEBUG, line);
         }
-        if (e == RD_KAFKA_RESP_ERR_NO_ERROR || !net_err_retriable(e) ||
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR || !net_err_retriable(e) || c->cl.auth_err[0] ||
             deadline - net_now_ms() <= 100)
             return e;
         if (!told && e != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN &&
@@ -81,7 +91,10 @@ static rd_kafka_resp_err_t query_end(net_consumer *c, int timeout_ms, int64_t *h
             net_client_report(&c->cl, LOG_NOTICE, line);
             told = true;
         }
-        pause_ms(100);
+        if (c->assigned)
+            pause_ms(100);
+        else
+            serve_errors_for(c, 100); /* nothing assigned yet: only errors and logs queued */
     }
 }
 
@@ -118,6 +131,7 @@ static int assign_partition(net_consumer *c, net_start start, char *err, size_t 
     rd_kafka_topic_partition_list_add(l, c->topic, 0)->offset = offset;
     rd_kafka_resp_err_t e = rd_kafka_assign(c->rk, l);
     rd_kafka_topic_partition_list_destroy(l);
+    c->assigned = e == RD_KAFKA_RESP_ERR_NO_ERROR;
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
         net_errf(err, errlen, "cannot read topic '%s': %s", c->topic, rd_kafka_err2str(e));
         return -1;
@@ -234,6 +248,10 @@ static bool reading_failed(net_consumer *c, char *err, size_t errlen)
 {
     if (net_client_fatal(c->rk, err, errlen))
         return true;
+    if (c->cl.auth_err[0]) { /* a refused login is a configuration error: final */
+        net_client_unreachable(&c->cl, 0, err, errlen);
+        return true;
+    }
     if (!c->cl.final_err[0])
         return false;
     final_error(c, c->cl.final_err, err, errlen);
