@@ -226,6 +226,21 @@ static void strip_broker(const char *reason, char *out, size_t outlen)
     snprintf(out, outlen, "%.*s", n, reason);
 }
 
+/* One broker of several cannot be reached (a connect failed: not an idle disconnect) while
+ * others still answer: in a replicated cluster its partitions get new leaders. Said once, at
+ * level 5 (a transient state being waited out), until records flow again. */
+static void on_broker_lost(net_client *cl, const char *reason)
+{
+    if (cl->partial_reported || cl->down_reported || !strstr(reason, "Connect to ") ||
+        brokers_up(cl) == 0)
+        return;
+    char line[600];
+    snprintf(line, sizeof line, "Kafka: broker %s; the cluster is electing new leaders, waiting",
+             cl->cause);
+    cl->partial_reported = true;
+    net_client_report(cl, LOG_NOTICE, line);
+}
+
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
     net_client *cl = opaque;
@@ -235,6 +250,7 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     case RD_KAFKA_RESP_ERR__RESOLVE:
         simplify_cause(reason, cl->cause, sizeof cl->cause);
         cl->cause_seq = atomic_load(&cl->up_seq);
+        on_broker_lost(cl, reason);
         return;
     case RD_KAFKA_RESP_ERR__AUTHENTICATION:
     case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
@@ -360,6 +376,11 @@ void net_client_success(net_client *cl)
 {
     if (cl->down_reported)
         recovered(cl);
+    if (cl->partial_reported) {
+        cl->partial_reported = false;
+        cl->last_report[0] = '\0';
+        net_client_report(cl, LOG_INFO, "Kafka: records flow again");
+    }
 }
 
 void net_client_unreachable(const net_client *cl, int timeout_ms, char *err, size_t errlen)

@@ -34,6 +34,7 @@ typedef struct net_client {
 
     /* Touched only by the polling thread. */
     bool down_reported;      /* "all brokers down" was reported, "connected again" is due */
+    bool partial_reported;   /* "broker X unreachable, electing" was reported */
     unsigned cause_seq;      /* up_seq when cause was recorded */
     char cause[256];         /* last connection failure: "host:port: reason" */
     char last_report[512];   /* last line given to on_error, to report each error once */
@@ -72,7 +73,8 @@ rd_kafka_t *net_client_new(net_client *cl, rd_kafka_type_t type, rd_kafka_conf_t
 void net_client_report(net_client *cl, int level, const char *line);
 /* Call after polling: reports "connected again" when a broker came back after an outage. */
 void net_client_check_up(net_client *cl);
-/* Call when a record was delivered or fetched: the cluster is reachable. */
+/* Call when a record was delivered or fetched: the cluster is reachable ("connected again" or,
+ * after a lost broker of several, "records flow again", both level 6). */
 void net_client_success(net_client *cl);
 /* Writes "cannot reach Kafka at B within T s (cause)" into err, or "Kafka refused the login at
  * B: why" when authentication failed. */

@@ -200,6 +200,10 @@ static void round_trip(const net_config *cfg, const char *topic, test_sinks *s)
            f->sent, f->delivered, f->failed, f->twice, f->wrong_offset, f->next_read, f->dups,
            f->out_of_order, (long long)f->max_delay, net_producer_restarts(f->p));
     sink_print(&s->errors, "reported");
+    /* Both clients said what happened: a broker lost, the cluster electing, records flowing. */
+    CHECK(sink_find(&s->errors, "the cluster is electing new leaders, waiting", 0) >= 0);
+    CHECK(sink_find(&s->errors, "Kafka: records flow again", 0) >= 0);
+    CHECK(sink_find(&s->errors, "all brokers down", 0) < 0);
     CHECK(f->delivered == NRECORDS && f->failed == 0 && f->twice == 0 && f->wrong_offset == 0);
     CHECK(f->next_read == NRECORDS && f->dups == 0 && f->out_of_order == 0);
     net_producer_free(f->p);
