@@ -336,10 +336,48 @@ static int probe_new(rd_kafka_type_t type, const rd_kafka_conf_t *conf, char *er
     return 0;
 }
 
+/* FNV-1a of the TLS and SASL settings: what rd_kafka_new loads and can refuse. 0: plaintext (no
+ * such loading, nothing to probe). */
+static uint64_t security_digest(const rd_kafka_conf_t *conf)
+{
+    char proto[32] = "";
+    size_t n = sizeof proto;
+    if (rd_kafka_conf_get(conf, "security.protocol", proto, &n) != RD_KAFKA_CONF_OK ||
+        strcmp(proto, "plaintext") == 0)
+        return 0;
+    size_t cnt = 0;
+    const char **kv = rd_kafka_conf_dump((rd_kafka_conf_t *)conf, &cnt);
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i + 1 < cnt; i += 2) {
+        if (strncmp(kv[i], "ssl.", 4) != 0 && strncmp(kv[i], "sasl.", 5) != 0)
+            continue;
+        for (int j = 0; j < 2; j++)
+            for (const char *c = kv[i + j]; *c; c++)
+                h = (h ^ (uint8_t)*c) * 1099511628211ULL;
+    }
+    rd_kafka_conf_dump_free(kv, cnt);
+    return h ? h : 1;
+}
+
+/* Probing costs a second (rd_kafka_destroy of the probe), so it runs only for TLS or SASL
+ * settings, and once per process for the same ones. */
+static int probe_if_needed(rd_kafka_type_t type, const rd_kafka_conf_t *conf, char *err,
+                           size_t errlen)
+{
+    static _Atomic uint64_t probed;
+    uint64_t digest = security_digest(conf);
+    if (digest == 0 || atomic_load(&probed) == digest)
+        return 0;
+    if (probe_new(type, conf, err, errlen) != 0)
+        return -1;
+    atomic_store(&probed, digest);
+    return 0;
+}
+
 rd_kafka_t *net_client_new(net_client *cl, rd_kafka_type_t type, rd_kafka_conf_t *conf, char *err,
                            size_t errlen)
 {
-    if (probe_new(type, conf, err, errlen) != 0) {
+    if (probe_if_needed(type, conf, err, errlen) != 0) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
@@ -347,7 +385,8 @@ rd_kafka_t *net_client_new(net_client *cl, rd_kafka_type_t type, rd_kafka_conf_t
     char errstr[512] = "";
     rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
     if (!rk) {
-        /* conf cannot be destroyed safely any more (see probe_new): leaked, once. */
+        /* conf cannot be destroyed safely any more (see probe_new): leaked, once. Plaintext
+         * settings do not fail here (nothing is loaded). */
         net_errf(err, errlen, "cannot create Kafka client for %s: %s", cl->brokers, errstr);
         return NULL;
     }
