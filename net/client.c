@@ -359,14 +359,43 @@ static uint64_t security_digest(const rd_kafka_conf_t *conf)
     return h ? h : 1;
 }
 
-/* Probing costs a second (rd_kafka_destroy of the probe), so it runs only for TLS or SASL
- * settings, and once per process for the same ones. */
+#define NET_PROBE_CA "/nonexistent/kchat-probe-ca.pem"
+
+/* A plaintext configuration can only be refused by rd_kafka_new's checks of the settings
+ * themselves (acks=1 with idempotence, ...), which run before it loads any TLS file. A probe
+ * told to load a CA that does not exist gets through those checks and then fails at once,
+ * without starting a thread: any other failure is the configuration's. */
+static int probe_settings(rd_kafka_type_t type, const rd_kafka_conf_t *conf, char *err,
+                          size_t errlen)
+{
+    char errstr[512] = "";
+    rd_kafka_conf_t *probe = rd_kafka_conf_dup(conf);
+    rd_kafka_conf_set(probe, "bootstrap.servers", "", errstr, sizeof errstr);
+    rd_kafka_conf_set(probe, "security.protocol", "ssl", errstr, sizeof errstr);
+    rd_kafka_conf_set(probe, "ssl.ca.location", NET_PROBE_CA, errstr, sizeof errstr);
+    errstr[0] = '\0';
+    rd_kafka_t *rk = rd_kafka_new(type, probe, errstr, sizeof errstr);
+    if (rk) { /* loaded after all: fine, if slow */
+        rd_kafka_destroy(rk);
+        return 0;
+    }
+    rd_kafka_conf_destroy(probe);
+    if (strncmp(errstr, "ssl.ca.location failed:", 23) == 0)
+        return 0;
+    net_errf(err, errlen, "Kafka client configuration refused: %s", errstr);
+    return -1;
+}
+
+/* A full probe costs a second (rd_kafka_destroy of the probe), so it runs only for TLS or SASL
+ * settings, and once per process for the same ones; plaintext ones get the quick probe. */
 static int probe_if_needed(rd_kafka_type_t type, const rd_kafka_conf_t *conf, char *err,
                            size_t errlen)
 {
     static _Atomic uint64_t probed;
     uint64_t digest = security_digest(conf);
-    if (digest == 0 || atomic_load(&probed) == digest)
+    if (digest == 0)
+        return probe_settings(type, conf, err, errlen);
+    if (atomic_load(&probed) == digest)
         return 0;
     if (probe_new(type, conf, err, errlen) != 0)
         return -1;
@@ -385,8 +414,8 @@ rd_kafka_t *net_client_new(net_client *cl, rd_kafka_type_t type, rd_kafka_conf_t
     char errstr[512] = "";
     rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
     if (!rk) {
-        /* conf cannot be destroyed safely any more (see probe_new): leaked, once. Plaintext
-         * settings do not fail here (nothing is loaded). */
+        /* conf cannot be destroyed safely any more (see probe_new): leaked, once. The probes
+         * found every failure that rd_kafka_new's checks and loading can cause. */
         net_errf(err, errlen, "cannot create Kafka client for %s: %s", cl->brokers, errstr);
         return NULL;
     }
