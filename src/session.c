@@ -49,10 +49,18 @@ static void on_net_error(void *ctx, int level, const char *line)
      * (setup_kafka, shutdown_session); the clients' "all brokers down" would only repeat it. */
     if (s->done || !s->receiving)
         return;
+    /* Level 5: Kafka itself is out (a leader election) and being waited out: said, not an
+     * error, and not counted as the peer's silence; level 6: it flows again. */
+    if (level == 5 && s->kafka_out_since == 0)
+        s->kafka_out_since = session_now_ms(s);
+    else if (level >= 6 && s->kafka_out_since != 0) {
+        s->kafka_out_since = 0;
+        session_hs_excuse_silence(s);
+    }
     ui_event *ev = session_event(UI_EV_STATE);
     if (!ev)
         return;
-    ev->state = level >= 6 ? session_current_state(s) : UI_STATE_BROKEN;
+    ev->state = level >= 5 ? session_current_state(s) : UI_STATE_BROKEN;
     ev->text = strdup(line);
     event_queue_push(s->events, ev);
 }
@@ -298,6 +306,8 @@ static int64_t consume_batch(session *s)
             break;
         if (rc < 0) {
             session_emit_text(s, UI_EV_ERROR, "reading %s: %s", s->in_topic, err);
+            if (strstr(err, "refused the login") || strstr(err, "not authorized"))
+                session_finish(s, KCHAT_EXIT_ERROR); /* waiting cannot mend it */
             break;
         }
         handle_record(s, &rec);
@@ -410,7 +420,7 @@ static int setup_kafka(session *s)
         return -1;
     }
     s->receiving = true;
-    s->startup_end = bob ? s->tp.ops->end_offset(s->tp.ctx, 10000) : 0;
+    s->startup_end = bob ? s->tp.ops->end_offset(s->tp.ctx, SESSION_KAFKA_WAIT_MS) : 0;
     if (s->startup_end < 0) {
         session_emit_text(s, UI_EV_ERROR, "cannot read the end of topic %s (Kafka at %s)",
                           s->in_topic, s->cfg.net.brokers ? s->cfg.net.brokers : "?");

@@ -452,7 +452,8 @@ static void handshake_failed(session *s)
 static bool peer_silent(const session *s, double now)
 {
     const out_msg *m = outbox_at(session_tx_outbox(s), 0);
-    return m && m->tx_count >= 2 && now - m->first_ms >= SESSION_REHANDSHAKE_MS &&
+    return m && s->kafka_out_since == 0 && m->tx_count >= 2 &&
+           now - m->first_ms >= SESSION_REHANDSHAKE_MS &&
            now - s->last_peer_ms >= SESSION_REHANDSHAKE_MS;
 }
 
@@ -514,6 +515,11 @@ void session_hs_heard(session *s)
     s->last_peer_ms = session_now_ms(s);
     if (!s->confirmed)
         session_hs_confirmed(s);
+}
+
+void session_hs_excuse_silence(session *s)
+{
+    s->last_peer_ms = session_now_ms(s);
 }
 
 void session_peer_left(session *s)

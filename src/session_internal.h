@@ -25,6 +25,8 @@
 #define SESSION_REASM_MAX_MS 30000.0 /* an incomplete message is dropped after this */
 #define SESSION_HS_RETRY_MS 5000.0
 #define SESSION_REHANDSHAKE_MS 5000.0
+/* How long a Kafka wait that may span a leader election (end offsets) may take. */
+#define SESSION_KAFKA_WAIT_MS 30000
 #define SESSION_MAX_INFLIGHT 4096
 #define SESSION_MAX_INFLIGHT_BYTES (4u * 1024u * 1024u)
 #define SESSION_UNCONFIRMED_INFLIGHT 16
@@ -115,7 +117,8 @@ struct session {
     transport tp;
     bool receiving; /* the transport is open and not yet closed */
     kchat_clock clock;
-    int64_t startup_end; /* records below this offset predate us */
+    int64_t startup_end;    /* records below this offset predate us */
+    double kafka_out_since; /* Kafka said it is electing a leader or so (0: it flows) */
 
     uint64_t send_epoch, recv_epoch; /* the channel's epochs last reported */
     bool input_eof, done;
@@ -204,6 +207,8 @@ void session_hs_free(session *s);
 void session_hs_confirmed(session *s);
 /* An authenticated frame from the peer arrived (it confirms the channel). */
 void session_hs_heard(session *s);
+/* Kafka was out and flows again: the peer's silence meanwhile does not count. */
+void session_hs_excuse_silence(session *s);
 /* The peer closed the channel. */
 void session_peer_left(session *s);
 
