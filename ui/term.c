@@ -39,6 +39,7 @@ static size_t crash_len;
 static struct termios crash_tio;
 static bool crash_tio_ok;
 
+#if !defined(__SANITIZE_ADDRESS__) /* under ASan its own report must come first */
 static void on_crash(int sig)
 {
     if (crash_len)
@@ -48,6 +49,7 @@ static void on_crash(int sig)
     signal(sig, SIG_DFL);
     raise(sig);
 }
+#endif
 
 static void add_seq(const char *s)
 {
