@@ -36,10 +36,10 @@ static const int caught[TERM_N_SIGNALS] = {SIGWINCH, SIGINT, SIGTERM, SIGHUP, SI
 static const int fatal_sigs[TERM_N_FATAL] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 static char crash_seq[256];
 static size_t crash_len;
+#if !defined(__SANITIZE_ADDRESS__) /* under ASan its own report must come first */
 static struct termios crash_tio;
 static bool crash_tio_ok;
 
-#if !defined(__SANITIZE_ADDRESS__) /* under ASan its own report must come first */
 static void on_crash(int sig)
 {
     if (crash_len)
