@@ -128,6 +128,7 @@ static int run(connect_ctx *c)
         .exit_when_done = c->o.batch,
         .timeout_s = c->o.timeout_s,
         .handshake_timeout_s = c->o.handshake_timeout_s,
+        .name = c->o.name,
     };
     return app_run(&c->o, &cfg, c->self, topics_event(&cfg, c->o.batch));
 }

@@ -161,6 +161,7 @@ static int run(listen_ctx *c)
         .b2a = c->st->b2a,
         .echo = c->o.echo,
         .handshake_timeout_s = c->o.handshake_timeout_s,
+        .name = c->o.name,
         .state = c->st,
         .state_path = c->state_path,
     };

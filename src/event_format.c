@@ -191,6 +191,8 @@ static bool fields(sink *k, const ui_event *ev)
         return true;
     case UI_EV_ESTABLISHED:
         f_s(k, "peer", ev->peer);
+        if (ev->name)
+            f_s(k, "name", ev->name);
         f_s(k, "suite", ev->suite);
         f_ms(k, "ms", ev->ms);
         return true;

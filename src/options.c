@@ -1,4 +1,5 @@
 #include "src/options.h"
+#include "src/hs_payload.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -26,6 +27,7 @@ enum {
     OPT_SEAL,
     OPT_INVITATION_FILE,
     OPT_NEW,
+    OPT_NAME,
     OPT_NO_HISTORY,
     OPT_LISTEN,
 };
@@ -37,6 +39,7 @@ static const struct option long_opts[] = {
     {"echo", no_argument, NULL, OPT_ECHO},
     {"resume", no_argument, NULL, OPT_RESUME},
     {"new", no_argument, NULL, OPT_NEW},
+    {"name", required_argument, NULL, OPT_NAME},
     {"trust", required_argument, NULL, OPT_TRUST},
     {"trust-any", no_argument, NULL, OPT_TRUST_ANY},
     {"batch", no_argument, NULL, OPT_BATCH},
@@ -113,6 +116,7 @@ static bool allowed(kchat_command cmd, int opt)
     case OPT_STATE:
         return cmd == CMD_LISTEN || cmd == CMD_FORGET;
     case OPT_NO_HISTORY:
+    case OPT_NAME:
         return cmd == CMD_LISTEN || cmd == CMD_CONNECT;
     case OPT_LISTEN:
         return cmd == CMD_FORGET;
@@ -148,6 +152,15 @@ static int apply(kchat_options *o, int c, const char *arg, char *err, size_t err
         return 0;
     case OPT_NEW:
         o->fresh = true;
+        return 0;
+    case OPT_NAME:
+        if (!hs_name_valid(arg, strlen(arg)) || !*arg) {
+            snprintf(err, errlen,
+                     "--name wants 1 to %d bytes of UTF-8 text without control characters",
+                     HS_NAME_MAX);
+            return -1;
+        }
+        o->name = arg;
         return 0;
     case OPT_TRUST:
         return push(&o->trust, &o->ntrust, arg);
@@ -471,6 +484,7 @@ static void listen_usage(FILE *f)
           "      --new                      replace the last listen's invitation with a new\n"
           "                                 one (needed once a peer has used it)\n"
           "      --no-history               keep no history of the conversation\n"
+          "      --name NAME                a display name the peer's screen shows for you\n"
           "      --state FILE               listen state file (default:\n"
           "                                 $XDG_STATE_HOME/kchat/listen.state)\n",
           f);
@@ -492,7 +506,8 @@ static void connect_usage(FILE *f)
           "      --invitation-file FILE     read the invitation from FILE (not seen in ps)\n"
           "      --a2b TOPIC, --b2a TOPIC   with --trust-any: the topics instead of an\n"
           "                                 invitation\n"
-          "      --no-history               keep no history of the conversation\n",
+          "      --no-history               keep no history of the conversation\n"
+          "      --name NAME                a display name the peer's screen shows for you\n",
           f);
     fputs(kafka_help, f);
     fputs("Identity and trust:\n", f);

@@ -28,6 +28,7 @@ typedef struct kchat_options {
     size_t ntrust;
     bool echo, resume, trust_any, batch, json, verbose, seal, help;
     bool fresh;         /* listen --new: a new invitation even if a peer used the last one */
+    const char *name;   /* --name: our display name, sent in the handshake */
     bool no_history;    /* listen, connect --no-history: keep no history of the conversation */
     bool forget_listen; /* forget --listen: Bob's listen state and its conversation */
     double timeout_s;

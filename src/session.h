@@ -47,6 +47,7 @@ typedef struct session_config {
     listen_state *state;     /* Bob: kept up to date and saved to state_path; may be NULL */
     const char *state_path;  /* NULL: not saved */
     uint64_t rekey_interval; /* 0: default */
+    const char *name;        /* our display name (--name) for the peer's screen, or NULL */
     /* NULL for both in production: Kafka (transport_kafka_open) and the monotonic clock. */
     const transport_factory *transport;
     const kchat_clock *clock;

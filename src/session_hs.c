@@ -37,6 +37,12 @@ static void emit_step(session *s, int step, bool out, double since)
     session_emit(s, ev);
 }
 
+/* Our display name into a payload (empty when none). */
+static void our_name(const session *s, hs_payload *pl)
+{
+    snprintf(pl->name, sizeof pl->name, "%s", s->cfg.name ? s->cfg.name : "");
+}
+
 static int send_hs(session *s, channel *c, int step, const hs_payload *pl)
 {
     uint8_t payload[64];
@@ -148,6 +154,7 @@ static void emit_established(session *s, double since)
     if (ev) {
         ev->text = strdup(trust_reason(s));
         ev->peer = strdup(channel_peer_id(s->ch));
+        ev->name = s->peer_name[0] ? strdup(s->peer_name) : NULL;
         ev->suite = strdup(channel_suite(s->ch));
         ev->at_ms = session_now_ms(s);
         ev->ms = ev->at_ms - since;
@@ -178,6 +185,8 @@ static void alice_read2(session *s, const frame *f, const uint8_t *buf, size_t l
     s->peer_echoes = pl.flags & HS_FLAG_ECHO;
     session_rx_take_base(s, pl.base);
     hs_payload mine = {.acked = session_rx_acked(s)};
+    our_name(s, &mine);
+    snprintf(s->peer_name, sizeof s->peer_name, "%s", pl.name);
     if (send_hs(s, s->ch, 3, &mine) != 0)
         return;
     emit_step(s, 3, true, s->hs_sent_ms);
@@ -306,6 +315,7 @@ static void bob_read1(session *s, const frame *f, const uint8_t *buf, size_t len
     hs_payload reply = {.flags = s->cfg.echo ? HS_FLAG_ECHO : 0,
                         .acked = same_conv ? session_rx_acked(s) : 0,
                         .base = send_base(s)};
+    our_name(s, &reply);
     if (send_hs(s, c, 2, &reply) != 0) {
         channel_free(c);
         return;
@@ -390,6 +400,7 @@ static void bob_read3(session *s, const frame *f, const uint8_t *buf, size_t len
     if (!pin_peer(s, p, offset))
         return;
     emit_step(s, 3, false, p->start_ms);
+    snprintf(s->peer_name, sizeof s->peer_name, "%s", pl.name);
     drop_channel(s, &s->ch);
     s->ch = p->ch;
     p->ch = NULL;

@@ -137,10 +137,11 @@ struct session {
     uint8_t conv[HS_CONV_LEN];
     bool has_conv;
     bool peer_echoes;
-    double hs_start_ms;  /* this handshake series began */
-    double hs_sent_ms;   /* last message 1 sent */
-    double last_peer_ms; /* last authenticated frame from the peer */
-    char hs_fail[512];   /* why the last handshake attempt failed, if known */
+    double hs_start_ms;              /* this handshake series began */
+    double hs_sent_ms;               /* last message 1 sent */
+    double last_peer_ms;             /* last authenticated frame from the peer */
+    char hs_fail[512];               /* why the last handshake attempt failed, if known */
+    char peer_name[HS_NAME_MAX + 1]; /* the peer's display name, from its handshake message */
 
     session_rx_part rx;
     session_tx_part tx;

@@ -124,8 +124,9 @@ static void show_peer(tui *t)
     char grouped[80], ms[32];
     fmt_id_groups(t->peer_id, 0, grouped, sizeof grouped);
     fmt_ms(t->hs_ms, ms, sizeof ms);
-    tui_info(t, "peer identifier: %s\n= %s\ntrust: %s\nchannel: %s, handshake %s", t->peer_id,
-             grouped, t->peer_trust ? t->peer_trust : "authenticated by the handshake",
+    tui_info(t, "peer identifier: %s\n= %s\nname it gave: %s\ntrust: %s\nchannel: %s, handshake %s",
+             t->peer_id, grouped, t->peer_name ? t->peer_name : "none",
+             t->peer_trust ? t->peer_trust : "authenticated by the handshake",
              t->suite ? t->suite : "not established", ms);
 }
 

@@ -131,6 +131,8 @@ static void on_established(tui *t, const ui_event *ev)
 {
     char ms[32];
     set_peer(t, ev->peer);
+    free(t->peer_name); /* a new handshake: the name it carried, or none */
+    t->peer_name = ev->name ? strdup(ev->name) : NULL;
     set_str(&t->suite, ev->suite);
     set_str(&t->peer_trust, ev->text);
     t->hs_ms = ev->ms;
@@ -143,7 +145,11 @@ static void on_established(tui *t, const ui_event *ev)
         tui_layout(t);
     }
     fmt_ms(ev->ms, ms, sizeof ms);
-    chan_add(t, ST_NORMAL, "peer %s", ev->peer ? ev->peer : "?");
+    if (ev->name)
+        chan_add(t, ST_NORMAL, "peer %s, who calls themself \"%s\"", ev->peer ? ev->peer : "?",
+                 ev->name);
+    else
+        chan_add(t, ST_NORMAL, "peer %s", ev->peer ? ev->peer : "?");
     if (t->st.unconfirmed) {
         chan_add(t, ST_NORMAL, "keys agreed: %s, %s; waiting for the peer to confirm",
                  ev->suite ? ev->suite : "?", ms);

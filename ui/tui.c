@@ -246,8 +246,8 @@ static void tui_free_state(tui *t)
     conv_free(&t->conv);
     chan_free(&t->chan);
     ui_secret_free(t->inv_text); /* the invitation holds its secret */
-    char *owned[] = {t->own_id,  t->peer_id, t->peer_trust, t->suite,
-                     t->inv_a2b, t->inv_b2a, t->inv_id};
+    char *owned[] = {t->own_id, t->peer_id, t->peer_name, t->peer_trust,
+                     t->suite,  t->inv_a2b, t->inv_b2a,   t->inv_id};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
         free(owned[i]);
     free(t->paste.buf);

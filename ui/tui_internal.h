@@ -81,6 +81,7 @@ typedef struct tui {
     /* what the session told us, kept for /id, /peer, /invite */
     char *own_id;
     char *peer_id, *peer_trust, *suite;
+    char *peer_name; /* the peer's display name (--name), NULL if it gave none */
     double hs_ms;
     char *inv_text, *inv_a2b, *inv_b2a, *inv_id;
     bool was_broken;

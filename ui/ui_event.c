@@ -53,6 +53,7 @@ void ui_event_free(ui_event *ev)
         free(ev->text);
     }
     free(ev->peer);
+    free(ev->name);
     free(ev->suite);
     free(ev->reason);
     ui_secret_free(ev->invitation); /* holds the invitation secret */

@@ -56,6 +56,7 @@ typedef struct ui_event {
     char *text;      /* message text, error text, log line, state detail */
     size_t text_len; /* bytes of text (a message may hold NUL bytes); 0: use strlen */
     char *peer;      /* peer identifier */
+    char *name;      /* the peer's display name (--name), NULL if none: UI_EV_ESTABLISHED */
     char *suite;     /* Noise protocol name */
     char *reason;    /* rejection reason: tampered|replayed|malformed|untrusted|unknown-session */
     char *invitation, *a2b, *b2a, *id;

@@ -200,6 +200,22 @@ static void test_replayed_handshake(void)
     sim_free(&m);
 }
 
+/* Display names travel inside the handshake, each side's to the other's established event. */
+static void test_display_names(void)
+{
+    sim m;
+    sim_init(&m);
+    m.alice.cfg.name = "Alice in Wonderland";
+    m.bob.cfg.name = "Bob 🐝";
+    start_chat(&m);
+    const ui_event *a = sim_find(&m.alice, UI_EV_ESTABLISHED, 0);
+    const ui_event *b = sim_find(&m.bob, UI_EV_ESTABLISHED, 0);
+    CHECK(a && a->name && !strcmp(a->name, "Bob 🐝"));
+    CHECK(b && b->name && !strcmp(b->name, "Alice in Wonderland"));
+    CHECK(a && !strcmp(a->peer, identity_id(m.bob.id))); /* the identifier stays */
+    sim_free(&m);
+}
+
 typedef struct test_case {
     const char *name;
     void (*fn)(void);
@@ -210,6 +226,7 @@ static const test_case tests[] = {
     {"pinned_peer_new_process", test_pinned_peer_new_process},
     {"forged_handshake", test_forged_handshake},
     {"replayed_handshake", test_replayed_handshake},
+    {"display_names", test_display_names},
 };
 
 int main(int argc, char **argv)

@@ -126,6 +126,34 @@ def test_nul_byte_not_truncated():
             t.close()
 
 
+def test_display_name_labels_messages():
+    """Alice's --name travels in the handshake: Bob's conversation pane labels her message with
+    it, and the channel pane and /whois still show her identifier."""
+    brokers = harness.brokers()
+    with tempfile.TemporaryDirectory(prefix="kchat-tui-screen-") as tmp:
+        env = {"XDG_CONFIG_HOME": f"{tmp}/bob/config", "XDG_STATE_HOME": f"{tmp}/bob/state"}
+        t = TmuxSession("name")
+        try:
+            t.window("bob", f"{KCHAT} listen -b {brokers}", env, width=200)
+            t.wait("bob", r"waiting for peer")
+            inv = state_invitation(env["XDG_STATE_HOME"])
+            aenv = {**os.environ, "XDG_CONFIG_HOME": f"{tmp}/alice/config",
+                    "XDG_STATE_HOME": f"{tmp}/alice/state"}
+            out = subprocess.run([KCHAT, "connect", "-b", brokers, inv, "--batch", "--timeout",
+                                  "30", "--name", "Zoë"], input=b"hello from zoe\n", env=aenv,
+                                 capture_output=True, timeout=60)
+            check(out.returncode == 0, f"alice: {out.stderr.decode()}")
+            alice_id = harness.kchat_id(f"{tmp}/alice/config/kchat/identity")
+            t.wait("bob", r"‹ Zoë +hello from zoe")
+            t.wait("bob", re.escape(f'who calls themself "Zoë"'))
+            t.type("bob", "/whois")
+            t.wait("bob", re.escape(alice_id))
+            t.type("bob", "/quit")
+            t.wait("bob", r"EXIT=0")
+        finally:
+            t.close()
+
+
 if __name__ == "__main__":
     harness.run([test_status_and_unread, test_channel_scrollback_and_ctrl_d,
-                 test_nul_byte_not_truncated])
+                 test_nul_byte_not_truncated, test_display_name_labels_messages])
