@@ -138,6 +138,16 @@ static int save_invitation(const kchat_options *o, const ui_event *early, char *
     return app_write_secret_file(o->invitation_file, early->invitation, err, errlen);
 }
 
+/* Batch mode ends with lines the peer has not acknowledged: said, and exit status 3. */
+static int report_undelivered(session *s)
+{
+    size_t n = session_undelivered(s);
+    if (n == 0)
+        return KCHAT_EXIT_OK;
+    fprintf(stderr, "kchat: %zu message%s not delivered to the peer\n", n, n == 1 ? "" : "s");
+    return KCHAT_EXIT_TIMEOUT;
+}
+
 int app_run(const kchat_options *o, const session_config *cfg, const identity *self,
             ui_event *early)
 {
@@ -160,6 +170,8 @@ int app_run(const kchat_options *o, const session_config *cfg, const identity *s
     int code = o->batch ? batch_run(f.s, f.q, o) : run_tui(o, &f, self);
     session_post_command(f.s, "quit");
     int scode = session_join(f.s);
+    if (o->batch && !code && !scode)
+        scode = report_undelivered(f.s);
     session_free(f.s);
     event_queue_free(f.q);
     return code ? code : scode;

@@ -145,6 +145,9 @@ static int prepare(listen_ctx *c)
                KCHAT_EXIT_ERROR;
     if (!(c->st = listen_state_new()))
         return KCHAT_EXIT_ERROR;
+    if (!c->o.batch) /* the screen comes after this; Kafka may take seconds to answer */
+        fprintf(stderr, "kchat: %s the topics on Kafka at %s ...\n",
+                c->o.resume ? "checking" : "creating", c->net.brokers ? c->net.brokers : "?");
     int rc = c->o.resume ? resumed_topics(c) : fresh_topics(c);
     return rc ? KCHAT_EXIT_ERROR : 0;
 }

@@ -539,6 +539,19 @@ int session_join(session *s)
     return s->exit_code;
 }
 
+size_t session_undelivered(session *s)
+{
+    size_t n = 0;
+    const outbox *o = session_tx_outbox(s);
+    for (size_t i = 0; i < o->n; i++)
+        n += outbox_at(o, i)->echo_of == 0;
+    pthread_mutex_lock(&s->in_lock);
+    for (const input_item *it = s->in_head; it; it = it->next)
+        n += it->kind == IN_LINE;
+    pthread_mutex_unlock(&s->in_lock);
+    return n;
+}
+
 void session_free(session *s)
 {
     if (!s)

@@ -70,6 +70,9 @@ int session_room_fd(const session *s);
 void session_room_drain(session *s);
 void session_post_eof(session *s);
 void session_post_command(session *s, const char *name); /* "quit", "rekey", "stats" */
+/* After session_join: the lines posted that the peer has not acknowledged (echoes not
+ * counted), including those still waiting in the input queue. */
+size_t session_undelivered(session *s);
 /* Waits for the session thread; returns its exit status. */
 int session_join(session *s);
 void session_free(session *s);

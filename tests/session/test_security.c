@@ -216,6 +216,23 @@ static void test_display_names(void)
     sim_free(&m);
 }
 
+/* Lines Bob types before any Alice came are kept and reach the first one to connect. */
+static void test_lines_before_first_peer(void)
+{
+    sim m;
+    sim_init(&m);
+    sim_start(&m.bob);
+    sim_run_for(&m, 500);
+    sim_post(&m.bob, "typed before anyone came");
+    sim_run_for(&m, 3000);
+    sim_start(&m.alice);
+    CHECK(sim_run(&m, both_secure, 10000));
+    sim_run_for(&m, 500);
+    CHECK(sim_count_text(&m.alice, UI_EV_MESSAGE, "typed before anyone came") == 1);
+    CHECK(sim_count(&m.bob, UI_EV_DELIVERED) == 1);
+    sim_free(&m);
+}
+
 typedef struct test_case {
     const char *name;
     void (*fn)(void);
@@ -227,6 +244,7 @@ static const test_case tests[] = {
     {"forged_handshake", test_forged_handshake},
     {"replayed_handshake", test_replayed_handshake},
     {"display_names", test_display_names},
+    {"lines_before_first_peer", test_lines_before_first_peer},
 };
 
 int main(int argc, char **argv)
