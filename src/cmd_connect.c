@@ -95,6 +95,8 @@ static int prepare(connect_ctx *c)
     }
     if (!c->trust)
         return KCHAT_EXIT_ERROR;
+    if (c->inv && c->inv->brokers[0] && c->o.brokers_default)
+        c->net.brokers = c->inv->brokers; /* Bob's, unless -b or KCHAT_BROKERS says otherwise */
     if (!(c->self = app_identity(&c->o, c->err, sizeof c->err)))
         return KCHAT_EXIT_ERROR;
     return 0;

@@ -47,6 +47,14 @@ static int check_replace(listen_ctx *c)
     return rc;
 }
 
+/* The brokers the invitation names: those Bob uses, when they fit its form (else none). */
+static const char *invitation_brokers(const listen_ctx *c)
+{
+    const char *b = c->net.brokers;
+    invitation probe = {0};
+    return b && invitation_set_brokers(&probe, b, NULL, 0) == 0 ? b : NULL;
+}
+
 static int fresh_topics(listen_ctx *c)
 {
     if (check_replace(c) != 0)
@@ -63,7 +71,9 @@ static int fresh_topics(listen_ctx *c)
     if (!c->o.trust_any) {
         c->inv =
             invitation_new(c->st->a2b, c->st->b2a, identity_id(c->self), c->err, sizeof c->err);
-        if (!c->inv || invitation_format(c->inv, c->st->invitation, LISTEN_STATE_INV_MAX) < 0)
+        if (!c->inv ||
+            invitation_set_brokers(c->inv, invitation_brokers(c), c->err, sizeof c->err) != 0 ||
+            invitation_format(c->inv, c->st->invitation, LISTEN_STATE_INV_MAX) < 0)
             return -1;
     } else {
         snprintf(c->st->invitation, LISTEN_STATE_INV_MAX, "trust-any");

@@ -138,6 +138,7 @@ static int apply(kchat_options *o, int c, const char *arg, char *err, size_t err
     switch (c) {
     case 'b':
         o->brokers = arg;
+        o->brokers_default = false;
         return 0;
     case 'X':
         return push(&o->props, &o->nprops, arg);
@@ -352,6 +353,7 @@ int options_parse(int argc, char **argv, kchat_options *o, char *err, size_t err
     o->command = options_command(argv[0]);
     const char *env = getenv("KCHAT_BROKERS");
     o->brokers = env && *env ? env : KCHAT_DEFAULT_BROKERS;
+    o->brokers_default = !(env && *env);
     o->handshake_timeout_s = KCHAT_DEFAULT_HANDSHAKE_TIMEOUT;
     optind = 1;
     opterr = 0;

@@ -27,10 +27,11 @@ typedef struct kchat_options {
     const char **trust; /* --trust, in order */
     size_t ntrust;
     bool echo, resume, trust_any, batch, json, verbose, seal, help;
-    bool fresh;         /* listen --new: a new invitation even if a peer used the last one */
-    const char *name;   /* --name: our display name, sent in the handshake */
-    bool no_history;    /* listen, connect --no-history: keep no history of the conversation */
-    bool forget_listen; /* forget --listen: Bob's listen state and its conversation */
+    bool fresh;           /* listen --new: a new invitation even if a peer used the last one */
+    const char *name;     /* --name: our display name, sent in the handshake */
+    bool brokers_default; /* neither -b nor KCHAT_BROKERS: an invitation's brokers may serve */
+    bool no_history;      /* listen, connect --no-history: keep no history of the conversation */
+    bool forget_listen;   /* forget --listen: Bob's listen state and its conversation */
     double timeout_s;
     double handshake_timeout_s;
 } kchat_options;
