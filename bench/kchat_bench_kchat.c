@@ -188,7 +188,7 @@ static void close_session(kside *k)
 {
     if (!k->s)
         return;
-    session_post_command(k->s, "quit");
+    session_post_command(k->s, SESSION_CMD_QUIT);
     session_join(k->s);
     session_free(k->s);
     k->s = NULL;

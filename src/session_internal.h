@@ -56,6 +56,7 @@ typedef struct pending_hs {
 
 typedef struct input_item {
     enum { IN_LINE, IN_EOF, IN_COMMAND } kind;
+    session_command cmd; /* IN_COMMAND */
     size_t len;
     struct input_item *next;
     char text[]; /* len bytes and a NUL */

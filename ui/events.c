@@ -60,7 +60,7 @@ static void on_invitation(tui *t, const ui_event *ev)
     copy_small(t->st.b2a, sizeof t->st.b2a, ev->b2a);
     chan_add(t, ST_NORMAL, "topics %s (to Bob), %s (to Alice)", ev->a2b ? ev->a2b : "?",
              ev->b2a ? ev->b2a : "?");
-    if (ev->invitation && ev->invitation[0] && strcmp(t->st.role, "Bob") == 0)
+    if (ev->invitation && ev->invitation[0] && t->st.role == UI_ROLE_BOB)
         tui_show_invitation(t);
 }
 
@@ -111,7 +111,7 @@ static void on_handshake(tui *t, const ui_event *ev)
 
 static bool is_alice(const tui *t)
 {
-    return t->st.role && strcmp(t->st.role, "Alice") == 0;
+    return t->st.role == UI_ROLE_ALICE;
 }
 
 static void say_secure(tui *t)

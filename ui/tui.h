@@ -11,6 +11,12 @@
 
 #include <stdbool.h>
 
+/* What the UI asks of the session (hooks->request). */
+typedef enum {
+    UI_REQ_QUIT,  /* close the channel; the UI keeps draining events until UI_EV_DONE */
+    UI_REQ_REKEY, /* switch to fresh session keys now */
+} ui_request;
+
 typedef struct ui_hooks {
     int wake_fd;
     /* Pops the next queued event (ownership passes to the UI); false when none is queued. */
@@ -18,11 +24,10 @@ typedef struct ui_hooks {
     /* A message the user typed (UTF-8, no trailing newline; a confirmed multi-line paste is one
      * message with embedded newlines). */
     void (*submit_line)(void *ctx, const char *line);
-    /* A request for the session: "quit" or "rekey". After "quit" the UI keeps draining events
-     * until UI_EV_DONE. */
-    void (*command)(void *ctx, const char *name);
+    /* A request for the session (see ui_request). */
+    void (*request)(void *ctx, ui_request req);
     void *ctx;
-    const char *role;     /* "bob" (listen) or "alice" (connect) */
+    ui_role role;
     const char *own_id;   /* our identifier */
     const char *log_path; /* optional file that also receives log lines; NULL: none */
 } ui_hooks;

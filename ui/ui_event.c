@@ -36,6 +36,11 @@ const char *ui_state_name(ui_state s)
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown";
 }
 
+const char *ui_role_name(ui_role r)
+{
+    return r == UI_ROLE_BOB ? "Bob" : r == UI_ROLE_ALICE ? "Alice" : "?";
+}
+
 void ui_secret_free(char *s)
 {
     if (!s)

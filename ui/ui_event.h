@@ -37,6 +37,12 @@ typedef enum {
     UI_STATE_CLOSED,
 } ui_state;
 
+/* Which side this process is: the front end says so with its name ("Bob", "Alice"). */
+typedef enum {
+    UI_ROLE_BOB,   /* kchat listen */
+    UI_ROLE_ALICE, /* kchat connect */
+} ui_role;
+
 typedef struct ui_stats {
     uint64_t sent, delivered, echoed, received, rejected, gaps;
     double last_rtt_ms;
@@ -64,6 +70,8 @@ typedef struct ui_event {
 
 const char *ui_event_name(ui_event_type t);
 const char *ui_state_name(ui_state s);
+/* "Bob" or "Alice". */
+const char *ui_role_name(ui_role r);
 void ui_event_free(ui_event *ev);
 /* Wipes a NUL-terminated string that may hold a secret (an invitation), then frees it. */
 void ui_secret_free(char *s);

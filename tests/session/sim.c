@@ -391,7 +391,7 @@ void sim_join(sim_side *side)
 {
     if (!side->s)
         return;
-    session_post_command(side->s, "quit");
+    session_post_command(side->s, SESSION_CMD_QUIT);
     side->code = session_join(side->s);
     release_side(side);
 }

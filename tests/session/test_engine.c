@@ -105,7 +105,7 @@ static void test_handshake(void)
     CHECK(sim_count_text(&m.alice, UI_EV_MESSAGE, "hello alice") == 1);
     CHECK(sim_count(&m.alice, UI_EV_DELIVERED) == 1 && sim_count(&m.bob, UI_EV_DELIVERED) == 1);
     CHECK(sim_count(&m.alice, UI_EV_REJECTED) == 0 && sim_count(&m.bob, UI_EV_REJECTED) == 0);
-    session_post_command(m.alice.s, "stats");
+    session_post_command(m.alice.s, SESSION_CMD_STATS);
     sim_run_for(&m, 10);
     const ui_event *st = sim_find(&m.alice, UI_EV_STATS, sim_count(&m.alice, UI_EV_STATS) - 1);
     CHECK(st && st->stats.sent == 1 && st->stats.delivered == 1 && st->stats.received == 1);
@@ -319,7 +319,7 @@ static void test_rekey_command(void)
     sim_post(&m.alice, "old key"); /* a key that sealed nothing is fresh: /rekey would keep it */
     want_shown = 1;
     CHECK(sim_run(&m, bob_shown, 1000));
-    session_post_command(m.alice.s, "rekey");
+    session_post_command(m.alice.s, SESSION_CMD_REKEY);
     sim_post(&m.alice, "new key");
     want_shown = 2;
     CHECK(sim_run(&m, bob_shown, 1000));
@@ -365,7 +365,7 @@ static void test_no_rekey_without_channel(void)
     sim m;
     sim_init(&m);
     sim_start(&m.bob);
-    session_post_command(m.bob.s, "rekey");
+    session_post_command(m.bob.s, SESSION_CMD_REKEY);
     sim_run_for(&m, 10);
     CHECK(sim_has_text(&m.bob, UI_EV_ERROR, "no secure channel to rekey yet"));
     sim_free(&m);
@@ -501,7 +501,7 @@ static void test_peer_left(void)
     sim m;
     sim_init(&m);
     start_chat(&m);
-    session_post_command(m.bob.s, "quit");
+    session_post_command(m.bob.s, SESSION_CMD_QUIT);
     CHECK(sim_run(&m, alice_closed, 1000));
     CHECK(!m.bob.live && m.bob.code == KCHAT_EXIT_OK);
     CHECK(sim_count(&m.alice, UI_EV_PEER_LEFT) == 1);

@@ -17,7 +17,7 @@ static command P(const char *line)
 static bool is_msg(const char *line, const char *want)
 {
     command c = P(line);
-    return c.kind == CMD_MESSAGE && strcmp(c.text, want) == 0;
+    return c.kind == UI_CMD_MESSAGE && strcmp(c.text, want) == 0;
 }
 
 static bool arg_is(const command *c, const char *want)
@@ -27,9 +27,9 @@ static bool arg_is(const command *c, const char *want)
 
 static void test_messages(void)
 {
-    CHECK(P("").kind == CMD_EMPTY);
-    CHECK(P("   ").kind == CMD_EMPTY);
-    CHECK(P(" \t ").kind == CMD_EMPTY);
+    CHECK(P("").kind == UI_CMD_EMPTY);
+    CHECK(P("   ").kind == UI_CMD_EMPTY);
+    CHECK(P(" \t ").kind == UI_CMD_EMPTY);
     CHECK(is_msg("hello", "hello"));
     CHECK(is_msg("  indented stays as typed ", "  indented stays as typed "));
     CHECK(is_msg("  /quit", "  /quit")); /* only a slash in column one starts a command */
@@ -47,13 +47,13 @@ static void test_commands(void)
         const char *line;
         command_kind kind;
     } cases[] = {
-        {"/help", CMD_HELP},     {"/quit", CMD_QUIT},       {"/clear", CMD_CLEAR},
-        {"/id", CMD_ID},         {"/peer", CMD_PEER},       {"/stats", CMD_STATS},
-        {"/rekey", CMD_REKEY},   {"/invite", CMD_INVITE},   {"/channel", CMD_CHANNEL},
-        {"/QUIT", CMD_QUIT},     {"/Help", CMD_HELP},       {"/q", CMD_QUIT},
-        {"/exit", CMD_QUIT},     {"/?", CMD_HELP},          {"/quit   ", CMD_QUIT},
-        {"/stats\t", CMD_STATS}, {"/rekey \t ", CMD_REKEY}, {"/copy", CMD_COPY},
-        {"/COPY ", CMD_COPY},    {"/bell", CMD_BELL},       {"/whois", CMD_PEER},
+        {"/help", UI_CMD_HELP},     {"/quit", UI_CMD_QUIT},       {"/clear", UI_CMD_CLEAR},
+        {"/id", UI_CMD_ID},         {"/peer", UI_CMD_PEER},       {"/stats", UI_CMD_STATS},
+        {"/rekey", UI_CMD_REKEY},   {"/invite", UI_CMD_INVITE},   {"/channel", UI_CMD_CHANNEL},
+        {"/QUIT", UI_CMD_QUIT},     {"/Help", UI_CMD_HELP},       {"/q", UI_CMD_QUIT},
+        {"/exit", UI_CMD_QUIT},     {"/?", UI_CMD_HELP},          {"/quit   ", UI_CMD_QUIT},
+        {"/stats\t", UI_CMD_STATS}, {"/rekey \t ", UI_CMD_REKEY}, {"/copy", UI_CMD_COPY},
+        {"/COPY ", UI_CMD_COPY},    {"/bell", UI_CMD_BELL},       {"/whois", UI_CMD_PEER},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         command c = P(cases[i].line);
@@ -65,58 +65,58 @@ static void test_commands(void)
 static void test_arguments(void)
 {
     command c = P("/help rekey");
-    CHECK(c.kind == CMD_HELP && arg_is(&c, "rekey"));
+    CHECK(c.kind == UI_CMD_HELP && arg_is(&c, "rekey"));
     c = P("/help   /rekey  ");
-    CHECK(c.kind == CMD_HELP && arg_is(&c, "/rekey"));
+    CHECK(c.kind == UI_CMD_HELP && arg_is(&c, "/rekey"));
     c = P("/channel");
-    CHECK(c.kind == CMD_CHANNEL && c.value == -1);
+    CHECK(c.kind == UI_CMD_CHANNEL && c.value == -1);
     c = P("/channel on");
-    CHECK(c.kind == CMD_CHANNEL && c.value == 1);
+    CHECK(c.kind == UI_CMD_CHANNEL && c.value == 1);
     c = P("/channel  OFF ");
-    CHECK(c.kind == CMD_CHANNEL && c.value == 0);
+    CHECK(c.kind == UI_CMD_CHANNEL && c.value == 0);
     c = P("/channel hide");
-    CHECK(c.kind == CMD_CHANNEL && c.value == 0);
+    CHECK(c.kind == UI_CMD_CHANNEL && c.value == 0);
     c = P("/channel maybe");
-    CHECK(c.kind == CMD_BAD_ARG && strstr(c.error, "/channel [on|off]") != NULL);
+    CHECK(c.kind == UI_CMD_BAD_ARG && strstr(c.error, "/channel [on|off]") != NULL);
     c = P("/quit!");
-    CHECK(c.kind == CMD_QUIT && c.value == 1);
+    CHECK(c.kind == UI_CMD_QUIT && c.value == 1);
     c = P("/quit");
-    CHECK(c.kind == CMD_QUIT && c.value == 0);
+    CHECK(c.kind == UI_CMD_QUIT && c.value == 0);
     c = P("/help!");
-    CHECK(c.kind == CMD_UNKNOWN);
+    CHECK(c.kind == UI_CMD_UNKNOWN);
     c = P("/bell off");
-    CHECK(c.kind == CMD_BELL && c.value == 0);
+    CHECK(c.kind == UI_CMD_BELL && c.value == 0);
     c = P("/bell maybe");
-    CHECK(c.kind == CMD_BAD_ARG && strstr(c.error, "/bell [on|off]") != NULL);
+    CHECK(c.kind == UI_CMD_BAD_ARG && strstr(c.error, "/bell [on|off]") != NULL);
     c = P("/quit now");
-    CHECK(c.kind == CMD_BAD_ARG && strcmp(c.error, "/quit takes no argument") == 0);
+    CHECK(c.kind == UI_CMD_BAD_ARG && strcmp(c.error, "/quit takes no argument") == 0);
     c = P("/q now");
-    CHECK(c.kind == CMD_BAD_ARG && strcmp(c.error, "/quit takes no argument") == 0);
+    CHECK(c.kind == UI_CMD_BAD_ARG && strcmp(c.error, "/quit takes no argument") == 0);
     c = P("/rekey\tplease");
-    CHECK(c.kind == CMD_BAD_ARG);
+    CHECK(c.kind == UI_CMD_BAD_ARG);
     c = P("/id x");
-    CHECK(c.kind == CMD_BAD_ARG && strcmp(c.name, "id") == 0);
+    CHECK(c.kind == UI_CMD_BAD_ARG && strcmp(c.name, "id") == 0);
 }
 
 static void test_unknown(void)
 {
     command c = P("/foo");
-    CHECK(c.kind == CMD_UNKNOWN && strcmp(c.name, "foo") == 0);
+    CHECK(c.kind == UI_CMD_UNKNOWN && strcmp(c.name, "foo") == 0);
     CHECK(strcmp(c.error, "unknown command /foo — try /help") == 0);
     c = P("/foo bar baz");
-    CHECK(c.kind == CMD_UNKNOWN && strcmp(c.name, "foo") == 0 && arg_is(&c, "bar baz"));
+    CHECK(c.kind == UI_CMD_UNKNOWN && strcmp(c.name, "foo") == 0 && arg_is(&c, "bar baz"));
     c = P("/");
-    CHECK(c.kind == CMD_UNKNOWN && strstr(c.error, "try /help") != NULL);
+    CHECK(c.kind == UI_CMD_UNKNOWN && strstr(c.error, "try /help") != NULL);
     c = P("/ hello");
-    CHECK(c.kind == CMD_UNKNOWN);
+    CHECK(c.kind == UI_CMD_UNKNOWN);
     c = P("/quitx");
-    CHECK(c.kind == CMD_UNKNOWN);
+    CHECK(c.kind == UI_CMD_UNKNOWN);
     char longname[200];
     memset(longname, 'a', sizeof longname - 1);
     longname[0] = '/';
     longname[sizeof longname - 1] = '\0';
     c = P(longname);
-    CHECK(c.kind == CMD_UNKNOWN && strlen(c.name) == sizeof c.name - 1);
+    CHECK(c.kind == UI_CMD_UNKNOWN && strlen(c.name) == sizeof c.name - 1);
 }
 
 static void test_table(void)
@@ -131,7 +131,7 @@ static void test_table(void)
         CHECK(t[i].help[0] != '\0');
     }
     CHECK(command_find("/help", 5) && command_find("help", 4));
-    CHECK(command_find("q", 1) && command_find("q", 1)->kind == CMD_QUIT);
+    CHECK(command_find("q", 1) && command_find("q", 1)->kind == UI_CMD_QUIT);
     CHECK(command_find("nope", 4) == NULL);
     CHECK(command_complete("/c", 0) && strcmp(command_complete("/c", 0), "clear") == 0);
     CHECK(command_complete("/c", 1) && strcmp(command_complete("/c", 1), "copy") == 0);
