@@ -114,7 +114,7 @@ static int run_tui(const kchat_options *o, front *f, const identity *self)
         .submit_line = submit_line,
         .request = request,
         .ctx = f,
-        .role = o->command == CMD_LISTEN ? UI_ROLE_BOB : UI_ROLE_ALICE,
+        .role = o->command == KCHAT_CMD_LISTEN ? UI_ROLE_BOB : UI_ROLE_ALICE,
         .own_id = identity_id(self),
         .log_path = o->log_path,
     };
@@ -139,7 +139,7 @@ int app_write_secret_file(const char *path, const char *text, char *err, size_t 
 /* kchat listen --invitation-file FILE: the invitation for Alice's --invitation-file. */
 static int save_invitation(const kchat_options *o, const ui_event *early, char *err, size_t errlen)
 {
-    if (o->command != CMD_LISTEN || !o->invitation_file || !early ||
+    if (o->command != KCHAT_CMD_LISTEN || !o->invitation_file || !early ||
         early->type != UI_EV_INVITATION || !early->invitation || !early->invitation[0])
         return 0;
     return app_write_secret_file(o->invitation_file, early->invitation, err, errlen);
