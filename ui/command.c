@@ -6,51 +6,24 @@
 #include <strings.h>
 
 static const command_info table[] = {
-    {UI_CMD_HELP, "help", {"?"}, "[command]", action_help, "list the commands, or explain one"},
-    {UI_CMD_QUIT,
-     "quit",
-     {"q", "exit"},
-     "",
-     action_quit,
+    {UI_CMD_HELP, "help", "?", "[command]", action_help, "list the commands, or explain one"},
+    {UI_CMD_QUIT, "quit", "q exit", "", action_quit,
      "close the channel and leave (also Ctrl-C); /quit! does not ask"},
-    {UI_CMD_CLEAR, "clear", {0}, "", action_clear, "clear the conversation pane"},
-    {UI_CMD_ID, "id", {0}, "", action_id, "show your identifier in full"},
-    {UI_CMD_PEER,
-     "peer",
-     {"whois"},
-     "",
-     action_peer,
+    {UI_CMD_CLEAR, "clear", "", "", action_clear, "clear the conversation pane"},
+    {UI_CMD_ID, "id", "", "", action_id, "show your identifier in full"},
+    {UI_CMD_PEER, "peer", "whois", "", action_peer,
      "show the peer's identifier in full and how it is trusted"},
-    {UI_CMD_STATS, "stats", {0}, "", action_stats, "show the message counters"},
-    {UI_CMD_REKEY, "rekey", {0}, "", action_rekey, "switch to fresh session keys now"},
-    {UI_CMD_INVITE,
-     "invite",
-     {0},
-     "",
-     action_invite,
+    {UI_CMD_STATS, "stats", "", "", action_stats, "show the message counters"},
+    {UI_CMD_REKEY, "rekey", "", "", action_rekey, "switch to fresh session keys now"},
+    {UI_CMD_INVITE, "invite", "", "", action_invite,
      "show or hide the invitation at the top (Bob)"},
-    {UI_CMD_COPY,
-     "copy",
-     {0},
-     "",
-     action_copy,
-     "put the invitation on the clipboard (OSC 52; Bob)"},
-    {UI_CMD_BELL,
-     "bell",
-     {0},
-     "[on|off]",
-     action_bell,
-     "ring or not when a message arrives unseen"},
-    {UI_CMD_CHANNEL,
-     "channel",
-     {0},
-     "[on|off]",
-     action_channel,
+    {UI_CMD_COPY, "copy", "", "", action_copy, "put the invitation on the clipboard (OSC 52; Bob)"},
+    {UI_CMD_BELL, "bell", "", "[on|off]", action_bell, "ring or not when a message arrives unseen"},
+    {UI_CMD_CHANNEL, "channel", "", "[on|off]", action_channel,
      "show or hide the channel pane (also F2, Ctrl-T)"},
 };
 
 #define N_TABLE (sizeof table / sizeof table[0])
-#define N_ALIAS (sizeof table[0].alias / sizeof table[0].alias[0])
 
 const command_info *command_table(size_t *n)
 {
@@ -63,6 +36,18 @@ static bool name_is(const char *name, size_t len, const char *want)
     return strlen(want) == len && strncasecmp(name, want, len) == 0;
 }
 
+/* Whether name is one of the space-separated words of aliases. */
+static bool is_alias(const char *name, size_t len, const char *aliases)
+{
+    for (const char *p = aliases; *p;) {
+        size_t n = strcspn(p, " ");
+        if (n > 0 && n == len && strncasecmp(p, name, len) == 0)
+            return true;
+        p += n + (p[n] == ' ');
+    }
+    return false;
+}
+
 const command_info *command_find(const char *name, size_t len)
 {
     if (len > 0 && name[0] == '/') {
@@ -73,9 +58,8 @@ const command_info *command_find(const char *name, size_t len)
         if (name_is(name, len, table[i].name))
             return &table[i];
     for (size_t i = 0; i < N_TABLE; i++)
-        for (size_t k = 0; k < N_ALIAS && table[i].alias[k]; k++)
-            if (name_is(name, len, table[i].alias[k]))
-                return &table[i];
+        if (is_alias(name, len, table[i].aliases))
+            return &table[i];
     return NULL;
 }
 

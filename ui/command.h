@@ -35,9 +35,9 @@ typedef void command_fn(struct tui *t, const struct command *cmd);
 
 typedef struct command_info {
     command_kind kind;
-    const char *name;     /* without "/" */
-    const char *alias[3]; /* other names, NULL-terminated */
-    const char *args;     /* "", "[on|off]" (parsed into value) or "[command]" (any argument) */
+    const char *name;    /* without "/" */
+    const char *aliases; /* other names, separated by spaces; "" for none */
+    const char *args;    /* "", "[on|off]" (parsed into value) or "[command]" (any argument) */
     command_fn *run;
     const char *help; /* one line */
 } command_info;
