@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Threads: a consumer belongs to one thread. It has no callback of its own; the log and error
+ * callbacks of its net_config run on the thread that calls net_consumer_new, net_consumer_poll,
+ * net_consumer_commit or net_consumer_close, from inside that call (librdkafka's main queue is
+ * forwarded to the consumer queue, so its errors and logs come with the records). */
 typedef struct net_consumer net_consumer;
 
 typedef enum {
