@@ -2,8 +2,8 @@
 #include "src/commands.h"
 #include "src/memtune.h"
 #include "src/options.h"
+#include "ui/tui.h"
 
-#include <locale.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -59,8 +59,11 @@ static int run_command(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* Before any thread starts (mallopt and setlocale are not thread-safe): nothing before this
+     * point, and nothing in sodium_init, starts one. Threads come later, from the subcommands:
+     * librdkafka's (net/) and the session thread (session_start). */
     memtune_apply();
-    setlocale(LC_CTYPE, ""); /* UTF-8 input and wide characters in the terminal UI */
+    tui_locale_init(); /* UTF-8 input and wide characters in the terminal UI */
     if (sodium_init() < 0) {
         fputs("kchat: cannot initialise libsodium\n", stderr);
         return 1;

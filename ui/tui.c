@@ -191,11 +191,9 @@ static bool ctype_is_utf8(void)
 }
 
 /* Wide characters need a UTF-8 LC_CTYPE; only LC_CTYPE is touched (numbers and the rest stay as
- * the program set them), and only when it is not UTF-8 already. */
-static void ensure_utf8_locale(void)
+ * the program set them). Not in tui_run: setlocale races with every other thread. */
+void tui_locale_init(void)
 {
-    if (ctype_is_utf8())
-        return;
     setlocale(LC_CTYPE, "");
     if (!ctype_is_utf8())
         setlocale(LC_CTYPE, "C.UTF-8");
@@ -402,7 +400,6 @@ int tui_run(const ui_hooks *hooks)
     memset(&ts, 0, sizeof ts);
     ts.stderr_fd = -1;
     ts.err_pipe[0] = ts.err_pipe[1] = -1;
-    ensure_utf8_locale();
     tui_init_state(&t, hooks);
     int code;
     if (term_install_signals(&ts) < 0 || start_screen(&t) < 0) {

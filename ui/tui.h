@@ -32,6 +32,10 @@ typedef struct ui_hooks {
     const char *log_path; /* optional file that also receives log lines; NULL: none */
 } ui_hooks;
 
+/* Sets LC_CTYPE from the environment, or C.UTF-8 when that is not UTF-8 (the screen needs wide
+ * characters). setlocale is not thread-safe: call it first thing in main, before any thread
+ * starts (kchat's session thread, librdkafka's threads), and before tui_run. */
+void tui_locale_init(void);
 /* Runs until the session reports UI_EV_DONE; returns its code. Restores the terminal. */
 int tui_run(const ui_hooks *hooks);
 /* 0 when stdin and stdout are terminals; else -1 with a one-line hint in err. */

@@ -284,6 +284,7 @@ static void request(void *ctx, ui_request req)
 int main(int argc, char **argv)
 {
     demo d;
+    tui_locale_init(); /* before the fake session thread starts */
     memset(&d, 0, sizeof d);
     const char *log_path = NULL;
     for (int i = 1; i < argc; i++) {
