@@ -288,7 +288,7 @@ static void handle_record(session *s, const transport_record *rec)
     frame f;
     if (frame_parse(rec->data, rec->len, &f) != 0) {
         if (rec->offset >= s->startup_end)
-            session_emit_rejected(s, "malformed", rec->offset);
+            session_emit_rejected(s, UI_REJECT_MALFORMED, rec->offset);
         return;
     }
     if (f.type == FRAME_DATA || f.type == FRAME_CLOSE)

@@ -24,21 +24,22 @@ static void copy_small(char *dst, size_t len, const char *src)
     snprintf(dst, len, "%s", src ? src : "");
 }
 
-static const char *reason_words(const char *reason)
+static const char *reason_words(ui_reject reason)
 {
-    static const struct {
-        const char *reason, *words;
-    } table[] = {
-        {"tampered", "failed authentication (changed or forged)"},
-        {"replayed", "already seen (replayed)"},
-        {"malformed", "not a well-formed kchat record"},
-        {"untrusted", "from a key we do not trust"},
-        {"unknown-session", "from another session"},
-    };
-    for (size_t i = 0; reason && i < sizeof table / sizeof table[0]; i++)
-        if (strcmp(reason, table[i].reason) == 0)
-            return table[i].words;
-    return reason ? reason : "unknown reason";
+    switch (reason) {
+    case UI_REJECT_TAMPERED:
+        return "failed authentication (changed or forged)";
+    case UI_REJECT_REPLAYED:
+        return "already seen (replayed)";
+    case UI_REJECT_MALFORMED:
+        return "not a well-formed kchat record";
+    case UI_REJECT_UNTRUSTED:
+        return "from a key we do not trust";
+    case UI_REJECT_UNKNOWN_SESSION:
+        return "from another session";
+    default:
+        return ui_reject_name(reason);
+    }
 }
 
 /* The name shown in front of the peer's messages: the first two groups of its identifier. */
@@ -338,7 +339,7 @@ static void on_rejected(tui *t, const ui_event *ev)
     if (ev->offset >= 0)
         snprintf(where, sizeof where, " at offset %lld", (long long)ev->offset);
     tui_warn(t, "rejected a record%s: %s", where, reason_words(ev->reason));
-    chan_add(t, ST_WARN, "✗ rejected%s: %s", where, ev->reason ? ev->reason : "?");
+    chan_add(t, ST_WARN, "✗ rejected%s: %s", where, ui_reject_name(ev->reason));
     t->st.stats.rejected++;
 }
 

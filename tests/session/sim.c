@@ -551,6 +551,6 @@ void sim_dump(const sim_side *side)
         const ui_event *ev = side->evs[i];
         fprintf(stderr, "%s: %s seq=%llu text=%s reason=%s\n", side->name, ui_event_name(ev->type),
                 (unsigned long long)ev->seq, ev->text ? ev->text : "",
-                ev->reason ? ev->reason : "");
+                ev->type == UI_EV_REJECTED ? ui_reject_name(ev->reason) : "");
     }
 }

@@ -210,7 +210,7 @@ static bool script_chat(demo *d)
                     "very_long_unbreakable_word_that_goes_on_and_on_and_on_and_on_and_on_forever "
                     "in the middle of it.");
     ui_event *ev = ev_new(UI_EV_REJECTED);
-    ev->reason = strdup("tampered");
+    ev->reason = UI_REJECT_TAMPERED;
     ev->offset = 17;
     push(d, ev);
     if (!pump(d, 300))
