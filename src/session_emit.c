@@ -66,6 +66,17 @@ void session_emit_state(session *s, ui_state st, const char *detail)
     session_emit(s, ev);
 }
 
+void session_emit_confirmed(session *s)
+{
+    ui_event *ev = session_event(UI_EV_STATE);
+    if (!ev)
+        return;
+    ev->state = UI_STATE_SECURE;
+    ev->confirmed = true;
+    ev->text = strdup("confirmed by the peer");
+    session_emit(s, ev);
+}
+
 void session_emit_rejected(session *s, ui_reject reason, int64_t offset)
 {
     session_emit_rejected_peer(s, reason, NULL, offset);

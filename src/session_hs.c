@@ -413,7 +413,7 @@ void session_hs_confirmed(session *s)
     s->ever_established = true;
     s->hs_start_ms = 0;
     if (s->cfg.role == SESSION_ALICE)
-        session_emit_state(s, UI_STATE_SECURE, "confirmed by the peer");
+        session_emit_confirmed(s);
 }
 
 void session_hs_frame(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset)

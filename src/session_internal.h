@@ -179,6 +179,8 @@ void session_emit(session *s, ui_event *ev);
 void session_emit_text(session *s, ui_event_type type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void session_emit_state(session *s, ui_state st, const char *detail);
+/* Alice: Bob confirmed the handshake (state secure, detail "confirmed by the peer"). */
+void session_emit_confirmed(session *s);
 void session_emit_rejected(session *s, ui_reject reason, int64_t offset);
 /* The same, naming the identity that was refused (peer may be NULL). */
 void session_emit_rejected_peer(session *s, ui_reject reason, const char *peer, int64_t offset);

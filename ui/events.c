@@ -127,7 +127,7 @@ static void say_secure(tui *t)
 }
 
 /* Alice has authenticated Bob here, but Bob has not confirmed her yet (he may still refuse her):
- * nothing claims "secure" before his confirmation (the state "confirmed by the peer"). */
+ * nothing claims "secure" before his confirmation (a secure state with ev->confirmed). */
 static void on_established(tui *t, const ui_event *ev)
 {
     char ms[32];
@@ -212,7 +212,7 @@ static void on_state(tui *t, const ui_event *ev)
 {
     /* no detail that only repeats the state ("connecting to Kafka: connecting to Kafka") */
     bool has_text = ev->text && ev->text[0] && strcmp(ev->text, state_words(ev->state)) != 0;
-    bool confirmed = has_text && strcmp(ev->text, "confirmed by the peer") == 0;
+    bool confirmed = ev->confirmed;
     t->st.state_known = true;
     if (ev->state == UI_STATE_SECURE && (confirmed || t->st.unconfirmed)) {
         if (confirmed) /* else: on_established said it, nothing is secure before this */

@@ -63,10 +63,11 @@ typedef struct ui_stats {
 typedef struct ui_event {
     ui_event_type type;
     ui_state state;
-    int step;     /* handshake step 1..3 */
-    bool out;     /* handshake direction or rekey direction */
-    int code;     /* exit status for UI_EV_DONE */
-    uint64_t seq; /* message sequence number */
+    int step;       /* handshake step 1..3 */
+    bool out;       /* handshake direction or rekey direction */
+    bool confirmed; /* UI_EV_STATE secure: the peer has confirmed the handshake (Alice) */
+    int code;       /* exit status for UI_EV_DONE */
+    uint64_t seq;   /* message sequence number */
     uint64_t from, to;
     int64_t offset;   /* Kafka offset of a rejected record, -1 if unknown */
     double ms;        /* handshake time, round trip, ... */

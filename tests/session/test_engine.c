@@ -96,6 +96,16 @@ static void test_handshake(void)
     ev = sim_find(&m.bob, UI_EV_ESTABLISHED, 0);
     CHECK(ev && !strcmp(ev->peer, identity_id(m.alice.id)));
     CHECK(sim_count(&m.alice, UI_EV_HANDSHAKE) == 3 && sim_count(&m.bob, UI_EV_HANDSHAKE) == 3);
+    size_t confirmed = 0, secure = 0; /* the UI knows Bob's confirmation by the flag */
+    for (size_t i = 0; (ev = sim_find(&m.alice, UI_EV_STATE, i)) != NULL; i++) {
+        bool said = ev->text && !strcmp(ev->text, "confirmed by the peer");
+        CHECK(ev->confirmed == said && (!said || ev->state == UI_STATE_SECURE));
+        confirmed += ev->confirmed;
+        secure += ev->state == UI_STATE_SECURE;
+    }
+    CHECK(confirmed == 1 && secure >= 1);
+    for (size_t i = 0; (ev = sim_find(&m.bob, UI_EV_STATE, i)) != NULL; i++)
+        CHECK(!ev->confirmed);
     sim_post(&m.alice, "hello bob");
     sim_post(&m.bob, "hello alice");
     want_shown = 1;
