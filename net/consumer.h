@@ -11,9 +11,9 @@
 #include <stdint.h>
 
 /* Threads: a consumer belongs to one thread. It has no callback of its own; the log and error
- * callbacks of its net_config run on the thread that calls net_consumer_new, net_consumer_poll,
- * net_consumer_commit or net_consumer_close, from inside that call (librdkafka's main queue is
- * forwarded to the consumer queue, so its errors and logs come with the records). */
+ * callbacks of its net_config run only on that thread, from inside its net_consumer_* calls
+ * (above all net_consumer_poll: librdkafka's main queue is forwarded to the consumer queue, so
+ * its errors and logs come with the records), never on librdkafka's threads. */
 typedef struct net_consumer net_consumer;
 
 typedef enum {

@@ -8,15 +8,15 @@
 
 /* Log lines from librdkafka never go to stderr: they go to this callback (level is syslog's).
  *
- * Threads: both callbacks below (log, on_error) run on the thread that calls into the client
- * they were given to, from inside its calls: net_producer_poll, net_producer_flush
- * (producer.h), net_consumer_new, net_consumer_poll, net_consumer_commit, net_consumer_close
- * (consumer.h) and the net_topic_* calls (admin.h; no on_error there). Never on librdkafka's
- * internal threads: net_config.c sets log.queue=true and client.c forwards the log queue to the
- * main queue (rd_kafka_set_log_queue), which only those poll calls serve, as they serve error_cb;
- * the broker-state interceptor that does run on librdkafka's broker threads only updates a table
- * and writes to the client's wake-up pipe, and "connected again" is reported after a poll. Log
- * lines queued while the client is being destroyed are dropped. */
+ * Threads: both callbacks below (log, on_error) run only on the thread that calls the net_*
+ * functions of the client they were given to, from inside those calls (net_producer_poll and
+ * net_consumer_poll above all; also the calls that wait: flush, commit, end offsets, close, the
+ * net_topic_* calls), never on librdkafka's internal threads: net_config.c sets log.queue=true
+ * and client.c forwards the log queue to the main queue (rd_kafka_set_log_queue), which only
+ * those calls serve, as they serve error_cb. The broker-state interceptor, which does run on
+ * librdkafka's broker threads, only updates a table under a lock and writes to the client's
+ * wake-up pipe; "connected again" is reported by the next poll. Log lines queued while the
+ * client is being destroyed are dropped. */
 typedef void (*net_log_fn)(void *ctx, int level, const char *line);
 
 typedef struct net_config {
