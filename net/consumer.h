@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Threads: a consumer belongs to one thread. It has no callback of its own; the log and error
+ * callbacks of its net_config run only on that thread, from inside its net_consumer_* calls
+ * (above all net_consumer_poll: librdkafka's main queue is forwarded to the consumer queue, so
+ * its errors and logs come with the records), never on librdkafka's threads. */
 typedef struct net_consumer net_consumer;
 
 typedef enum {

@@ -13,7 +13,12 @@
 
 typedef struct net_producer net_producer;
 
-/* err == NULL: delivered at offset. */
+/* err == NULL: delivered at offset.
+ *
+ * Threads: a producer belongs to one thread. The delivery callback, and the log and error
+ * callbacks of its net_config, run only on that thread, from inside its net_producer_* calls:
+ * net_producer_poll and net_producer_flush serve them (net_producer_fd() says when to poll);
+ * never on librdkafka's threads. */
 typedef void (*net_delivery_fn)(void *ctx, uint64_t token, int64_t offset, const char *err);
 
 net_producer *net_producer_new(const net_config *cfg, const char *topic, net_delivery_fn cb,

@@ -93,10 +93,17 @@ static void submit_line(void *ctx, const char *line)
     }
 }
 
-static void command(void *ctx, const char *name)
+static void request(void *ctx, ui_request req)
 {
     front *f = ctx;
-    session_post_command(f->s, name);
+    switch (req) {
+    case UI_REQ_QUIT:
+        session_post_command(f->s, SESSION_CMD_QUIT);
+        break;
+    case UI_REQ_REKEY:
+        session_post_command(f->s, SESSION_CMD_REKEY);
+        break;
+    }
 }
 
 static int run_tui(const kchat_options *o, front *f, const identity *self)
@@ -105,9 +112,9 @@ static int run_tui(const kchat_options *o, front *f, const identity *self)
         .wake_fd = event_queue_wake_fd(f->q),
         .next_event = next_event,
         .submit_line = submit_line,
-        .command = command,
+        .request = request,
         .ctx = f,
-        .role = o->command == CMD_LISTEN ? "bob" : "alice",
+        .role = o->command == KCHAT_CMD_LISTEN ? UI_ROLE_BOB : UI_ROLE_ALICE,
         .own_id = identity_id(self),
         .log_path = o->log_path,
     };
@@ -132,7 +139,7 @@ int app_write_secret_file(const char *path, const char *text, char *err, size_t 
 /* kchat listen --invitation-file FILE: the invitation for Alice's --invitation-file. */
 static int save_invitation(const kchat_options *o, const ui_event *early, char *err, size_t errlen)
 {
-    if (o->command != CMD_LISTEN || !o->invitation_file || !early ||
+    if (o->command != KCHAT_CMD_LISTEN || !o->invitation_file || !early ||
         early->type != UI_EV_INVITATION || !early->invitation || !early->invitation[0])
         return 0;
     return app_write_secret_file(o->invitation_file, early->invitation, err, errlen);
@@ -168,7 +175,7 @@ int app_run(const kchat_options *o, const session_config *cfg, const identity *s
         return app_fail(KCHAT_EXIT_ERROR, f.s ? "cannot start the session thread" : err);
     }
     int code = o->batch ? batch_run(f.s, f.q, o) : run_tui(o, &f, self);
-    session_post_command(f.s, "quit");
+    session_post_command(f.s, SESSION_CMD_QUIT);
     int scode = session_join(f.s);
     if (o->batch && !code && !scode)
         scode = report_undelivered(f.s);

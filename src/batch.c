@@ -194,7 +194,7 @@ int batch_run(session *s, event_queue *q, const kchat_options *opts)
         if (poll(fds, 4, -1) < 0 && errno != EINTR)
             break;
         if ((fds[1].revents & POLLIN) && signals_take() && !quit_sent) {
-            session_post_command(s, "quit");
+            session_post_command(s, SESSION_CMD_QUIT);
             quit_sent = true;
         }
         if (fds[2].revents & (POLLIN | POLLHUP | POLLERR))

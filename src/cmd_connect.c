@@ -142,7 +142,7 @@ int cmd_connect(int argc, char **argv)
     if (options_parse(argc, argv, &c.o, c.err, sizeof c.err) != 0)
         return app_fail(KCHAT_EXIT_USAGE, c.err);
     if (c.o.help) {
-        options_usage(stdout, CMD_CONNECT);
+        options_usage(stdout, KCHAT_CMD_CONNECT);
         options_free(&c.o);
         return 0;
     }

@@ -117,7 +117,7 @@ int cmd_forget(int argc, char **argv)
         return app_fail(KCHAT_EXIT_USAGE, err);
     }
     if (o.help) {
-        options_usage(stdout, CMD_FORGET);
+        options_usage(stdout, KCHAT_CMD_FORGET);
         options_free(&o);
         return KCHAT_EXIT_OK;
     }

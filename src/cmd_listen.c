@@ -188,7 +188,7 @@ int cmd_listen(int argc, char **argv)
     if (options_parse(argc, argv, &c.o, c.err, sizeof c.err) != 0)
         return app_fail(KCHAT_EXIT_USAGE, c.err);
     if (c.o.help) {
-        options_usage(stdout, CMD_LISTEN);
+        options_usage(stdout, KCHAT_CMD_LISTEN);
         options_free(&c.o);
         return 0;
     }

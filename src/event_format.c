@@ -211,7 +211,7 @@ static bool fields(sink *k, const ui_event *ev)
         f_num(k, "seq", ev->seq);
         return true;
     case UI_EV_REJECTED:
-        f_s(k, "reason", ev->reason);
+        f_s(k, "reason", ui_reject_name(ev->reason));
         if (ev->peer)
             f_s(k, "peer", ev->peer);
         if (k->obj)

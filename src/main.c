@@ -2,8 +2,8 @@
 #include "src/commands.h"
 #include "src/memtune.h"
 #include "src/options.h"
+#include "ui/tui.h"
 
-#include <locale.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,8 +30,8 @@ static int global_option(int argc, char **argv)
         printf("kchat %s\n", KCHAT_VERSION);
         return 0;
     }
-    kchat_command cmd = argc > 2 ? options_command(argv[2]) : CMD_NONE;
-    if (argc > 3 || (argc == 3 && cmd == CMD_NONE)) {
+    kchat_command cmd = argc > 2 ? options_command(argv[2]) : KCHAT_CMD_NONE;
+    if (argc > 3 || (argc == 3 && cmd == KCHAT_CMD_NONE)) {
         fprintf(stderr, "kchat: %s takes at most a command name (try kchat --help)\n", argv[1]);
         return 2;
     }
@@ -42,15 +42,15 @@ static int global_option(int argc, char **argv)
 static int run_command(int argc, char **argv)
 {
     switch (options_command(argv[0])) {
-    case CMD_LISTEN:
+    case KCHAT_CMD_LISTEN:
         return cmd_listen(argc, argv);
-    case CMD_CONNECT:
+    case KCHAT_CMD_CONNECT:
         return cmd_connect(argc, argv);
-    case CMD_ID:
+    case KCHAT_CMD_ID:
         return cmd_id(argc, argv);
-    case CMD_FORGET:
+    case KCHAT_CMD_FORGET:
         return cmd_forget(argc, argv);
-    case CMD_NONE:
+    case KCHAT_CMD_NONE:
         break;
     }
     fprintf(stderr, "kchat: unknown command '%s' (try kchat --help)\n", options_shown_arg(argv[0]));
@@ -59,14 +59,17 @@ static int run_command(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* Before any thread starts (mallopt and setlocale are not thread-safe): nothing before this
+     * point, and nothing in sodium_init, starts one. Threads come later, from the subcommands:
+     * librdkafka's (net/) and the session thread (session_start). */
     memtune_apply();
-    setlocale(LC_CTYPE, ""); /* UTF-8 input and wide characters in the terminal UI */
+    tui_locale_init(); /* UTF-8 input and wide characters in the terminal UI */
     if (sodium_init() < 0) {
         fputs("kchat: cannot initialise libsodium\n", stderr);
         return 1;
     }
     if (argc < 2) {
-        options_usage(stderr, CMD_NONE);
+        options_usage(stderr, KCHAT_CMD_NONE);
         return 2;
     }
     if (is_help(argv[1]) || !strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))

@@ -62,14 +62,14 @@ static const struct option long_opts[] = {
 kchat_command options_command(const char *name)
 {
     if (!strcmp(name, "listen"))
-        return CMD_LISTEN;
+        return KCHAT_CMD_LISTEN;
     if (!strcmp(name, "connect"))
-        return CMD_CONNECT;
+        return KCHAT_CMD_CONNECT;
     if (!strcmp(name, "id"))
-        return CMD_ID;
+        return KCHAT_CMD_ID;
     if (!strcmp(name, "forget"))
-        return CMD_FORGET;
-    return CMD_NONE;
+        return KCHAT_CMD_FORGET;
+    return KCHAT_CMD_NONE;
 }
 
 static int push(const char ***list, size_t *n, const char *v)
@@ -107,27 +107,27 @@ static bool allowed(kchat_command cmd, int opt)
     case OPT_LOG:
     case OPT_TRUST_ANY:
     case 'v':
-        return cmd != CMD_ID && cmd != CMD_FORGET;
+        return cmd != KCHAT_CMD_ID && cmd != KCHAT_CMD_FORGET;
     case OPT_ECHO:
     case OPT_RESUME:
     case OPT_NEW:
     case OPT_TRUST:
-        return cmd == CMD_LISTEN;
+        return cmd == KCHAT_CMD_LISTEN;
     case OPT_STATE:
-        return cmd == CMD_LISTEN || cmd == CMD_FORGET;
+        return cmd == KCHAT_CMD_LISTEN || cmd == KCHAT_CMD_FORGET;
     case OPT_NO_HISTORY:
     case OPT_NAME:
-        return cmd == CMD_LISTEN || cmd == CMD_CONNECT;
+        return cmd == KCHAT_CMD_LISTEN || cmd == KCHAT_CMD_CONNECT;
     case OPT_LISTEN:
-        return cmd == CMD_FORGET;
+        return cmd == KCHAT_CMD_FORGET;
     case OPT_TIMEOUT:
     case OPT_A2B:
     case OPT_B2A:
-        return cmd == CMD_CONNECT;
+        return cmd == KCHAT_CMD_CONNECT;
     case OPT_INVITATION_FILE:
-        return cmd == CMD_CONNECT || cmd == CMD_LISTEN || cmd == CMD_FORGET;
+        return cmd == KCHAT_CMD_CONNECT || cmd == KCHAT_CMD_LISTEN || cmd == KCHAT_CMD_FORGET;
     case OPT_SEAL:
-        return cmd == CMD_ID;
+        return cmd == KCHAT_CMD_ID;
     default:
         return true;
     }
@@ -259,14 +259,14 @@ const char *options_shown_arg(const char *arg)
 static int positional(kchat_options *o, int argc, char **argv, char *err, size_t errlen)
 {
     int left = argc - optind;
-    if ((o->command == CMD_CONNECT || o->command == CMD_FORGET) && left == 1) {
+    if ((o->command == KCHAT_CMD_CONNECT || o->command == KCHAT_CMD_FORGET) && left == 1) {
         o->invitation = argv[optind];
         return 0;
     }
     if (left == 0)
         return 0;
     snprintf(err, errlen, "unexpected argument '%s'",
-             options_shown_arg(argv[optind + (o->command == CMD_CONNECT)]));
+             options_shown_arg(argv[optind + (o->command == KCHAT_CMD_CONNECT)]));
     return -1;
 }
 
@@ -289,7 +289,7 @@ static int check_forget(const kchat_options *o, char *err, size_t errlen)
 
 static int check(const kchat_options *o, char *err, size_t errlen)
 {
-    if (o->command == CMD_FORGET)
+    if (o->command == KCHAT_CMD_FORGET)
         return check_forget(o, err, errlen);
     if (check_props(o, err, errlen) != 0)
         return -1;
@@ -297,19 +297,19 @@ static int check(const kchat_options *o, char *err, size_t errlen)
         snprintf(err, errlen, "--json needs --batch");
         return -1;
     }
-    if (o->command == CMD_LISTEN && o->trust_any && o->ntrust) {
+    if (o->command == KCHAT_CMD_LISTEN && o->trust_any && o->ntrust) {
         snprintf(err, errlen, "--trust and --trust-any exclude each other");
         return -1;
     }
-    if (o->command == CMD_LISTEN && o->resume && o->fresh) {
+    if (o->command == KCHAT_CMD_LISTEN && o->resume && o->fresh) {
         snprintf(err, errlen, "--resume and --new exclude each other");
         return -1;
     }
-    if (o->command == CMD_LISTEN && o->trust_any && o->invitation_file) {
+    if (o->command == KCHAT_CMD_LISTEN && o->trust_any && o->invitation_file) {
         snprintf(err, errlen, "--invitation-file: with --trust-any there is no invitation");
         return -1;
     }
-    if (o->command != CMD_CONNECT)
+    if (o->command != KCHAT_CMD_CONNECT)
         return 0;
     if (o->timeout_s > 0 && !o->batch) {
         snprintf(err, errlen, "--timeout needs --batch");
@@ -429,7 +429,7 @@ int options_check_paths(const kchat_options *o, char *err, size_t errlen)
         snprintf(err, errlen, "--identity %s is a directory; give the identity file", id);
         return -1;
     }
-    if (id && o->command != CMD_ID && path_kind(id) == 0) {
+    if (id && o->command != KCHAT_CMD_ID && path_kind(id) == 0) {
         snprintf(err, errlen,
                  "--identity %s does not exist (a typo?); create it with: kchat id --identity %s",
                  id, id);
@@ -536,16 +536,16 @@ static void id_usage(FILE *f)
 void options_usage(FILE *f, kchat_command cmd)
 {
     switch (cmd) {
-    case CMD_LISTEN:
+    case KCHAT_CMD_LISTEN:
         listen_usage(f);
         break;
-    case CMD_CONNECT:
+    case KCHAT_CMD_CONNECT:
         connect_usage(f);
         break;
-    case CMD_ID:
+    case KCHAT_CMD_ID:
         id_usage(f);
         break;
-    case CMD_FORGET:
+    case KCHAT_CMD_FORGET:
         fputs("usage: kchat forget INVITATION | --invitation-file FILE\n"
               "       kchat forget --listen [--state FILE]\n"
               "Remove a conversation's state and history: Alice's for an invitation, or\n"
@@ -556,7 +556,7 @@ void options_usage(FILE *f, kchat_command cmd)
               "                                 $XDG_STATE_HOME/kchat/listen.state)\n",
               f);
         break;
-    case CMD_NONE:
+    case KCHAT_CMD_NONE:
         fputs("usage: kchat [options] COMMAND [options]\n"
               "End-to-end encrypted chat through Apache Kafka.\n\n"
               "Commands:\n"

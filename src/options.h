@@ -11,7 +11,14 @@
 #define KCHAT_DEFAULT_BROKERS "127.0.0.1:9092"
 #define KCHAT_DEFAULT_HANDSHAKE_TIMEOUT 30.0
 
-typedef enum { CMD_NONE, CMD_LISTEN, CMD_CONNECT, CMD_ID, CMD_FORGET } kchat_command;
+/* The subcommands (kchat listen, ...); the /commands of the TUI are ui/command.h's UI_CMD_*. */
+typedef enum {
+    KCHAT_CMD_NONE,
+    KCHAT_CMD_LISTEN,
+    KCHAT_CMD_CONNECT,
+    KCHAT_CMD_ID,
+    KCHAT_CMD_FORGET,
+} kchat_command;
 
 typedef struct kchat_options {
     kchat_command command;

@@ -192,9 +192,15 @@ void session_post_eof(session *s)
     post_new(s, IN_EOF, NULL, 0, true);
 }
 
-void session_post_command(session *s, const char *name)
+void session_post_command(session *s, session_command cmd)
 {
-    post_new(s, IN_COMMAND, name, strlen(name), true);
+    input_item *it = new_item(IN_COMMAND, NULL, 0);
+    if (!it) { /* out of memory: lost, like any allocation failure here */
+        wake_signal(&s->room_wake);
+        return;
+    }
+    it->cmd = cmd;
+    post(s, it, true);
 }
 
 int session_room_fd(const session *s)
@@ -249,17 +255,21 @@ static input_item *take_input(session *s, bool all)
     return taken;
 }
 
-static void command(session *s, const char *name)
+static void command(session *s, session_command cmd)
 {
-    if (!strcmp(name, "quit")) {
+    switch (cmd) {
+    case SESSION_CMD_QUIT:
         session_finish(s, KCHAT_EXIT_OK);
-    } else if (!strcmp(name, "rekey")) {
+        break;
+    case SESSION_CMD_REKEY:
         /* the rekey event itself comes from check_epochs, like automatic rekeys */
         if (!s->ch || !channel_established(s->ch) || channel_rekey_now(s->ch) != CHANNEL_OK) {
             session_emit_text(s, UI_EV_ERROR, "no secure channel to rekey yet");
         }
-    } else if (!strcmp(name, "stats")) {
+        break;
+    case SESSION_CMD_STATS:
         session_emit_stats(s);
+        break;
     }
 }
 
@@ -273,7 +283,7 @@ static void handle_input(session *s)
         else if (it->kind == IN_EOF)
             s->input_eof = true;
         else
-            command(s, it->text);
+            command(s, it->cmd);
         free_item(it);
         it = next;
     }
@@ -286,7 +296,7 @@ static void handle_record(session *s, const transport_record *rec)
     frame f;
     if (frame_parse(rec->data, rec->len, &f) != 0) {
         if (rec->offset >= s->startup_end)
-            session_emit_rejected(s, "malformed", rec->offset);
+            session_emit_rejected(s, UI_REJECT_MALFORMED, rec->offset);
         return;
     }
     if (f.type == FRAME_DATA || f.type == FRAME_CLOSE)

@@ -32,6 +32,13 @@ enum {
 
 typedef enum { SESSION_BOB, SESSION_ALICE } session_role;
 
+/* What a front end may ask of the session (session_post_command). */
+typedef enum {
+    SESSION_CMD_QUIT,  /* close the channel and end: the session reports UI_EV_DONE */
+    SESSION_CMD_REKEY, /* switch to fresh keys now (an error event when not secure yet) */
+    SESSION_CMD_STATS, /* report the counters (UI_EV_STATS) */
+} session_command;
+
 typedef struct session_config {
     session_role role;
     net_config net;
@@ -69,7 +76,7 @@ void session_post_line(session *s, const char *text, size_t len);
 int session_room_fd(const session *s);
 void session_room_drain(session *s);
 void session_post_eof(session *s);
-void session_post_command(session *s, const char *name); /* "quit", "rekey", "stats" */
+void session_post_command(session *s, session_command cmd);
 /* After session_join: the lines posted that the peer has not acknowledged (echoes not
  * counted), including those still waiting in the input queue. */
 size_t session_undelivered(session *s);

@@ -111,7 +111,7 @@ static void foreign(session *s, const frame *f, int64_t offset)
 {
     if (offset < s->startup_end || session_is_old_id(s, f->session))
         return;
-    session_emit_rejected(s, "unknown-session", offset);
+    session_emit_rejected(s, UI_REJECT_UNKNOWN_SESSION, offset);
 }
 
 /* Reads handshake message `step` into c and decodes its payload. On failure the record is
@@ -276,7 +276,7 @@ static bool hs1_acceptable(session *s, const frame *f, const uint8_t *buf, size_
                            int64_t offset)
 {
     if (same_session(s->ch, f) || session_is_old_id(s, f->session)) {
-        session_emit_rejected(s, "replayed", offset);
+        session_emit_rejected(s, UI_REJECT_REPLAYED, offset);
         return false;
     }
     if (!s->cfg.psk)
@@ -355,7 +355,7 @@ static bool pin_peer(session *s, pending_hs *p, int64_t offset)
     if (!s->cfg.psk)
         return true;
     if (s->pinned[0] && strcmp(s->pinned, id) != 0) {
-        session_emit_rejected_peer(s, "other-peer", id, offset);
+        session_emit_rejected_peer(s, UI_REJECT_OTHER_PEER, id, offset);
         session_emit_text(s, UI_EV_ERROR,
                           "refused %s: this invitation belongs to %s (`kchat listen --new` "
                           "makes an invitation for someone else)",
@@ -386,7 +386,7 @@ static void bob_read3(session *s, const frame *f, const uint8_t *buf, size_t len
     pending_hs *p = find_pending(s, f);
     if (!p) {
         if (same_session(s->ch, f) || session_is_old_id(s, f->session))
-            session_emit_rejected(s, "replayed", offset);
+            session_emit_rejected(s, UI_REJECT_REPLAYED, offset);
         else
             foreign(s, f, offset);
         return;
@@ -424,7 +424,7 @@ void session_hs_confirmed(session *s)
     s->ever_established = true;
     s->hs_start_ms = 0;
     if (s->cfg.role == SESSION_ALICE)
-        session_emit_state(s, UI_STATE_SECURE, "confirmed by the peer");
+        session_emit_confirmed(s);
 }
 
 void session_hs_frame(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset)
@@ -437,7 +437,7 @@ void session_hs_frame(session *s, const frame *f, const uint8_t *buf, size_t len
     else if (!bob && f->type == FRAME_HS2)
         alice_read2(s, f, buf, len, offset);
     else
-        session_emit_rejected(s, "malformed", offset);
+        session_emit_rejected(s, UI_REJECT_MALFORMED, offset);
 }
 
 static void handshake_failed(session *s)

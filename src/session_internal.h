@@ -58,6 +58,7 @@ typedef struct pending_hs {
 
 typedef struct input_item {
     enum { IN_LINE, IN_EOF, IN_COMMAND } kind;
+    session_command cmd; /* IN_COMMAND */
     size_t len;
     struct input_item *next;
     char text[]; /* len bytes and a NUL */
@@ -182,11 +183,13 @@ void session_emit(session *s, ui_event *ev);
 void session_emit_text(session *s, ui_event_type type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void session_emit_state(session *s, ui_state st, const char *detail);
-void session_emit_rejected(session *s, const char *reason, int64_t offset);
+/* Alice: Bob confirmed the handshake (state secure, detail "confirmed by the peer"). */
+void session_emit_confirmed(session *s);
+void session_emit_rejected(session *s, ui_reject reason, int64_t offset);
 /* The same, naming the identity that was refused (peer may be NULL). */
-void session_emit_rejected_peer(session *s, const char *reason, const char *peer, int64_t offset);
-/* The batch-mode reason of a channel_result: tampered, replayed, untrusted, ... */
-const char *session_reject_reason(int rc);
+void session_emit_rejected_peer(session *s, ui_reject reason, const char *peer, int64_t offset);
+/* Why a record with this channel_result was rejected. */
+ui_reject session_reject_reason(int rc);
 void session_emit_stats(session *s);
 void session_flush_events(session *s);
 typedef enum { STAT_SENT, STAT_DELIVERED, STAT_ECHOED, STAT_RECEIVED, STAT_GAPS } session_stat;

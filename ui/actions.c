@@ -1,6 +1,7 @@
 /* actions: what a typed line does. Messages go to the session (hooks->submit_line) and appear
- * at once with the "queued" mark; slash commands (parsed by command.c) act on the UI or ask the
- * session (hooks->command). Feedback appears as info or warning lines in the conversation. */
+ * at once with the "queued" mark; slash commands run the handler their entry in command.c's
+ * table names (action_*), which acts on the UI or asks the session (hooks->request). Feedback
+ * appears as info or warning lines in the conversation. */
 #include "ui/tui_internal.h"
 
 #include "ui/command.h"
@@ -50,7 +51,7 @@ void tui_show_invitation(tui *t)
 
 static bool has_invitation(tui *t)
 {
-    if (strcmp(t->st.role, "Bob") != 0)
+    if (t->st.role != UI_ROLE_BOB)
         tui_info(t, "only Bob (kchat listen) has an invitation");
     else if (!t->inv_text || !t->inv_text[0])
         tui_info(t, "no invitation yet");
@@ -59,8 +60,9 @@ static bool has_invitation(tui *t)
     return false;
 }
 
-static void toggle_invitation(tui *t)
+void action_invite(tui *t, const command *cmd)
 {
+    (void)cmd;
     if (!has_invitation(t))
         return;
     if (!t->inv_shown) {
@@ -71,15 +73,16 @@ static void toggle_invitation(tui *t)
     tui_layout(t);
 }
 
-static void copy_invitation(tui *t)
+void action_copy(tui *t, const command *cmd)
 {
+    (void)cmd;
     if (!has_invitation(t) || invite_copy(t) != 0)
         return;
     tui_info(t, "invitation sent to the clipboard (OSC 52; the terminal must allow it%s)",
              getenv("TMUX") ? "; in tmux: set -g set-clipboard on" : "");
 }
 
-static void show_help(tui *t, const command *cmd)
+void action_help(tui *t, const command *cmd)
 {
     size_t n;
     const command_info *table = command_table(&n);
@@ -107,15 +110,17 @@ static void show_help(tui *t, const command *cmd)
     conv_add(&t->conv, CONV_INFO, time(NULL), buf);
 }
 
-static void show_id(tui *t)
+void action_id(tui *t, const command *cmd)
 {
+    (void)cmd;
     char grouped[80];
     fmt_id_groups(t->own_id, 0, grouped, sizeof grouped);
     tui_info(t, "your identifier: %s\n= %s", t->own_id ? t->own_id : "?", grouped);
 }
 
-static void show_peer(tui *t)
+void action_peer(tui *t, const command *cmd)
 {
+    (void)cmd;
     if (!t->peer_id) {
         tui_info(t, "no peer yet (%s)",
                  t->st.state_known ? ui_state_name(t->st.state) : "starting");
@@ -130,8 +135,9 @@ static void show_peer(tui *t)
              t->suite ? t->suite : "not established", ms);
 }
 
-static void show_stats(tui *t)
+void action_stats(tui *t, const command *cmd)
 {
+    (void)cmd;
     const ui_stats *s = &t->st.stats;
     char rtt[32] = "none yet";
     if (t->st.have_rtt)
@@ -171,63 +177,50 @@ void tui_request_quit(tui *t, bool force)
              n, n == 1 ? "" : "s");
 }
 
-static void run_command(tui *t, const command *cmd)
+void action_quit(tui *t, const command *cmd)
 {
-    switch (cmd->kind) {
-    case CMD_HELP:
-        show_help(t, cmd);
-        break;
-    case CMD_QUIT:
-        tui_request_quit(t, cmd->value == 1);
-        break;
-    case CMD_CLEAR:
-        conv_clear(&t->conv);
-        break;
-    case CMD_ID:
-        show_id(t);
-        break;
-    case CMD_PEER:
-        show_peer(t);
-        break;
-    case CMD_STATS:
-        show_stats(t);
-        break;
-    case CMD_REKEY:
-        if (t->hooks->command)
-            t->hooks->command(t->hooks->ctx, "rekey");
-        tui_info(t, "rekey requested");
-        break;
-    case CMD_INVITE:
-        toggle_invitation(t);
-        break;
-    case CMD_COPY:
-        copy_invitation(t);
-        break;
-    case CMD_CHANNEL:
-        tui_toggle_pane(t, cmd->value);
-        break;
-    case CMD_BELL:
-        t->bell_off = cmd->value < 0 ? !t->bell_off : cmd->value == 0;
-        tui_info(t, "bell %s for messages that arrive while you are scrolled back or away",
-                 t->bell_off ? "off" : "on");
-        break;
-    default:
-        tui_warn(t, "%s", cmd->error);
-        break;
-    }
+    tui_request_quit(t, cmd->value == 1);
+}
+
+void action_clear(tui *t, const command *cmd)
+{
+    (void)cmd;
+    conv_clear(&t->conv);
+}
+
+void action_rekey(tui *t, const command *cmd)
+{
+    (void)cmd;
+    if (t->hooks->request)
+        t->hooks->request(t->hooks->ctx, UI_REQ_REKEY);
+    tui_info(t, "rekey requested");
+}
+
+void action_channel(tui *t, const command *cmd)
+{
+    tui_toggle_pane(t, cmd->value);
+}
+
+void action_bell(tui *t, const command *cmd)
+{
+    t->bell_off = cmd->value < 0 ? !t->bell_off : cmd->value == 0;
+    tui_info(t, "bell %s for messages that arrive while you are scrolled back or away",
+             t->bell_off ? "off" : "on");
 }
 
 void tui_submit(tui *t, const char *line)
 {
     command cmd;
     command_parse(line, &cmd);
-    if (cmd.kind == CMD_EMPTY)
+    if (cmd.kind == UI_CMD_EMPTY)
         return;
     conv_scroll_bottom(&t->conv);
-    if (cmd.kind == CMD_MESSAGE)
+    if (cmd.kind == UI_CMD_MESSAGE)
         tui_send_message(t, cmd.text);
+    else if (cmd.info)
+        cmd.info->run(t, &cmd);
     else
-        run_command(t, &cmd);
+        tui_warn(t, "%s", cmd.error);
 }
 
 void tui_completions(tui *t, char **matches, int n)

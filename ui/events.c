@@ -24,21 +24,22 @@ static void copy_small(char *dst, size_t len, const char *src)
     snprintf(dst, len, "%s", src ? src : "");
 }
 
-static const char *reason_words(const char *reason)
+static const char *reason_words(ui_reject reason)
 {
-    static const struct {
-        const char *reason, *words;
-    } table[] = {
-        {"tampered", "failed authentication (changed or forged)"},
-        {"replayed", "already seen (replayed)"},
-        {"malformed", "not a well-formed kchat record"},
-        {"untrusted", "from a key we do not trust"},
-        {"unknown-session", "from another session"},
-    };
-    for (size_t i = 0; reason && i < sizeof table / sizeof table[0]; i++)
-        if (strcmp(reason, table[i].reason) == 0)
-            return table[i].words;
-    return reason ? reason : "unknown reason";
+    switch (reason) {
+    case UI_REJECT_TAMPERED:
+        return "failed authentication (changed or forged)";
+    case UI_REJECT_REPLAYED:
+        return "already seen (replayed)";
+    case UI_REJECT_MALFORMED:
+        return "not a well-formed kchat record";
+    case UI_REJECT_UNTRUSTED:
+        return "from a key we do not trust";
+    case UI_REJECT_UNKNOWN_SESSION:
+        return "from another session";
+    default:
+        return ui_reject_name(reason);
+    }
 }
 
 /* The name shown in front of the peer's messages: the first two groups of its identifier. */
@@ -60,7 +61,7 @@ static void on_invitation(tui *t, const ui_event *ev)
     copy_small(t->st.b2a, sizeof t->st.b2a, ev->b2a);
     chan_add(t, ST_NORMAL, "topics %s (to Bob), %s (to Alice)", ev->a2b ? ev->a2b : "?",
              ev->b2a ? ev->b2a : "?");
-    if (ev->invitation && ev->invitation[0] && strcmp(t->st.role, "Bob") == 0)
+    if (ev->invitation && ev->invitation[0] && t->st.role == UI_ROLE_BOB)
         tui_show_invitation(t);
 }
 
@@ -111,7 +112,7 @@ static void on_handshake(tui *t, const ui_event *ev)
 
 static bool is_alice(const tui *t)
 {
-    return t->st.role && strcmp(t->st.role, "Alice") == 0;
+    return t->st.role == UI_ROLE_ALICE;
 }
 
 static void say_secure(tui *t)
@@ -126,7 +127,7 @@ static void say_secure(tui *t)
 }
 
 /* Alice has authenticated Bob here, but Bob has not confirmed her yet (he may still refuse her):
- * nothing claims "secure" before his confirmation (the state "confirmed by the peer"). */
+ * nothing claims "secure" before his confirmation (a secure state with ev->confirmed). */
 static void on_established(tui *t, const ui_event *ev)
 {
     char ms[32];
@@ -217,7 +218,7 @@ static void on_state(tui *t, const ui_event *ev)
 {
     /* no detail that only repeats the state ("connecting to Kafka: connecting to Kafka") */
     bool has_text = ev->text && ev->text[0] && strcmp(ev->text, state_words(ev->state)) != 0;
-    bool confirmed = has_text && strcmp(ev->text, "confirmed by the peer") == 0;
+    bool confirmed = ev->confirmed;
     t->st.state_known = true;
     if (ev->state == UI_STATE_SECURE && (confirmed || t->st.unconfirmed)) {
         if (confirmed) /* else: on_established said it, nothing is secure before this */
@@ -344,7 +345,7 @@ static void on_rejected(tui *t, const ui_event *ev)
     if (ev->offset >= 0)
         snprintf(where, sizeof where, " at offset %lld", (long long)ev->offset);
     tui_warn(t, "rejected a record%s: %s", where, reason_words(ev->reason));
-    chan_add(t, ST_WARN, "✗ rejected%s: %s", where, ev->reason ? ev->reason : "?");
+    chan_add(t, ST_WARN, "✗ rejected%s: %s", where, ui_reject_name(ev->reason));
     t->st.stats.rejected++;
 }
 

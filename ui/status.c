@@ -46,7 +46,7 @@ static size_t all_segments(const tui_status *st, status_seg *s)
     char buf[32];
     size_t n = 0;
     s[n++] = (status_seg){"", SEG_PLAIN, 0};
-    snprintf(s[0].text, sizeof s[0].text, "%s", st->role ? st->role : "?");
+    snprintf(s[0].text, sizeof s[0].text, "%s", ui_role_name(st->role));
     s[n] = (status_seg){"", state_tone(st), 0};
     snprintf(s[n++].text, sizeof s[0].text, "%s", status_state_text(st, buf, sizeof buf));
     s[n] = (status_seg){"", SEG_PLAIN, 4};

@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 typedef struct tui_status {
-    const char *role; /* "Bob", "Alice" */
+    ui_role role;
     bool state_known; /* false until the first state or handshake event */
     ui_state state;
     int hs_step;        /* last handshake step seen, 0..3 */

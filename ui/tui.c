@@ -6,9 +6,9 @@
  * at a pipe meanwhile, polled too, so that stray library output shows in the channel pane
  * instead of scribbling over the screen; what is left of it goes to the real stderr at the end.
  *
- * Quitting (Ctrl-C, SIGTERM, SIGHUP, /quit) calls hooks->command("quit") once and keeps draining
- * events until UI_EV_DONE, whose code tui_run returns. A third Ctrl-C while the session is still
- * closing gives up waiting and returns 130. Every exit path restores the terminal: readline
+ * Quitting (Ctrl-C, SIGTERM, SIGHUP, /quit) calls hooks->request(UI_REQ_QUIT) once and keeps
+ * draining events until UI_EV_DONE, whose code tui_run returns. A third Ctrl-C while the session is
+ * still closing gives up waiting and returns 130. Every exit path restores the terminal: readline
  * handler removed, bracketed paste off, endwin, signal handlers and fd 2 put back. */
 #include "ui/tui_internal.h"
 
@@ -150,8 +150,8 @@ void tui_start_quit(tui *t)
     t->quitting = true;
     t->st.quitting = true;
     chan_add(t, ST_DIM, "closing the channel…");
-    if (t->hooks->command)
-        t->hooks->command(t->hooks->ctx, "quit");
+    if (t->hooks->request)
+        t->hooks->request(t->hooks->ctx, UI_REQ_QUIT);
 }
 
 static void on_interrupt(tui *t)
@@ -191,11 +191,9 @@ static bool ctype_is_utf8(void)
 }
 
 /* Wide characters need a UTF-8 LC_CTYPE; only LC_CTYPE is touched (numbers and the rest stay as
- * the program set them), and only when it is not UTF-8 already. */
-static void ensure_utf8_locale(void)
+ * the program set them). Not in tui_run: setlocale races with every other thread. */
+void tui_locale_init(void)
 {
-    if (ctype_is_utf8())
-        return;
     setlocale(LC_CTYPE, "");
     if (!ctype_is_utf8())
         setlocale(LC_CTYPE, "C.UTF-8");
@@ -218,7 +216,7 @@ static void tui_init_state(tui *t, const ui_hooks *h)
     t->hooks = h;
     conv_init(&t->conv);
     chan_init(&t->chan);
-    t->st.role = fmt_role(h->role);
+    t->st.role = h->role;
     fmt_id_groups(h->own_id, 3, t->st.own_short, sizeof t->st.own_short);
     t->own_id = h->own_id ? strdup(h->own_id) : NULL;
     t->pane_on = true;
@@ -402,7 +400,6 @@ int tui_run(const ui_hooks *hooks)
     memset(&ts, 0, sizeof ts);
     ts.stderr_fd = -1;
     ts.err_pipe[0] = ts.err_pipe[1] = -1;
-    ensure_utf8_locale();
     tui_init_state(&t, hooks);
     int code;
     if (term_install_signals(&ts) < 0 || start_screen(&t) < 0) {
@@ -412,7 +409,7 @@ int tui_run(const ui_hooks *hooks)
         print_errors(&t, code);
     } else {
         term_capture_stderr(&ts);
-        chan_add(&t, ST_DIM, "kchat %s · %s", KCHAT_VERSION, t.st.role);
+        chan_add(&t, ST_DIM, "kchat %s · %s", KCHAT_VERSION, ui_role_name(t.st.role));
         if (!t.log && hooks->log_path && *hooks->log_path)
             chan_add(&t, ST_WARN, "cannot append to log file %s", hooks->log_path);
         run_loop(&t, &ts);

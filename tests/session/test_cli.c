@@ -26,7 +26,7 @@ static void test_options(void)
     unsetenv("KCHAT_BROKERS");
     char *a[] = {"listen", "-b", "h:1", "-X", "a=b", "-X", "c=d", "--echo", "--trust", "x", NULL};
     CHECK(parse(&o, err, 10, a) == 0);
-    CHECK(o.command == CMD_LISTEN && !strcmp(o.brokers, "h:1") && o.nprops == 2 && o.echo);
+    CHECK(o.command == KCHAT_CMD_LISTEN && !strcmp(o.brokers, "h:1") && o.nprops == 2 && o.echo);
     CHECK(o.ntrust == 1 && !strcmp(o.trust[0], "x") && !strcmp(o.props[1], "c=d"));
     options_free(&o);
     char *b[] = {"connect", "kchat1:inv", "--timeout", "5", "--batch", "--json", NULL};
@@ -99,7 +99,7 @@ static void test_arrange(void)
     CHECK(!strcmp(out[3], "--identity") && !strcmp(out[5], "--echo") && out[6] == NULL);
     kchat_options o;
     char err[256];
-    CHECK(parse(&o, err, 6, out) == 0 && o.command == CMD_LISTEN && o.echo);
+    CHECK(parse(&o, err, 6, out) == 0 && o.command == KCHAT_CMD_LISTEN && o.echo);
     CHECK(!strcmp(o.brokers, "h:1") && !strcmp(o.identity_path, "f"));
     options_free(&o);
     char *b[] = {"kchat", "-Xa=b", "--batch", "connect", "inv", NULL};
@@ -203,17 +203,17 @@ static void test_paths(void)
     snprintf(missing, sizeof missing, "%s/identty", dir);
     kchat_options o;
     memset(&o, 0, sizeof o);
-    o.command = CMD_LISTEN;
+    o.command = KCHAT_CMD_LISTEN;
     o.identity_path = missing;
     CHECK(options_check_paths(&o, err, sizeof err) != 0);
     CHECK(strstr(err, "does not exist") && strstr(err, "kchat id --identity"));
-    o.command = CMD_ID; /* kchat id creates it */
+    o.command = KCHAT_CMD_ID; /* kchat id creates it */
     CHECK(options_check_paths(&o, err, sizeof err) == 0);
-    o.command = CMD_CONNECT;
+    o.command = KCHAT_CMD_CONNECT;
     o.identity_path = dir;
     CHECK(options_check_paths(&o, err, sizeof err) != 0 && strstr(err, "is a directory"));
     o.identity_path = NULL;
-    o.command = CMD_LISTEN;
+    o.command = KCHAT_CMD_LISTEN;
     o.state_path = dir;
     CHECK(options_check_paths(&o, err, sizeof err) != 0 && strstr(err, "--state"));
     CHECK(strstr(err, "directory"));
@@ -268,13 +268,13 @@ static void check_width(kchat_command cmd, const char *group)
 /* --help: grouped, within 80 columns. */
 static void test_help(void)
 {
-    check_width(CMD_NONE, "Commands:");
-    check_width(CMD_LISTEN, "Kafka:");
-    check_width(CMD_LISTEN, "Identity and trust:");
-    check_width(CMD_LISTEN, "Mode:");
-    check_width(CMD_CONNECT, "Kafka:");
-    check_width(CMD_CONNECT, "Invitation:");
-    check_width(CMD_ID, "Identity:");
+    check_width(KCHAT_CMD_NONE, "Commands:");
+    check_width(KCHAT_CMD_LISTEN, "Kafka:");
+    check_width(KCHAT_CMD_LISTEN, "Identity and trust:");
+    check_width(KCHAT_CMD_LISTEN, "Mode:");
+    check_width(KCHAT_CMD_CONNECT, "Kafka:");
+    check_width(KCHAT_CMD_CONNECT, "Invitation:");
+    check_width(KCHAT_CMD_ID, "Identity:");
 }
 
 static listen_state *load_fresh(const char *path)

@@ -215,7 +215,7 @@ static void test_event_format(void)
     line = event_format_line(&bad, true);
     CHECK(line && strstr(line, "a\xef\xbf\xbd") != NULL);
     free(line);
-    ui_event rej = {.type = UI_EV_REJECTED, .reason = "tampered", .offset = 42};
+    ui_event rej = {.type = UI_EV_REJECTED, .reason = UI_REJECT_TAMPERED, .offset = 42};
     line = event_format_line(&rej, false);
     CHECK(line && strcmp(line, "rejected reason=tampered offset=42") == 0);
     free(line);

@@ -39,7 +39,8 @@ static void test_format(void)
     fmt_clock(3661, clock);
     CHECK(strcmp(clock, "01:01:01") == 0); /* TZ=UTC, set in main */
     CHECK(fmt_other_day(0, 86400) && !fmt_other_day(0, 3600));
-    CHECK(strcmp(fmt_role("bob"), "Bob") == 0 && strcmp(fmt_role("alice"), "Alice") == 0);
+    CHECK(strcmp(ui_role_name(UI_ROLE_BOB), "Bob") == 0);
+    CHECK(strcmp(ui_role_name(UI_ROLE_ALICE), "Alice") == 0);
 }
 
 static void test_marks(void)
@@ -143,7 +144,7 @@ static void test_status(void)
     tui_status st;
     memset(&st, 0, sizeof st);
     char buf[512], tmp[32];
-    st.role = "Bob";
+    st.role = UI_ROLE_BOB;
     status_text(&st, 120, buf, sizeof buf);
     CHECK(strstr(buf, "Bob") && strstr(buf, "starting"));
     st.state_known = true;
