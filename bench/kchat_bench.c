@@ -70,6 +70,7 @@ static void usage(FILE *f)
             "usage: kchat-bench [--brokers HOST:PORT] [--json] [--quick] [--strict]\n"
             "                   [--echo N] [--warmup N] [--block N] [--small N] [--large N]\n"
             "                   [--rounds N] [--handshakes N] [--idle SECONDS] [--window BYTES]\n"
+            "                   [--delay-ms MS]\n"
             "  --echo N        echo round trips per side (1000; quick 100)\n"
             "  --warmup N      round trips per side before measuring (100; quick 20)\n"
             "  --block N       round trips per turn (50; quick 10)\n"
@@ -79,6 +80,8 @@ static void usage(FILE *f)
             "  --handshakes N  fresh connections per side (50; quick 5)\n"
             "  --idle S        idle measurement (10 s; quick 3)\n"
             "  --window BYTES  throughput senders keep at most this much undelivered (0: none)\n"
+            "  --delay-ms MS   a wide-area link: MS one way between every client and the\n"
+            "                  broker (a delaying proxy in this process; 0: direct)\n"
             "  --strict        exit 3 when a target is missed\n");
 }
 
@@ -113,6 +116,13 @@ static int count_opt(const char *name, const char *val, bench_opts *o)
     if (!strcmp(name, "--window")) {
         o->window = strtoull(val, &end, 10);
         return *end ? -1 : 0;
+    }
+    if (!strcmp(name, "--delay-ms")) {
+        unsigned long v = strtoul(val, &end, 10);
+        if (*end || !*val || v > 10000)
+            return -1;
+        o->delay_ms = (uint32_t)v;
+        return 0;
     }
     if (!strcmp(name, "--idle")) {
         o->idle_s = strtod(val, &end);
@@ -180,6 +190,13 @@ static void describe_machine(bench_results *r, const char *brokers)
     gmtime_r(&now, &tm);
     strftime(r->date, sizeof r->date, "%Y-%m-%d %H:%M UTC", &tm);
     snprintf(r->brokers, sizeof r->brokers, "%s", brokers);
+    r->load1 = -1;
+    FILE *la = fopen("/proc/loadavg", "r");
+    if (la) {
+        if (fscanf(la, "%lf", &r->load1) != 1)
+            r->load1 = -1;
+        fclose(la);
+    }
     r->ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
     snprintf(r->machine, sizeof r->machine, "unknown CPU");
     FILE *f = fopen("/proc/cpuinfo", "r");
@@ -203,6 +220,26 @@ static bool any_bad(const bench_results *r)
         for (int z = 0; z < BENCH_SIZES; z++)
             if (r->side[s].tput[z].bad)
                 return true;
+    return false;
+}
+
+/* With --delay-ms, plain's echo crosses the link four times (Alice -> broker -> Bob -> broker ->
+ * Alice): a p50 under two one-way delays means the clients bypassed the proxy. */
+static bool delay_seen(const bench_opts *o, const bench_results *r)
+{
+    const bench_side_result *p = &r->side[BENCH_PLAIN];
+    double *v = malloc((p->n_lat ? p->n_lat : 1) * sizeof *v);
+    if (!v)
+        return false;
+    memcpy(v, p->lat_us, p->n_lat * sizeof *v);
+    double p50_ms = bench_quantile(v, p->n_lat, 0.5) / 1e3;
+    free(v);
+    if (p->n_lat && p50_ms >= 2.0 * o->delay_ms)
+        return true;
+    fprintf(stderr,
+            "kchat-bench: plain's echo p50 %.3f ms is under 2 x %u ms: the delay was not "
+            "applied\n",
+            p50_ms, o->delay_ms);
     return false;
 }
 
@@ -239,6 +276,8 @@ int main(int argc, char **argv)
     }
     int missed = bench_report(&o, &r);
     int code = any_bad(&r) ? 1 : (o.strict && missed ? 3 : 0);
+    if (o.delay_ms && !delay_seen(&o, &r))
+        code = 1;
     bench_results_free(&r);
     return code;
 }
