@@ -71,6 +71,7 @@ static void usage(FILE *f)
             "                   [--echo N] [--warmup N] [--block N] [--small N] [--large N]\n"
             "                   [--rounds N] [--handshakes N] [--idle SECONDS] [--window BYTES]\n"
             "                   [--delay-ms MS]\n"
+            "       kchat-bench --proxy-only HOST:PORT --delay-ms MS   (the delay proxy alone)\n"
             "  --echo N        echo round trips per side (1000; quick 100)\n"
             "  --warmup N      round trips per side before measuring (100; quick 20)\n"
             "  --block N       round trips per turn (50; quick 10)\n"
@@ -223,6 +224,36 @@ static bool any_bad(const bench_results *r)
     return false;
 }
 
+/* kchat-bench --proxy-only HOST:PORT --delay-ms MS: only the delay proxy, for trying anything
+ * (kchat itself, a test) over the wide-area link. Prints the address to use, runs until stdin
+ * ends or a signal; then prints its counters on stderr. */
+static int proxy_only(int argc, char **argv)
+{
+    char addr[300], err[512], *end = NULL;
+    unsigned long ms = argc == 5 && !strcmp(argv[3], "--delay-ms") ? strtoul(argv[4], &end, 10) : 0;
+    if (!end || *end || !*argv[4] || ms > 10000) {
+        fprintf(stderr, "usage: kchat-bench --proxy-only HOST:PORT --delay-ms MS\n");
+        return 2;
+    }
+    bench_proxy *px = bench_proxy_start(argv[2], (int)ms, addr, sizeof addr, err, sizeof err);
+    if (!px) {
+        fprintf(stderr, "kchat-bench: %s\n", err);
+        return 1;
+    }
+    printf("%s\n", addr);
+    fflush(stdout);
+    char buf[256];
+    while (read(STDIN_FILENO, buf, sizeof buf) > 0) {
+    }
+    bench_proxy_counts c;
+    bench_proxy_stats(px, &c);
+    bench_proxy_stop(px);
+    fprintf(stderr, "kchat-bench: proxy: %llu connections, %llu rewrites, %llu bytes\n",
+            (unsigned long long)c.connections, (unsigned long long)c.rewrites,
+            (unsigned long long)c.bytes);
+    return 0;
+}
+
 /* With --delay-ms, plain's echo crosses the link four times (Alice -> broker -> Bob -> broker ->
  * Alice): a p50 under two one-way delays means the clients bypassed the proxy. */
 static bool delay_seen(const bench_opts *o, const bench_results *r)
@@ -253,6 +284,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    if (argc > 1 && !strcmp(argv[1], "--proxy-only"))
+        return proxy_only(argc, argv);
     if (parse(argc, argv, &o) != 0) {
         usage(stderr);
         return 2;

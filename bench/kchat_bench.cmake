@@ -33,3 +33,13 @@ else()
     TIMEOUT 300 ENVIRONMENT "KCHAT_TEST_BROKERS_FILE=${CMAKE_BINARY_DIR}/kafka-test/bootstrap")
 endif()
 endforeach()
+
+# The delay proxy alone, in front of a TCP echo server (no broker): bytes intact and in order over
+# several connections, every round trip at least 2 x the one-way delay. No speed target.
+find_package(Python3 COMPONENTS Interpreter)
+if(Python3_Interpreter_FOUND)
+  add_test(NAME bench_delay_proxy
+    COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/delay_proxy_test.py
+      $<TARGET_FILE:kchat-bench> --delay-ms 20)
+  set_tests_properties(bench_delay_proxy PROPERTIES LABELS bench TIMEOUT 120)
+endif()
