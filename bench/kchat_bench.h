@@ -162,6 +162,7 @@ void bench_proxy_stop(bench_proxy *px);
 
 typedef struct bench_opts {
     const char *brokers;
+    const char *json_out; /* --json-out FILE: the JSON object there too */
     bool json, quick, strict;
     uint32_t echo_n, warmup, block;
     uint32_t tput_small, tput_large, rounds;

@@ -309,7 +309,7 @@ static json_t *ratios_json(const summary *m)
                      "connect_plain_rtt", ratio(m->connect_med[0], m->p50[1]));
 }
 
-static void print_json(const bench_opts *o, const bench_results *r, const summary *m,
+static void print_json(FILE *out, const bench_opts *o, const bench_results *r, const summary *m,
                        const target *t, int nt, int missed)
 {
     json_t *targets = json_array();
@@ -343,7 +343,7 @@ static void print_json(const bench_opts *o, const bench_results *r, const summar
     }
     char *text = root ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
     if (text)
-        printf("%s\n", text);
+        fprintf(out, "%s\n", text);
     free(text);
     json_decref(root);
 }
@@ -364,8 +364,16 @@ int bench_report(const bench_opts *o, const bench_results *r)
     for (int i = 0; i < nt; i++)
         missed += !met(&t[i]);
     if (o->json)
-        print_json(o, r, &m, t, nt, missed);
+        print_json(stdout, o, r, &m, t, nt, missed);
     else
         print_table(o, r, &m, t, nt);
+    if (o->json_out) {
+        FILE *f = fopen(o->json_out, "w");
+        if (f) {
+            print_json(f, o, r, &m, t, nt, missed);
+            fclose(f);
+        } else
+            fprintf(stderr, "kchat-bench: cannot write %s\n", o->json_out);
+    }
     return missed;
 }
