@@ -121,7 +121,8 @@ static int enqueue(bench_proxy *px, pconn *c, int di, const uint8_t *buf, size_t
     k->len = len;
     k->off = 0;
     k->eof = eof;
-    memcpy(k->data, buf, len);
+    if (len)
+        memcpy(k->data, buf, len);
     int64_t due = now + px->delay_ns;
     if (di == 0 && due < c->accepted + 3 * px->delay_ns)
         due = c->accepted + 3 * px->delay_ns; /* the TCP handshake's round trip first */
@@ -299,6 +300,10 @@ static int on_readable(bench_proxy *px, pconn *c, int i, uint8_t *buf)
                 return 0;
         } else if (n == 0) {
             d->src_eof = true;
+            if (d->holding && /* the stream ended inside a held response: pass on what came */
+                enqueue(px, c, i, d->hold, d->hold_len, false, now) != 0)
+                return -1;
+            d->holding = false;
             return enqueue(px, c, i, NULL, 0, true, now);
         } else {
             return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
