@@ -319,9 +319,9 @@ def make_invitation(a2b, b2a, bob_id, secret):
 
 
 def split_invitation(text):
-    """(a2b, b2a, bob_id, secret bytes) of an invitation."""
+    """(a2b, b2a, bob_id, secret bytes) of an invitation (six fields, or seven with brokers)."""
     parts = text.split(":")
-    check(len(parts) == 6 and parts[0] == "kchat1", f"unexpected invitation form: {text}")
+    check(len(parts) in (6, 7) and parts[0] == "kchat1", f"unexpected invitation form: {text}")
     return parts[1], parts[2], parts[3], b64url_decode(parts[4])
 
 

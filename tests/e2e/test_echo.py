@@ -107,6 +107,20 @@ def test_overlong_line_without_holding_it():
               f"echoes: {[len(e['text']) for e in alice.of('echo')]}")
 
 
+def test_brokers_from_the_invitation():
+    """Alice names no brokers (no -b, no KCHAT_BROKERS): the invitation's, Bob's, serve."""
+    with harness.Chat() as chat:
+        bob = chat.bob("--echo")
+        inv = bob.wait_event("invitation")["invitation"]
+        check(len(inv.split(":")) == 7, f"the invitation carries no brokers: {inv}")
+        alice = chat.add(harness.Peer("alice", ["connect", inv, "--timeout", "60"], chat.dir,
+                                      stdin_lines=["found you"], env={"KCHAT_BROKERS": ""}))
+        code = alice.wait_exit(90)
+        check(code == 0, f"alice exited {code}: {alice.stderr[-3:]}")
+        check(alice.texts("echo") == ["found you"], f"echoes: {alice.texts('echo')}")
+        check(bob.stop() == 0, "bob did not exit 0")
+
+
 if __name__ == "__main__":
-    harness.run([test_hundred_echoed_in_order, test_large_messages,
+    harness.run([test_hundred_echoed_in_order, test_large_messages, test_brokers_from_the_invitation,
                  test_overlong_line_without_holding_it])
