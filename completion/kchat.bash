@@ -21,7 +21,7 @@ _kchat_common="-b --brokers -X --property --identity --trust-any --handshake-tim
 
 _kchat_options() {
     case "$1" in
-    listen) echo "$_kchat_common --echo --resume --new --no-history --name --trust --state --invitation-file" ;;
+    listen) echo "$_kchat_common --echo --resume --new --no-history --name --topic-prefix --trust --state --invitation-file" ;;
     connect) echo "$_kchat_common --timeout --invitation-file --a2b --b2a --no-history --name" ;;
     id) echo "--identity --seal -h --help" ;;
     forget) echo "--invitation-file --listen --state -h --help" ;;

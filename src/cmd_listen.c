@@ -63,8 +63,9 @@ static int fresh_topics(listen_ctx *c)
     char hex[17];
     randombytes_buf(rnd, sizeof rnd);
     sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
-    snprintf(c->st->a2b, sizeof c->st->a2b, "kchat-%s-a2b", hex);
-    snprintf(c->st->b2a, sizeof c->st->b2a, "kchat-%s-b2a", hex);
+    const char *prefix = c->o.topic_prefix ? c->o.topic_prefix : KCHAT_DEFAULT_TOPIC_PREFIX;
+    snprintf(c->st->a2b, sizeof c->st->a2b, "%s%s-a2b", prefix, hex);
+    snprintf(c->st->b2a, sizeof c->st->b2a, "%s%s-b2a", prefix, hex);
     if (net_topic_create(&c->net, c->st->a2b, TOPIC_CREATE_TIMEOUT_MS, c->err, sizeof c->err) ||
         net_topic_create(&c->net, c->st->b2a, TOPIC_CREATE_TIMEOUT_MS, c->err, sizeof c->err))
         return -1;

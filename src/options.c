@@ -28,6 +28,7 @@ enum {
     OPT_INVITATION_FILE,
     OPT_NEW,
     OPT_NAME,
+    OPT_TOPIC_PREFIX,
     OPT_NO_HISTORY,
     OPT_LISTEN,
 };
@@ -40,6 +41,7 @@ static const struct option long_opts[] = {
     {"resume", no_argument, NULL, OPT_RESUME},
     {"new", no_argument, NULL, OPT_NEW},
     {"name", required_argument, NULL, OPT_NAME},
+    {"topic-prefix", required_argument, NULL, OPT_TOPIC_PREFIX},
     {"trust", required_argument, NULL, OPT_TRUST},
     {"trust-any", no_argument, NULL, OPT_TRUST_ANY},
     {"batch", no_argument, NULL, OPT_BATCH},
@@ -111,6 +113,7 @@ static bool allowed(kchat_command cmd, int opt)
     case OPT_ECHO:
     case OPT_RESUME:
     case OPT_NEW:
+    case OPT_TOPIC_PREFIX:
     case OPT_TRUST:
         return cmd == KCHAT_CMD_LISTEN;
     case OPT_STATE:
@@ -133,6 +136,14 @@ static bool allowed(kchat_command cmd, int opt)
     }
 }
 
+/* A topic-name prefix: Kafka's topic characters; the names built on it stay under 249. */
+static bool topic_prefix_valid(const char *p)
+{
+    size_t n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-");
+    return n > 0 && p[n] == '\0' && n <= KCHAT_TOPIC_PREFIX_MAX && strcmp(p, ".") &&
+           strcmp(p, "..");
+}
+
 static int apply(kchat_options *o, int c, const char *arg, char *err, size_t errlen)
 {
     switch (c) {
@@ -153,6 +164,15 @@ static int apply(kchat_options *o, int c, const char *arg, char *err, size_t err
         return 0;
     case OPT_NEW:
         o->fresh = true;
+        return 0;
+    case OPT_TOPIC_PREFIX:
+        if (!topic_prefix_valid(arg)) {
+            snprintf(err, errlen,
+                     "--topic-prefix wants 1 to %d characters of A-Z a-z 0-9 . _ - (not . or ..)",
+                     KCHAT_TOPIC_PREFIX_MAX);
+            return -1;
+        }
+        o->topic_prefix = arg;
         return 0;
     case OPT_NAME:
         if (!hs_name_valid(arg, strlen(arg)) || !*arg) {
@@ -357,17 +377,21 @@ int options_parse(int argc, char **argv, kchat_options *o, char *err, size_t err
     o->handshake_timeout_s = KCHAT_DEFAULT_HANDSHAKE_TIMEOUT;
     optind = 1;
     opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":b:X:vh", long_opts, NULL)) != -1) {
+    int c, li = -1;
+    while ((c = getopt_long(argc, argv, ":b:X:vh", long_opts, &li)) != -1) {
         if (c == '?' || c == ':') {
             bad_option(c, argv, err, errlen);
             return -1;
         }
         if (!allowed(o->command, c)) {
-            snprintf(err, errlen, "option %s does not apply to kchat %s", argv[optind - 1],
-                     argv[0]);
+            if (li >= 0)
+                snprintf(err, errlen, "option --%s does not apply to kchat %s", long_opts[li].name,
+                         argv[0]);
+            else
+                snprintf(err, errlen, "option -%c does not apply to kchat %s", c, argv[0]);
             return -1;
         }
+        li = -1;
         if (apply(o, c, optarg, err, errlen) != 0)
             return -1;
     }
@@ -485,6 +509,8 @@ static void listen_usage(FILE *f)
           "                                 listen\n"
           "      --new                      replace the last listen's invitation with a new\n"
           "                                 one (needed once a peer has used it)\n"
+          "      --topic-prefix PREFIX      topics PREFIX<random>-a2b and -b2a (default\n"
+          "                                 kchat-), for ACLs on a prefix of your own\n"
           "      --no-history               keep no history of the conversation\n"
           "      --name NAME                a display name the peer's screen shows for you\n"
           "      --state FILE               listen state file (default:\n"

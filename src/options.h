@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#define KCHAT_DEFAULT_TOPIC_PREFIX "kchat-"
+#define KCHAT_TOPIC_PREFIX_MAX 200
 #define KCHAT_DEFAULT_BROKERS "127.0.0.1:9092"
 #define KCHAT_DEFAULT_HANDSHAKE_TIMEOUT 30.0
 
@@ -34,11 +36,12 @@ typedef struct kchat_options {
     const char **trust; /* --trust, in order */
     size_t ntrust;
     bool echo, resume, trust_any, batch, json, verbose, seal, help;
-    bool fresh;           /* listen --new: a new invitation even if a peer used the last one */
-    const char *name;     /* --name: our display name, sent in the handshake */
-    bool brokers_default; /* neither -b nor KCHAT_BROKERS: an invitation's brokers may serve */
-    bool no_history;      /* listen, connect --no-history: keep no history of the conversation */
-    bool forget_listen;   /* forget --listen: Bob's listen state and its conversation */
+    bool fresh;               /* listen --new: a new invitation even if a peer used the last one */
+    const char *name;         /* --name: our display name, sent in the handshake */
+    const char *topic_prefix; /* listen --topic-prefix (NULL: KCHAT_DEFAULT_TOPIC_PREFIX) */
+    bool brokers_default;     /* neither -b nor KCHAT_BROKERS: an invitation's brokers may serve */
+    bool no_history;    /* listen, connect --no-history: keep no history of the conversation */
+    bool forget_listen; /* forget --listen: Bob's listen state and its conversation */
     double timeout_s;
     double handshake_timeout_s;
 } kchat_options;

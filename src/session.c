@@ -411,8 +411,9 @@ static int setup_kafka(session *s)
     bool bob = s->cfg.role == SESSION_BOB;
     session_emit_state(s, UI_STATE_CONNECTING, "connecting to Kafka");
     session_flush_events(s);
-    char group[300];
-    snprintf(group, sizeof group, "kchat-%s", s->in_topic);
+    /* Bob's consumer group is named after the topic he reads, so both share the prefix an
+     * operator grants (--topic-prefix); Alice reads by assignment and needs no group. */
+    const char *group = s->in_topic;
     transport_params p = {
         .net = &s->cfg.net,
         .in_topic = s->in_topic,

@@ -107,6 +107,19 @@ def test_overlong_line_without_holding_it():
               f"echoes: {[len(e['text']) for e in alice.of('echo')]}")
 
 
+def test_topic_prefix():
+    """listen --topic-prefix names the topics (and Bob's group) under the operator's prefix."""
+    with harness.Chat() as chat:
+        bob = chat.bob("--echo", "--topic-prefix", "team1.bob.")
+        inv = bob.wait_event("invitation")
+        check(inv["a2b"].startswith("team1.bob.") and inv["a2b"].endswith("-a2b") and
+              inv["b2a"].startswith("team1.bob."), f"topics {inv['a2b']} {inv['b2a']}")
+        alice = chat.alice(inv["invitation"], "--timeout", "60", stdin_lines=["prefixed"])
+        check(alice.wait_exit(90) == 0, f"alice: {alice.stderr[-3:]}")
+        check(alice.texts("echo") == ["prefixed"], f"echoes: {alice.texts('echo')}")
+        check(bob.stop() == 0, "bob did not exit 0")
+
+
 def test_brokers_from_the_invitation():
     """Alice names no brokers (no -b, no KCHAT_BROKERS): the invitation's, Bob's, serve."""
     with harness.Chat() as chat:
@@ -122,5 +135,5 @@ def test_brokers_from_the_invitation():
 
 
 if __name__ == "__main__":
-    harness.run([test_hundred_echoed_in_order, test_large_messages, test_brokers_from_the_invitation,
+    harness.run([test_hundred_echoed_in_order, test_large_messages, test_brokers_from_the_invitation, test_topic_prefix,
                  test_overlong_line_without_holding_it])

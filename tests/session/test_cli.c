@@ -37,6 +37,23 @@ static void test_options(void)
     char *c[] = {"connect", "--echo", "inv", NULL};
     CHECK(parse(&o, err, 3, c) != 0 && strstr(err, "--echo"));
     options_free(&o);
+    char *c2[] = {"connect", "--state", "kchat1:secret-looking", NULL}; /* names the option */
+    CHECK(parse(&o, err, 3, c2) != 0 && strstr(err, "option --state does not apply") &&
+          !strstr(err, "secret-looking"));
+    options_free(&o);
+    char *c3[] = {"listen", "--topic-prefix", "team1.bob.", "--name", "Bob", "--new", NULL};
+    CHECK(parse(&o, err, 6, c3) == 0 && !strcmp(o.topic_prefix, "team1.bob.") &&
+          !strcmp(o.name, "Bob") && o.fresh);
+    options_free(&o);
+    char *c4[] = {"listen", "--topic-prefix", "a/b", NULL};
+    CHECK(parse(&o, err, 3, c4) != 0 && strstr(err, "--topic-prefix"));
+    options_free(&o);
+    char *c5[] = {"listen", "--resume", "--new", NULL};
+    CHECK(parse(&o, err, 3, c5) != 0 && strstr(err, "exclude"));
+    options_free(&o);
+    char *c6[] = {"connect", "inv", "--name", "a\x1b[2Jb", NULL};
+    CHECK(parse(&o, err, 4, c6) != 0 && strstr(err, "--name"));
+    options_free(&o);
     char *d[] = {"connect", "--batch", NULL};
     CHECK(parse(&o, err, 2, d) != 0 && strstr(err, "INVITATION"));
     options_free(&o);
