@@ -4,7 +4,8 @@ an echoing Bob while the leader of a2b, then of b2a, is SIGKILLed and restarted
 and echoed to Alice once, in order; nobody mistakes the election for a silent peer (Alice sends
 message 1 once, never "no answer from the peer"); the sides say Kafka is being waited for; the
 chat flows again soon after the new leader is elected (figures printed: from the kill to the new
-leader, and from the new leader to the next echo)."""
+leader, and from the new leader to the next echo). Then Bob is SIGKILLed together with a2b's
+leader and resumes: nothing lost, nothing shown twice."""
 import os
 import subprocess
 import sys
@@ -46,18 +47,15 @@ def kafka_local(*args):
     check(out.returncode == 0, f"kafka-local {args}: {out.stderr[-500:]}")
 
 
-def echoes(alice):
-    return len(alice.of("echo"))
-
-
-def fail_over(alice, brokers, topic, figures):
-    """Kills topic's leader mid-chat, waits for the new leader and the next echo, restarts."""
+def fail_over(alice, brokers, topic, figures, sent):
+    """Kills topic's leader mid-chat, waits for the new leader and for the echo of a line sent
+    after the kill, restarts the node."""
     old = None
     deadline = time.monotonic() + 30
     while old is None and time.monotonic() < deadline:
         old = leader(brokers, topic)
     check(old is not None, f"no leader for {topic}")
-    seen = echoes(alice)
+    mark = len(sent)
     t_kill = time.monotonic()
     kafka_local("kill", str(old))
     new = None
@@ -68,8 +66,9 @@ def fail_over(alice, brokers, topic, figures):
         time.sleep(0.2)
     t_leader = time.monotonic()
     check(new is not None and new != old, f"{topic}: no new leader within 60 s of the kill")
-    alice.wait_for(lambda e: echoes(alice) > seen and e.get("event") == "echo" and
-                   time.monotonic() >= t_leader, 60, "an echo after the new leader")
+    after_kill = set(sent[mark:mark + 1000])
+    alice.wait_for(lambda e: e.get("event") == "echo" and e.get("text") in after_kill, 60,
+                   "the echo of a line sent after the kill")
     t_flow = time.monotonic()
     figures.append((topic, t_leader - t_kill, t_flow - t_leader))
     kafka_local("restart", str(old))
@@ -101,7 +100,7 @@ def test_chat_through_leader_failover():
         figures = []
         for _ in range(REPS):
             for topic in (inv["a2b"], inv["b2a"]):
-                fail_over(alice, brokers, topic, figures)
+                fail_over(alice, brokers, topic, figures, sent)
         time.sleep(2)
         done.set()
         feeder.join(10)
@@ -130,5 +129,39 @@ def test_chat_through_leader_failover():
         check(bob.stop() == 0, "bob did not exit 0")
 
 
+def test_bob_killed_during_failover():
+    """Bob is SIGKILLed together with the leader of a2b and comes back with --resume while the
+    cluster elects a new leader: every line is shown once and echoed once."""
+    brokers = bootstrap()
+    os.environ["KCHAT_TEST_BROKERS"] = brokers
+    with harness.Chat() as chat:
+        bob = chat.bob("--echo", brokers=brokers)
+        inv = bob.wait_event("invitation")
+        first = [f"before the crash {i:03d}" for i in range(1, 41)]
+        alice = chat.alice(inv["invitation"], "--timeout", "600", brokers=brokers)
+        alice.send(first)
+        alice.wait_for(lambda e: len(alice.of("echo")) >= 20, 60, "20 echoes")
+        old = leader(brokers, inv["a2b"])
+        check(old is not None, "no leader for a2b")
+        bob.kill()
+        kafka_local("kill", str(old))
+        later = [f"after the crash {i:03d}" for i in range(1, 41)]
+        alice.send(later)
+        bob2 = chat.bob("--echo", "--resume", brokers=brokers, name="bob")
+        bob2.wait_event("state", 120, state="secure")
+        kafka_local("restart", str(old))
+        alice.close_stdin()
+        code = alice.wait_exit(300)
+        check(code == 0, f"alice exited {code}: {alice.stderr[-3:]}")
+        got = [e["text"] for e in alice.of("echo")]
+        check(sorted(got) == sorted(first + later) and len(set(got)) == len(got),
+              f"echoes: {len(got)} of {len(first) + len(later)}, each once: {len(set(got))}")
+        shown = bob.texts() + bob2.texts()
+        check(sorted(shown) == sorted(first + later) and len(set(shown)) == len(shown),
+              f"bob showed {len(shown)} lines ({len(set(shown))} different) of "
+              f"{len(first) + len(later)}")
+        check(bob2.stop() == 0, "the resumed bob did not exit 0")
+
+
 if __name__ == "__main__":
-    harness.run([test_chat_through_leader_failover])
+    harness.run([test_chat_through_leader_failover, test_bob_killed_during_failover])
