@@ -4,6 +4,7 @@
 #include "crypto/trust.h"
 #include "src/app.h"
 #include "src/commands.h"
+#include "src/conv_files.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -83,7 +84,17 @@ static int run(connect_ctx *c)
         .timeout_s = c->o.timeout_s,
         .handshake_timeout_s = c->o.handshake_timeout_s,
     };
-    return app_run(&c->o, &cfg, c->self, NULL);
+    /* with an invitation the conversation is journaled: the same invitation resumes it */
+    conv_files files = {0};
+    if (!any && conv_files_open(&files, c->self, c->inv, false, c->o.no_history, c->err,
+                                sizeof c->err) != 0)
+        return app_fail(KCHAT_EXIT_ERROR, c->err);
+    cfg.journal = files.journal;
+    cfg.history = files.hist;
+    cfg.history_show = CONV_FILES_SHOW;
+    int code = app_run(&c->o, &cfg, c->self, NULL);
+    conv_files_close(&files);
+    return code;
 }
 
 int cmd_connect(int argc, char **argv)

@@ -442,11 +442,15 @@ void session_step(session *s)
     handle_input(s); /* after the acknowledgements above made room in the outbox */
     double now = session_now_ms(s);
     timers(s, now);
-    session_store_save(s); /* sequence numbers handed out above are saved before anything is sent */
+    /* what the steps above journaled and the sequence numbers they handed out are saved before
+     * anything is sent (the journal first: it holds the messages the listen state numbers) */
+    session_journal_sync(s);
+    session_store_save(s);
     session_tx_pump(s, now);
     session_tx_ack(s, now);
     check_epochs(s);
     session_stats_tick(s, now);
+    session_journal_sync(s);
     session_store_save(s);
     session_flush_events(s);
     if (last >= 0 && s->cfg.role == SESSION_BOB)
@@ -462,6 +466,7 @@ void session_begin(session *s)
 {
     if (s->cfg.timeout_s > 0)
         s->deadline_ms = session_now_ms(s) + s->cfg.timeout_s * 1000.0;
+    session_journal_show_history(s);
     if (setup_kafka(s) != 0) {
         session_finish(s, KCHAT_EXIT_ERROR);
     } else if (s->cfg.role == SESSION_ALICE) {
@@ -477,9 +482,11 @@ void session_begin(session *s)
 
 void session_end(session *s)
 {
-    session_tx_close(s);
+    if (!session_journal_failed(s)) /* its acknowledgement may cover what was not journaled */
+        session_tx_close(s);
     if (s->tp.ops && s->tp.ops->flush(s->tp.ctx, SESSION_CLOSE_FLUSH_MS) != 0)
         session_emit_text(s, UI_EV_ERROR, "some records were not confirmed by Kafka at exit");
+    session_journal_sync(s);
     session_store_save(s);
     session_emit_state(s, UI_STATE_CLOSED, "closed");
     session_flush_events(s);
