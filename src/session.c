@@ -446,6 +446,9 @@ void session_step(session *s)
      * anything is sent (the journal first: it holds the messages the listen state numbers) */
     session_journal_sync(s);
     session_store_save(s);
+    /* shown at once: what was journaled as shown is on its way to the front end before the
+     * step goes on (a process killed in between would neither show it nor show it again) */
+    session_flush_events(s);
     session_tx_pump(s, now);
     session_tx_ack(s, now);
     check_epochs(s);
