@@ -36,6 +36,15 @@ def start_alice(chat, inv, name, lines=None, *extra):
     return chat.alice(inv, *args, name=name, env=env_of(chat, "alice"), stdin_lines=lines)
 
 
+def journal_bytes(chat, who):
+    """The size of who's conversation journal (0 before it exists)."""
+    files = [f for f in glob.glob(chat.path(who + "-state/kchat/conv/*")) if "." not in f]
+    try:
+        return sum(os.path.getsize(f) for f in files)
+    except OSError:
+        return 0
+
+
 def freeze(peer):
     os.kill(peer.proc.pid, signal.SIGSTOP)
 
@@ -44,14 +53,14 @@ def thaw(peer):
     os.kill(peer.proc.pid, signal.SIGCONT)
 
 
-def wait_until(pred, timeout, what, *peers):
+def wait_until(pred, timeout, what, *peers, every=0.02):
     deadline = time.monotonic() + timeout
     while not pred():
         if time.monotonic() > deadline:
             for p in peers:
                 p.dump()
             raise AssertionError(f"no {what} within {timeout} s")
-        time.sleep(0.02)
+        time.sleep(every)
 
 
 def once_each(peers, kind, texts, who):
@@ -110,6 +119,7 @@ def test_alice_killed_unacknowledged():
         alice1.send(lines[1:])
         wait_until(lambda: len(alice1.of("sent")) >= len(lines), 30, "sent", alice1)
         alice1.kill()
+        check(len(alice1.of("delivered")) == 1, "delivered while Bob was frozen")
         thaw(bob)
         alice2 = start_alice(chat, inv, "alice2", [])
         finish(alice2, [bob], [alice1, alice2], lines)
@@ -123,22 +133,23 @@ def test_alice_killed_mid_fragments():
         alice1.wait_event("established", 30)
         big = "".join(chr(ord("a") + i % 26) for i in range(900 * 1024))
         lines = ["small before", big, "small after"]
-        alice1.send(lines)
-        # killed as soon as Kafka took the first line: the big one is being taken in fragments
-        wait_until(lambda: alice1.of("sent"), 30, "first sent", alice1)
+        alice1.send(lines[:2])  # "small after" is typed into the next process
+        # killed as soon as the big line is in her journal (synced before its fragments go out)
+        wait_until(lambda: journal_bytes(chat, "alice") > 900 * 1024, 30, "big line journaled",
+                   alice1, every=0.001)
         alice1.kill()
-        sent_before = len(alice1.of("sent"))
-        alice2 = start_alice(chat, inv, "alice2", [])
+        sent_before, bob_before = len(alice1.of("sent")), len(bob.of("message"))
+        alice2 = start_alice(chat, inv, "alice2", lines[2:])
         finish(alice2, [bob], [alice1, alice2], lines)
-        print(f"mid_fragments: {sent_before} of 3 reported sent before the kill")
+        print(f"mid_fragments: {sent_before} of 2 reported sent before the kill, bob1 had "
+              f"shown {bob_before} then")
 
 
 def test_bob_killed_numbering():
     """Bob (--echo) killed right after Alice's lines reach him and his own lines were typed,
     several times: numbered messages (echoes, his lines) not yet taken by Kafka are resent by
-    the next `listen --resume`. Best effort: a line Bob had not read from his input when killed
-    is lost with the process, so his lines must arrive once each and in order (no hole: a hole
-    would be a numbered line lost), Alice's all exactly once, echoed once."""
+    the next `listen --resume`. Best effort (the kill may land before or after Kafka took
+    them): every line of each side arrives exactly once, Alice's echoed once."""
     with harness.Chat() as chat:
         bob, inv = start_bob(chat, "bob1", False)
         alice = start_alice(chat, inv, "alice", None)
@@ -164,10 +175,9 @@ def test_bob_killed_numbering():
         got = collections.Counter(e["text"] for e in alice.of("message"))
         check(all(c == 1 for c in got.values()), f"alice showed a line twice: {got}")
         arrived = [t for t in bob_lines if got[t]]
-        for r in range(4):
-            mine = [t for t in bob_lines if t.startswith(f"bob round {r} ")]
-            have = [t for t in mine if got[t]]
-            check(have == mine[:len(have)], f"hole in bob's round {r}: {have}")
+        # Bob's front end reads his input at once: 20 ms before the kill are plenty, so every
+        # line he typed was numbered, and none may be lost
+        check(arrived == bob_lines, f"bob's lines lost: {set(bob_lines) - set(arrived)}")
         print(f"bob killed {kills} times; messages per bob run: "
               f"{[len(b.of('message')) for b in bobs]}; bob's lines arrived: "
               f"{len(arrived)} of {len(bob_lines)}")
