@@ -216,7 +216,9 @@ static input_item *take_input(session *s, bool all)
     input_item *taken = NULL, **tail = &taken;
     pthread_mutex_lock(&s->in_lock);
     input_item *it = s->in_head;
-    while (it && (all || it->kind == IN_EOF || outbox_room(s, n, bytes, it->len))) {
+    while (it && (all || it->kind == IN_EOF ||
+                  (outbox_room(s, n, bytes, it->len) &&
+                   (n == 0 || bytes + it->len <= SESSION_STEP_BYTES)))) {
         n += it->kind == IN_LINE;
         bytes += it->len;
         cost += it->kind == IN_LINE ? item_cost(it) : 0;
@@ -224,6 +226,7 @@ static input_item *take_input(session *s, bool all)
         tail = &it->next;
         it = it->next;
     }
+    s->in_more = it && it->kind == IN_LINE && outbox_room(s, n, bytes, it->len);
     *tail = s->cmd_head; /* the commands follow the lines taken */
     s->in_head = it;
     if (!it)
@@ -462,6 +465,8 @@ void session_step(session *s)
 
 int session_wait_ms(const session *s)
 {
+    if (s->in_more && !s->done)
+        return 0;
     return session_tx_wait_ms(s, session_now_ms(s), SESSION_TICK_MS);
 }
 

@@ -35,6 +35,9 @@
 #define SESSION_OUTBOX_MAX 8192
 #define SESSION_OUTBOX_MAX_BYTES (6u * 1024u * 1024u)
 #define SESSION_INPUT_MAX_BYTES (2u * 1024u * 1024u)
+/* Lines taken per step (beyond one line): each step's journal record, and its sealed copy, stay
+ * small; the loop comes back at once for the rest. */
+#define SESSION_STEP_BYTES (128u * 1024u)
 /* A standalone acknowledgement waits this long for an outgoing message to ride on, unless
  * SESSION_ACK_EVERY messages are waiting for one. */
 #define SESSION_ACK_DELAY_MS 20.0
@@ -112,6 +115,7 @@ struct session {
     size_t in_bytes;                 /* what the queued lines cost: text and items */
     bool in_closed;                  /* the session thread has ended: posts no longer wait */
     bool in_refused; /* a line was refused for want of room: signal room_wake when there is */
+    bool in_more;    /* session thread: the last step left lines the outbox has room for */
     wake room_wake;
     wake in_wake;
     pthread_t thread;

@@ -214,7 +214,7 @@ def test_both_killed():
 
 def test_history():
     """The history survives a restart (shown on resume), holds no text in clear and cannot be
-    opened with another identity."""
+    opened with another identity; a second connect on the same conversation is refused."""
     with harness.Chat() as chat:
         bob, inv = start_bob(chat, "bob1", False)
         secret = "history secret marker 7f3a"
@@ -234,6 +234,13 @@ def test_history():
         for f in files + glob.glob(chat.path("alice-state/kchat/conv/*")):
             with open(f, "rb") as fh:
                 check(secret.encode() not in fh.read(), f"{f} holds a message in clear")
+        hold = start_alice(chat, inv, "hold")  # one process per conversation
+        hold.wait_event("state", 30, state="connecting")
+        second = start_alice(chat, inv, "second", [])
+        code = second.wait_exit(60)
+        check(code == 1 and "in use" in second.err_text(),
+              f"a second connect on the same invitation: exit {code}, {second.stderr[-2:]}")
+        hold.kill()
         other = chat.alice(inv, "--identity", chat.path("other.identity"), name="other",
                            env=env_of(chat, "alice"), stdin_lines=[])
         code = other.wait_exit(60)

@@ -354,6 +354,32 @@ static void test_both_crash(void)
     world_free(&w);
 }
 
+/* Bob resumes with his listen state but a new journal (another state directory, or a state
+ * from before journals): his numbers go on from the listen state's, and the acknowledgements
+ * of numbers the journal never held do not end him. */
+static void test_bob_new_journal(void)
+{
+    world w;
+    world_init(&w);
+    post_n(&w.m.alice, "before", 3);
+    want = 3;
+    CHECK(sim_run(&w.m, all_echoed, 5000));
+    sim_run_for(&w.m, 200);
+    crash_bob(&w);
+    CHECK(unlink(w.fb.journal) == 0);
+    restart_bob(&w);
+    post_n(&w.m.alice, "after", 2);
+    want = 5;
+    CHECK(sim_run(&w.m, all_echoed, 30000));
+    sim_run_for(&w.m, 1000);
+    CHECK(w.m.bob.live && !sim_has_text(&w.m.bob, UI_EV_ERROR, "conversation state"));
+    CHECK(each_once(&w.m.alice, UI_EV_ECHO, "after", 2) &&
+          each_once(&w.m.bob, UI_EV_MESSAGE, "after", 2));
+    const ui_event *ev = sim_find(&w.m.alice, UI_EV_ECHO, 4);
+    CHECK(ev != NULL);
+    world_free(&w);
+}
+
 static size_t history_after(const sim_side *side, size_t mark, bool out, const char *text)
 {
     size_t n = 0;
@@ -435,6 +461,7 @@ static const struct {
     {"bob_crash_numbered", test_bob_crash_numbered},
     {"both_crash", test_both_crash},
     {"history", test_history},
+    {"bob_new_journal", test_bob_new_journal},
 };
 
 int main(int argc, char **argv)
