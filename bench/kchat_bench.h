@@ -142,16 +142,34 @@ int bench_proc_usage(bench_proc *p, bench_usage *u, char *err, size_t errlen);
 void bench_proc_stop(bench_proc *p);
 void bench_proc_kill(bench_proc *p);
 
+/* ---- delay_proxy.c: a wide-area link between the clients and the broker (--delay-ms) ---- */
+
+typedef struct bench_proxy bench_proxy;
+typedef struct bench_proxy_counts {
+    uint64_t connections; /* accepted so far */
+    uint64_t rewrites;    /* broker addresses pointed at the proxy in Metadata & co. responses */
+    uint64_t bytes;       /* relayed, both directions */
+} bench_proxy_counts;
+
+/* Starts the proxy for the first broker of brokers (HOST:PORT,...), delaying each direction by
+ * delay_ms; addr gets the address the clients are to use (HOST:PROXYPORT). NULL on error. */
+bench_proxy *bench_proxy_start(const char *brokers, int delay_ms, char *addr, size_t cap, char *err,
+                               size_t errlen);
+void bench_proxy_stats(const bench_proxy *px, bench_proxy_counts *out);
+void bench_proxy_stop(bench_proxy *px);
+
 /* ---- kchat_bench_run.c and kchat_bench_report.c: the measurement and its results ---- */
 
 typedef struct bench_opts {
     const char *brokers;
+    const char *json_out; /* --json-out FILE: the JSON object there too */
     bool json, quick, strict;
     uint32_t echo_n, warmup, block;
     uint32_t tput_small, tput_large, rounds;
     uint32_t handshakes;
     double idle_s;
-    uint64_t window; /* sender pacing in bytes, 0: none (see kchat_bench.c) */
+    uint64_t window;   /* sender pacing in bytes, 0: none (see kchat_bench.c) */
+    uint32_t delay_ms; /* one-way delay between every client and the broker (delay_proxy.c) */
 } bench_opts;
 
 enum { BENCH_KCHAT = 0, BENCH_PLAIN = 1, BENCH_SIDES = 2 };
@@ -193,6 +211,9 @@ typedef struct bench_side_result {
 
 typedef struct bench_results {
     char date[64], machine[256], brokers[256];
+    char client_brokers[256]; /* what the clients used: the delay proxy's address, or brokers */
+    bench_proxy_counts proxy; /* zero without --delay-ms */
+    double load1;             /* the load average (1 min) when the run started, -1 if unknown */
     int ncpu;
     double wall_s;
     bench_side_result side[BENCH_SIDES];

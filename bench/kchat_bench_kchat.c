@@ -94,7 +94,9 @@ static void on_event(kside *k, const ui_event *ev)
     case UI_EV_GAP:
         k->errors++;
         fprintf(stderr, "kchat-bench[%s]: %s %s\n", k->a.name, ui_event_name(ev->type),
-                ev->text ? ev->text : (ev->reason ? ev->reason : ""));
+                ev->text                     ? ev->text
+                : ev->type == UI_EV_REJECTED ? ui_reject_name(ev->reason)
+                                             : "");
         break;
     case UI_EV_DONE:
         k->ended = true;
@@ -188,7 +190,7 @@ static void close_session(kside *k)
 {
     if (!k->s)
         return;
-    session_post_command(k->s, "quit");
+    session_post_command(k->s, SESSION_CMD_QUIT);
     session_join(k->s);
     session_free(k->s);
     k->s = NULL;

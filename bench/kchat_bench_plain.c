@@ -6,6 +6,7 @@
 #include "bench/kchat_bench.h"
 #include "net/consumer.h"
 #include "net/producer.h"
+#include "sys/wake.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,8 +95,8 @@ static int bob_record(pside *p, const net_record *rec, char *err, size_t errlen)
 static int serve(void *ctx, char *err, size_t errlen)
 {
     pside *p = ctx;
-    net_drain_fd(net_consumer_fd(p->cons));
-    net_drain_fd(net_producer_fd(p->prod));
+    sys_fd_drain(net_consumer_fd(p->cons));
+    sys_fd_drain(net_producer_fd(p->prod));
     int64_t last = -1;
     int rc = 0, n = 0;
     for (; n < BATCH && rc == 0; n++) {
@@ -128,8 +129,8 @@ static void wait_io(net_consumer *c, net_producer *prod, int timeout_ms)
     struct pollfd p[2] = {{.fd = net_consumer_fd(c), .events = POLLIN},
                           {.fd = net_producer_fd(prod), .events = POLLIN}};
     if (poll(p, 2, timeout_ms) > 0) {
-        net_drain_fd(p[0].fd);
-        net_drain_fd(p[1].fd);
+        sys_fd_drain(p[0].fd);
+        sys_fd_drain(p[1].fd);
     }
 }
 

@@ -29,6 +29,8 @@ typedef struct run {
     char invitation[2][INVITATION_MAX_LEN + 1]; /* kchat pairs */
     char bob_secret[2][65];
     char state_dir[64];
+    const char *client_brokers; /* the workers' bootstrap: the delay proxy, or the broker */
+    bench_proxy *proxy;
     bench_proc ka1, kb1, ka2, kb2, pa, pb;
     uint32_t round;
     char *err;
@@ -76,14 +78,10 @@ static int make_invitation(run *R, int pair)
 static int start_worker(run *R, bench_proc *p, const char *name, bool kchat, int pair, bool alice,
                         bool echo)
 {
-    const char *args[] = {"--kind",      kchat ? "kchat" : "plain",
-                          "--name",      name,
-                          "--role",      alice ? "alice" : "bob",
-                          "--echo",      echo ? "1" : "0",
-                          "--brokers",   R->o->brokers,
-                          "--a2b",       R->topic[pair][0],
-                          "--b2a",       R->topic[pair][1],
-                          "--state-dir", R->state_dir,
+    const char *args[] = {"--kind",    kchat ? "kchat" : "plain", "--name",      name,
+                          "--role",    alice ? "alice" : "bob",   "--echo",      echo ? "1" : "0",
+                          "--brokers", R->client_brokers,         "--a2b",       R->topic[pair][0],
+                          "--b2a",     R->topic[pair][1],         "--state-dir", R->state_dir,
                           NULL};
     char line[2048];
     if (bench_proc_start(p, name, args, R->err, R->errlen) != 0)
@@ -435,6 +433,18 @@ static int run_phases(run *R)
         start_worker(R, &R->pb, "plain-bob", false, PAIR_PLAIN, false, true) != 0 ||
         start_worker(R, &R->pa, "plain-alice", false, PAIR_PLAIN, true, false) != 0)
         return -1;
+    if (R->proxy) {
+        /* the clients must reach the broker only through the proxy: it must have pointed them
+         * at itself (the broker advertises the address they bootstrapped from) */
+        bench_proxy_stats(R->proxy, &R->r->proxy);
+        if (R->r->proxy.rewrites == 0) {
+            snprintf(R->err, R->errlen,
+                     "--delay-ms: the broker's metadata never named %s, the proxy's upstream: the "
+                     "clients may bypass the delay (use the address the broker advertises)",
+                     R->o->brokers);
+            return -1;
+        }
+    }
     const char *pause = getenv("KCHAT_BENCH_PAUSE"); /* seconds: time to attach a profiler */
     if (pause)
         sleep((unsigned)atoi(pause));
@@ -459,10 +469,20 @@ int bench_run(const bench_opts *o, bench_results *r, char *err, size_t errlen)
         1024;
     r->side[BENCH_KCHAT].tput[BENCH_LARGE].size = r->side[BENCH_PLAIN].tput[BENCH_LARGE].size =
         BENCH_MAX_SIZE;
+    R.client_brokers = o->brokers;
+    snprintf(r->client_brokers, sizeof r->client_brokers, "%s", o->brokers);
+    if (o->delay_ms) {
+        R.proxy = bench_proxy_start(o->brokers, (int)o->delay_ms, r->client_brokers,
+                                    sizeof r->client_brokers, err, errlen);
+        if (!R.proxy)
+            return -1;
+        R.client_brokers = r->client_brokers;
+    }
     snprintf(R.state_dir, sizeof R.state_dir, "/tmp/kchat-bench-XXXXXX");
     if (!mkdtemp(R.state_dir)) {
         R.state_dir[0] = '\0';
         snprintf(err, errlen, "cannot create a temporary directory");
+        bench_proxy_stop(R.proxy);
         return -1;
     }
     int64_t t0 = bench_now_ns();
@@ -473,6 +493,10 @@ int bench_run(const bench_opts *o, bench_results *r, char *err, size_t errlen)
             bench_proc_stop(ps[i]);
     }
     cleanup(&R);
+    if (R.proxy) {
+        bench_proxy_stats(R.proxy, &r->proxy);
+        bench_proxy_stop(R.proxy);
+    }
     r->wall_s = bench_ms_between(t0, bench_now_ns()) / 1000.0;
     return rc;
 }

@@ -17,13 +17,15 @@
 #define PREFIX "kchat"
 #define VERSION "1"
 #define NFIELDS 6
+#define NFIELDS_MAX 7 /* with the brokers field */
+#define BROKERS_TEXT_MAX BASE64URL_LEN(INVITATION_BROKERS_MAX)
 #define SECRET_TEXT_LEN BASE64URL_LEN(INVITATION_SECRET_LEN)
 #define CHECK_BYTES 4
 #define CHECK_TEXT_LEN HEX_LEN(CHECK_BYTES)
 #define SHOW_MAX 60 /* characters of a bad field echoed in a message */
 
 _Static_assert(sizeof PREFIX VERSION ":" - 1 + 2 * INVITATION_TOPIC_MAX + IDENTITY_ID_LEN +
-                       SECRET_TEXT_LEN + CHECK_TEXT_LEN + NFIELDS - 2 <=
+                       SECRET_TEXT_LEN + BROKERS_TEXT_MAX + CHECK_TEXT_LEN + NFIELDS_MAX - 2 <=
                    INVITATION_MAX_LEN,
                "the longest invitation fits INVITATION_MAX_LEN");
 
@@ -108,6 +110,28 @@ static int check_id(field f, char *err, size_t errlen)
     return -1;
 }
 
+static bool is_broker_char(char c)
+{
+    return is_topic_char(c) || c == ':' || c == ',' || c == '[' || c == ']';
+}
+
+static int check_brokers(field f, char *err, size_t errlen)
+{
+    if (f.n == 0 || f.n > INVITATION_BROKERS_MAX) {
+        errf(err, errlen, "invalid brokers in the invitation (%s)",
+             f.n == 0 ? "empty" : "longer than 200 characters");
+        return -1;
+    }
+    for (size_t i = 0; i < f.n; i++) {
+        if (!is_broker_char(f.p[i])) {
+            errf(err, errlen,
+                 "invalid brokers in the invitation (only A-Z a-z 0-9 . _ - : , [ ] allowed)");
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static field cstr(const char *s)
 {
     field f = {s, s != NULL ? strlen(s) : 0};
@@ -167,7 +191,34 @@ void invitation_free(invitation *inv)
     free(inv);
 }
 
+int invitation_set_brokers(invitation *inv, const char *brokers, char *err, size_t errlen)
+{
+    if (brokers == NULL || brokers[0] == '\0') {
+        inv->brokers[0] = '\0';
+        return 0;
+    }
+    field f = cstr(brokers);
+    if (check_brokers(f, err, errlen) != 0)
+        return -1;
+    memcpy(inv->brokers, f.p, f.n);
+    inv->brokers[f.n] = '\0';
+    return 0;
+}
+
 /* ---- Formatting ---- */
+
+/* The ":<base64url brokers>" part at out (room for cap bytes); its length, 0 when none. */
+static size_t format_brokers(const invitation *inv, char *out, size_t cap)
+{
+    size_t n = strnlen(inv->brokers, sizeof inv->brokers);
+    if (n == 0 || n == sizeof inv->brokers || check_brokers((field){inv->brokers, n}, NULL, 0))
+        return 0;
+    if (cap < 2 + BASE64URL_LEN(n))
+        return 0;
+    out[0] = ':';
+    base64url_encode(out + 1, cap - 1, (const uint8_t *)inv->brokers, n);
+    return 1 + BASE64URL_LEN(n);
+}
 
 int invitation_format(const invitation *inv, char *out, size_t cap)
 {
@@ -181,13 +232,19 @@ int invitation_format(const invitation *inv, char *out, size_t cap)
         return -1;
     size_t head =
         strlen(PREFIX VERSION) + strlen(inv->a2b) + strlen(inv->b2a) + IDENTITY_ID_LEN + 4;
-    size_t total = head + SECRET_TEXT_LEN + 1 + CHECK_TEXT_LEN;
+    size_t bl = strnlen(inv->brokers, sizeof inv->brokers);
+    size_t btext = bl ? 1 + BASE64URL_LEN(bl) : 0;
+    size_t total = head + SECRET_TEXT_LEN + btext + 1 + CHECK_TEXT_LEN;
     if (total > INVITATION_MAX_LEN || cap <= total)
         return -1;
     snprintf(out, cap, "%s:%s:%s:%s:", PREFIX VERSION, inv->a2b, inv->b2a, inv->bob_id);
     base64url_encode(out + head, cap - head, inv->secret, INVITATION_SECRET_LEN);
-    out[head + SECRET_TEXT_LEN] = ':';
-    checksum(out, head + SECRET_TEXT_LEN + 1, out + head + SECRET_TEXT_LEN + 1);
+    size_t at = head + SECRET_TEXT_LEN;
+    if (bl && format_brokers(inv, out + at, cap - at) != btext)
+        return -1;
+    at += btext;
+    out[at] = ':';
+    checksum(out, at + 1, out + at + 1);
     return (int)total;
 }
 
@@ -216,26 +273,27 @@ static int check_version(field t, char *err, size_t errlen)
     return 0;
 }
 
-/* Splits t at ':' into exactly NFIELDS fields. */
-static int split_fields(field t, field out[NFIELDS], char *err, size_t errlen)
+/* Splits t at ':' into NFIELDS or NFIELDS_MAX fields; *count gets how many. */
+static int split_fields(field t, field out[NFIELDS_MAX], size_t *nout, char *err, size_t errlen)
 {
     size_t count = 0;
     const char *p = t.p, *end = t.p + t.n;
     for (;;) {
         const char *colon = memchr(p, ':', (size_t)(end - p));
         const char *stop = colon != NULL ? colon : end;
-        if (count < NFIELDS)
+        if (count < NFIELDS_MAX)
             out[count] = (field){p, (size_t)(stop - p)};
         count++;
         if (colon == NULL)
             break;
         p = colon + 1;
     }
-    if (count != NFIELDS) {
-        errf(err, errlen, "invitation has %zu field%s, expected %d", count, count == 1 ? "" : "s",
-             NFIELDS);
+    if (count != NFIELDS && count != NFIELDS_MAX) {
+        errf(err, errlen, "invitation has %zu field%s, expected %d (or %d with brokers)", count,
+             count == 1 ? "" : "s", NFIELDS, NFIELDS_MAX);
         return -1;
     }
+    *nout = count;
     return 0;
 }
 
@@ -251,7 +309,7 @@ static field trim(const char *text)
     return t;
 }
 
-static int check_fields(const field f[NFIELDS], char *err, size_t errlen)
+static int check_fields(const field f[NFIELDS_MAX], char *err, size_t errlen)
 {
     if (check_topics(f[1], f[2], err, errlen) != 0 || check_id(f[3], err, errlen) != 0)
         return -1;
@@ -263,26 +321,42 @@ static int check_fields(const field f[NFIELDS], char *err, size_t errlen)
     return 0;
 }
 
-static int check_checksum(field t, const field f[NFIELDS], char *err, size_t errlen)
+static int check_checksum(field t, field check, char *err, size_t errlen)
 {
     char want[CHECK_TEXT_LEN + 1];
-    checksum(t.p, (size_t)(f[5].p - t.p), want);
-    if (f[5].n != CHECK_TEXT_LEN || memcmp(f[5].p, want, CHECK_TEXT_LEN) != 0) {
+    checksum(t.p, (size_t)(check.p - t.p), want);
+    if (check.n != CHECK_TEXT_LEN || memcmp(check.p, want, CHECK_TEXT_LEN) != 0) {
         errf(err, errlen, "invitation checksum mismatch (mistyped or truncated?)");
         return -1;
     }
     return 0;
 }
 
+/* The brokers field: base64url of the list, decoded into inv->brokers and checked. */
+static int parse_brokers(invitation *inv, field f, char *err, size_t errlen)
+{
+    uint8_t raw[INVITATION_BROKERS_MAX + 3];
+    size_t n = 0;
+    if (f.n == 0 || f.n > BROKERS_TEXT_MAX ||
+        base64url_decode(raw, sizeof raw - 1, &n, f.p, f.n) != 0 || n > INVITATION_BROKERS_MAX) {
+        errf(err, errlen, "invalid brokers in the invitation (not base64url of a broker list)");
+        return -1;
+    }
+    raw[n] = '\0';
+    return invitation_set_brokers(inv, (const char *)raw, err, errlen) == 0 && inv->brokers[0] ? 0
+                                                                                               : -1;
+}
+
 invitation *invitation_parse(const char *text, char *err, size_t errlen)
 {
-    field t = trim(text), f[NFIELDS];
+    field t = trim(text), f[NFIELDS_MAX];
+    size_t nf = 0;
     if (t.n > INVITATION_MAX_LEN) {
         errf(err, errlen, "invitation is too long (%zu characters, at most %d)", t.n,
              INVITATION_MAX_LEN);
         return NULL;
     }
-    if (check_version(t, err, errlen) != 0 || split_fields(t, f, err, errlen) != 0 ||
+    if (check_version(t, err, errlen) != 0 || split_fields(t, f, &nf, err, errlen) != 0 ||
         check_fields(f, err, errlen) != 0)
         return NULL;
     invitation *inv = alloc_invitation(f[1], f[2], f[3]);
@@ -295,7 +369,8 @@ invitation *invitation_parse(const char *text, char *err, size_t errlen)
         invitation_free(inv);
         return NULL;
     }
-    if (check_checksum(t, f, err, errlen) != 0) {
+    if (check_checksum(t, f[nf - 1], err, errlen) != 0 ||
+        (nf == NFIELDS_MAX && parse_brokers(inv, f[5], err, errlen) != 0)) {
         invitation_free(inv);
         return NULL;
     }

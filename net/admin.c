@@ -12,8 +12,6 @@ typedef struct admin {
     rd_kafka_t *rk;
 } admin;
 
-enum { CREATE_OK = 0, CREATE_FAILED = -1, CREATE_RETRY_RF1 = 1 };
-
 bool net_topic_name_valid(const char *topic)
 {
     if (!topic)
@@ -37,8 +35,6 @@ static int admin_open(admin *a, const net_config *cfg, const char *topic, char *
     if (conf)
         a->rk = net_client_new(&a->cl, RD_KAFKA_PRODUCER, conf, err, errlen);
     if (!conf || !a->rk) {
-        if (conf)
-            rd_kafka_conf_destroy(conf);
         net_client_destroy(&a->cl);
         return -1;
     }
@@ -52,13 +48,14 @@ static void admin_close(admin *a)
     net_client_destroy(&a->cl);
 }
 
-/* Waits for the admin result on rq, serving logs and errors meanwhile. */
+/* Waits for the admin result on rq, serving logs and errors meanwhile. NULL on timeout or as
+ * soon as the login was refused (a wrong password does not get better by waiting). */
 static rd_kafka_event_t *wait_result(admin *a, rd_kafka_queue_t *rq, double deadline)
 {
     for (;;) {
         rd_kafka_poll(a->rk, 0);
         double left = deadline - sys_now_ms();
-        if (left <= 0)
+        if (left <= 0 || a->cl.auth_err[0])
             return NULL;
         rd_kafka_event_t *ev = rd_kafka_queue_poll(rq, left < 100 ? (int)left : 100);
         if (ev)
@@ -72,9 +69,10 @@ static bool is_unreachable(rd_kafka_resp_err_t e)
            e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || e == RD_KAFKA_RESP_ERR__RESOLVE;
 }
 
-/* Metadata of one topic: 1 exists (*ready: partition 0 has a leader), 0 does not, -1 error. */
-static int topic_meta(admin *a, const char *topic, int timeout_ms, bool *ready, char *err,
-                      size_t errlen)
+/* Metadata of one topic: 1 exists (*ready: partition 0 has a leader), 0 does not, -1 error
+ * (*ecode: why). */
+static int topic_meta(admin *a, const char *topic, int timeout_ms, bool *ready,
+                      rd_kafka_resp_err_t *ecode, char *err, size_t errlen)
 {
     const struct rd_kafka_metadata *md = NULL;
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(a->rk, topic, NULL);
@@ -82,11 +80,12 @@ static int topic_meta(admin *a, const char *topic, int timeout_ms, bool *ready, 
     rd_kafka_topic_destroy(rkt);
     rd_kafka_poll(a->rk, 0); /* serves connection errors: the cause for the message */
     *ready = false;
+    *ecode = e;
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
         if (is_unreachable(e))
             net_client_unreachable(&a->cl, timeout_ms, err, errlen);
         else
-            errf(err, errlen, "cannot read metadata of topic '%s': %s", topic, rd_kafka_err2str(e));
+            net_kafka_error(e, NULL, "read metadata of", "topic", topic, err, errlen);
         return -1;
     }
     int rc = 0;
@@ -96,8 +95,8 @@ static int topic_meta(admin *a, const char *topic, int timeout_ms, bool *ready, 
             continue;
         if (t->err != RD_KAFKA_RESP_ERR_NO_ERROR &&
             t->err != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE) {
-            errf(err, errlen, "cannot read metadata of topic '%s': %s", topic,
-                 rd_kafka_err2str(t->err));
+            *ecode = t->err;
+            net_kafka_error(t->err, NULL, "read metadata of", "topic", topic, err, errlen);
             rc = -1;
             break;
         }
@@ -118,7 +117,8 @@ static void wait_visible(admin *a, const char *topic, bool want_exists, double d
         if (left <= 0)
             break;
         bool ready;
-        int rc = topic_meta(a, topic, (int)left, &ready, NULL, 0);
+        rd_kafka_resp_err_t e;
+        int rc = topic_meta(a, topic, (int)left, &ready, &e, NULL, 0);
         if (rc < 0 || (want_exists ? rc == 1 && ready : rc == 0))
             return;
         rd_kafka_poll(a->rk, 50);
@@ -142,7 +142,8 @@ static rd_kafka_event_t *admin_result(admin *a, rd_kafka_queue_t *rq, const char
     if (is_unreachable(e))
         net_client_unreachable(&a->cl, timeout_ms, err, errlen);
     else
-        errf(err, errlen, "cannot %s topic '%s': %s", what, topic, rd_kafka_event_error_string(ev));
+        net_kafka_error(e, ev ? rd_kafka_event_error_string(ev) : NULL, what, "topic", topic, err,
+                        errlen);
     if (ev)
         rd_kafka_event_destroy(ev);
     return NULL;
@@ -157,47 +158,43 @@ static rd_kafka_AdminOptions_t *admin_options(admin *a, rd_kafka_admin_op_t op, 
     return opt;
 }
 
-static int create_result(rd_kafka_event_t *ev, const char *topic, int rf, char *err, size_t errlen)
+/* The replication factor is always the cluster's default.replication.factor: a topic is never
+ * created with one the operator did not choose (no quiet fallback to 1). */
+static int create_result(rd_kafka_event_t *ev, const char *topic, char *err, size_t errlen)
 {
     size_t cnt = 0;
     const rd_kafka_topic_result_t **res =
         rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &cnt);
     rd_kafka_resp_err_t e = cnt ? rd_kafka_topic_result_error(res[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-        return CREATE_OK;
-    if (rf == -1 &&
-        (e == RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR ||
-         e == RD_KAFKA_RESP_ERR_INVALID_REQUEST || e == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION))
-        return CREATE_RETRY_RF1;
+        return 0;
     const char *msg = rd_kafka_topic_result_error_string(res[0]);
-    errf(err, errlen, "cannot create topic '%s': %s", topic,
-         msg && *msg ? msg : rd_kafka_err2str(e));
-    return CREATE_FAILED;
+    if (e == RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR)
+        errf(err, errlen,
+             "cannot create topic '%s' with the cluster's default replication factor: %s", topic,
+             msg && *msg ? msg : rd_kafka_err2str(e));
+    else
+        net_kafka_error(e, msg, "create", "topic", topic, err, errlen);
+    return -1;
 }
 
-static int create_once(admin *a, const char *topic, int rf, int timeout_ms, char *err,
-                       size_t errlen)
+static int create_once(admin *a, const char *topic, int timeout_ms, char *err, size_t errlen)
 {
     char errstr[512];
-    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, 1, rf, errstr, sizeof errstr);
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, 1, -1, errstr, sizeof errstr);
     if (!nt) {
-        if (rf == -1)
-            return CREATE_RETRY_RF1;
         errf(err, errlen, "cannot create topic '%s': %s", topic, errstr);
-        return CREATE_FAILED;
+        return -1;
     }
     rd_kafka_AdminOptions_t *opt = admin_options(a, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms);
     rd_kafka_queue_t *rq = rd_kafka_queue_new(a->rk);
     rd_kafka_CreateTopics(a->rk, &nt, 1, opt, rq);
     rd_kafka_resp_err_t e;
     rd_kafka_event_t *ev = admin_result(a, rq, "create", topic, timeout_ms, &e, err, errlen);
-    int rc = CREATE_FAILED;
+    int rc = -1;
     if (ev) {
-        rc = create_result(ev, topic, rf, err, errlen);
+        rc = create_result(ev, topic, err, errlen);
         rd_kafka_event_destroy(ev);
-    } else if (rf == -1 && (e == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE ||
-                            e == RD_KAFKA_RESP_ERR__INVALID_ARG)) {
-        rc = CREATE_RETRY_RF1; /* rejected locally: the broker is too old for the default */
     }
     rd_kafka_queue_destroy(rq);
     rd_kafka_AdminOptions_destroy(opt);
@@ -212,18 +209,11 @@ int net_topic_create(const net_config *cfg, const char *topic, int timeout_ms, c
     if (admin_open(&a, cfg, topic, err, errlen) != 0)
         return -1;
     double deadline = sys_now_ms() + timeout_ms;
-    int rc = create_once(&a, topic, -1, timeout_ms, err, errlen);
-    if (rc == CREATE_RETRY_RF1) {
-        if (a.cl.log)
-            a.cl.log(a.cl.log_ctx, LOG_NOTICE,
-                     "kchat: the broker rejected its default replication factor; creating the "
-                     "topic with replication factor 1");
-        rc = create_once(&a, topic, 1, timeout_ms, err, errlen);
-    }
-    if (rc == CREATE_OK)
+    int rc = create_once(&a, topic, timeout_ms, err, errlen);
+    if (rc == 0)
         wait_visible(&a, topic, true, deadline);
     admin_close(&a);
-    return rc == CREATE_OK ? 0 : -1;
+    return rc;
 }
 
 static int delete_result(rd_kafka_event_t *ev, const char *topic, char *err, size_t errlen)
@@ -234,9 +224,8 @@ static int delete_result(rd_kafka_event_t *ev, const char *topic, char *err, siz
     rd_kafka_resp_err_t e = cnt ? rd_kafka_topic_result_error(res[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
         return 0; /* gone either way */
-    const char *msg = rd_kafka_topic_result_error_string(res[0]);
-    errf(err, errlen, "cannot delete topic '%s': %s", topic,
-         msg && *msg ? msg : rd_kafka_err2str(e));
+    net_kafka_error(e, rd_kafka_topic_result_error_string(res[0]), "delete", "topic", topic, err,
+                    errlen);
     return -1;
 }
 
@@ -267,14 +256,33 @@ int net_topic_delete(const net_config *cfg, const char *topic, int timeout_ms, c
     return rc;
 }
 
+/* Retries what a leader election or a broker restart causes, until timeout_ms is spent; stops
+ * at once when the login is refused. */
 int net_topic_exists(const net_config *cfg, const char *topic, int timeout_ms, char *err,
                      size_t errlen)
 {
     admin a;
     if (admin_open(&a, cfg, topic, err, errlen) != 0)
         return -1;
-    bool ready;
-    int rc = topic_meta(&a, topic, timeout_ms, &ready, err, errlen);
+    double deadline = sys_now_ms() + timeout_ms;
+    int rc;
+    for (;;) {
+        bool ready;
+        rd_kafka_resp_err_t e;
+        double left = deadline - sys_now_ms();
+        int wait = left > 1000 ? 1000 : left > 0 ? (int)left : 1;
+        rc = topic_meta(&a, topic, wait, &ready, &e, err, errlen);
+        if (rc >= 0 || a.cl.auth_err[0] || !net_err_retriable(e))
+            break;
+        if (deadline - sys_now_ms() <= 0) {
+            if (is_unreachable(e))
+                net_client_unreachable(&a.cl, timeout_ms, err, errlen);
+            break;
+        }
+        rd_kafka_poll(a.rk, 100);
+    }
+    if (rc < 0 && a.cl.auth_err[0])
+        net_client_unreachable(&a.cl, timeout_ms, err, errlen);
     admin_close(&a);
     return rc;
 }

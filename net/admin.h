@@ -7,6 +7,10 @@
 
 #include <stdbool.h>
 
+/* Threads: each call makes its own short-lived client and destroys it before returning. The log
+ * callback of cfg runs on the calling thread, inside the call, never after it; on_error is not
+ * called (failures come back as the call's error). */
+
 int net_topic_create(const net_config *cfg, const char *topic, int timeout_ms, char *err,
                      size_t errlen);
 int net_topic_delete(const net_config *cfg, const char *topic, int timeout_ms, char *err,

@@ -23,7 +23,8 @@ struct net_consumer {
     rd_kafka_t *rk;
     rd_kafka_queue_t *q;
     int wake[2];
-    bool group; /* a caller's group: offsets are stored and committed */
+    bool group;    /* a caller's group: offsets are stored and committed */
+    bool assigned; /* the queue may hold records: never drained blindly */
     char topic[256];
 };
 
@@ -47,31 +48,79 @@ static void serve_errors(net_consumer *c)
         rd_kafka_message_destroy(m);
 }
 
+/* A pause between tries. The queue is not served here: once assigned it holds records. */
+static void pause_ms(int ms)
+{
+    nanosleep(&(struct timespec){.tv_nsec = (long)ms * 1000000}, NULL);
+}
+
+/* Serves errors and logs for ms (before anything is assigned). */
+static void serve_errors_for(net_consumer *c, int ms)
+{
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, ms);
+    if (m)
+        rd_kafka_message_destroy(m);
+    serve_errors(c);
+}
+
+/* The high watermark of partition 0, retried through leader elections and broker restarts
+ * until timeout_ms is spent (each try waits at most 2 s, so a dead leader that metadata still
+ * names does not use up the whole wait). Says once, through on_error, that Kafka is electing. */
+static rd_kafka_resp_err_t query_end(net_consumer *c, int timeout_ms, int64_t *hi)
+{
+    double deadline = sys_now_ms() + timeout_ms;
+    bool told = false;
+    for (;;) {
+        int64_t lo = -1;
+        double left = deadline - sys_now_ms();
+        int wait = left > 2000 ? 2000 : left > 0 ? (int)left : 1;
+        rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(c->rk, c->topic, 0, &lo, hi, wait);
+        if (c->cl.log && e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            char line[512];
+            snprintf(line, sizeof line, "kchat: end offset of %s: %s", c->topic,
+                     rd_kafka_err2str(e));
+            c->cl.log(c->cl.log_ctx, LOG_DEBUG, line);
+        }
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR || !net_err_retriable(e) || c->cl.auth_err[0] ||
+            deadline - sys_now_ms() <= 100)
+            return e;
+        if (!told && e != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN &&
+            e != RD_KAFKA_RESP_ERR__TRANSPORT) {
+            char line[512];
+            snprintf(line, sizeof line, "Kafka: topic '%s' has no leader yet (%s), waiting",
+                     c->topic, rd_kafka_err2str(e));
+            net_client_report(&c->cl, LOG_NOTICE, line);
+            told = true;
+        }
+        if (c->assigned)
+            pause_ms(100);
+        else
+            serve_errors_for(c, 100); /* nothing assigned yet: only errors and logs queued */
+    }
+}
+
 /* NET_START_END is resolved here, before returning: a lazily resolved "end" could land after
  * a reply that arrives right away, and that reply would be skipped. */
 static int resolve_end(net_consumer *c, int64_t *offset, char *err, size_t errlen)
 {
-    int64_t lo = 0, hi = 0;
-    rd_kafka_resp_err_t e =
-        rd_kafka_query_watermark_offsets(c->rk, c->topic, 0, &lo, &hi, NET_END_WAIT_MS);
-    if (e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || e == RD_KAFKA_RESP_ERR__TRANSPORT ||
-        e == RD_KAFKA_RESP_ERR__TIMED_OUT) {
-        serve_errors(c); /* the connection failure behind it, for the message */
-        net_client_unreachable(&c->cl, NET_END_WAIT_MS, err, errlen);
-        return -1;
+    int64_t hi = 0;
+    rd_kafka_resp_err_t e = query_end(c, NET_END_WAIT_MS, &hi);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        *offset = hi;
+        return 0;
     }
-    if (e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION || e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
-        e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+    serve_errors(c); /* the connection failure behind it, for the message */
+    if (e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || e == RD_KAFKA_RESP_ERR__TRANSPORT ||
+        e == RD_KAFKA_RESP_ERR__TIMED_OUT || e == RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE ||
+        c->cl.auth_err[0])
+        net_client_unreachable(&c->cl, NET_END_WAIT_MS, err, errlen);
+    else if (e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION || e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+             e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
         errf(err, errlen, "cannot read topic '%s': it does not exist on %s", c->topic,
              c->cl.brokers);
-        return -1;
-    }
-    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        errf(err, errlen, "cannot find the end of topic '%s': %s", c->topic, rd_kafka_err2str(e));
-        return -1;
-    }
-    *offset = hi;
-    return 0;
+    else
+        net_kafka_error(e, NULL, "find the end of", "topic", c->topic, err, errlen);
+    return -1;
 }
 
 static int assign_partition(net_consumer *c, net_start start, char *err, size_t errlen)
@@ -83,6 +132,7 @@ static int assign_partition(net_consumer *c, net_start start, char *err, size_t 
     rd_kafka_topic_partition_list_add(l, c->topic, 0)->offset = offset;
     rd_kafka_resp_err_t e = rd_kafka_assign(c->rk, l);
     rd_kafka_topic_partition_list_destroy(l);
+    c->assigned = e == RD_KAFKA_RESP_ERR_NO_ERROR;
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
         errf(err, errlen, "cannot read topic '%s': %s", c->topic, rd_kafka_err2str(e));
         return -1;
@@ -111,7 +161,6 @@ static int consumer_start(net_consumer *c, const net_config *cfg, const char *gr
         return -1;
     c->rk = net_client_new(&c->cl, RD_KAFKA_CONSUMER, conf, err, errlen);
     if (!c->rk) {
-        rd_kafka_conf_destroy(conf);
         return -1;
     }
     rd_kafka_poll_set_consumer(c->rk); /* main queue (errors, logs) -> consumer queue */
@@ -200,6 +249,10 @@ static bool reading_failed(net_consumer *c, char *err, size_t errlen)
 {
     if (net_client_fatal(c->rk, err, errlen))
         return true;
+    if (c->cl.auth_err[0]) { /* a refused login is a configuration error: final */
+        net_client_unreachable(&c->cl, 0, err, errlen);
+        return true;
+    }
     if (!c->cl.final_err[0])
         return false;
     final_error(c, c->cl.final_err, err, errlen);
@@ -290,10 +343,8 @@ int net_consumer_commit(net_consumer *c)
 
 int64_t net_consumer_end_offset(net_consumer *c, int timeout_ms)
 {
-    int64_t lo = -1, hi = -1;
-    rd_kafka_resp_err_t e =
-        rd_kafka_query_watermark_offsets(c->rk, c->topic, 0, &lo, &hi, timeout_ms);
-    return e == RD_KAFKA_RESP_ERR_NO_ERROR ? hi : -1;
+    int64_t hi = -1;
+    return query_end(c, timeout_ms, &hi) == RD_KAFKA_RESP_ERR_NO_ERROR ? hi : -1;
 }
 
 int net_consumer_fd(net_consumer *c)

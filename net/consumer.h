@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Threads: a consumer belongs to one thread. It has no callback of its own; the log and error
+ * callbacks of its net_config run only on that thread, from inside its net_consumer_* calls
+ * (above all net_consumer_poll: librdkafka's main queue is forwarded to the consumer queue, so
+ * its errors and logs come with the records), never on librdkafka's threads. */
 typedef struct net_consumer net_consumer;
 
 typedef enum {
@@ -35,10 +39,12 @@ void net_record_release(net_record *rec);
 int net_consumer_done(net_consumer *c, int64_t offset);
 /* Commits what is stored now, synchronously. */
 int net_consumer_commit(net_consumer *c);
-/* High watermark (the offset the next record will get); -1 on error. */
+/* High watermark (the offset the next record will get); -1 on error. Retries through leader
+ * elections and broker restarts until timeout_ms is spent, saying once through on_error that
+ * the topic has no leader yet. */
 int64_t net_consumer_end_offset(net_consumer *c, int timeout_ms);
 /* A file descriptor that becomes readable when records may be waiting (drain with
- * net_drain_fd, then net_consumer_poll with timeout 0 until it returns 0). */
+ * sys_fd_drain, then net_consumer_poll with timeout 0 until it returns 0). */
 int net_consumer_fd(net_consumer *c);
 /* Commits stored offsets and closes. */
 void net_consumer_close(net_consumer *c);

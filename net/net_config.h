@@ -6,7 +6,17 @@
 
 #include <stddef.h>
 
-/* Log lines from librdkafka never go to stderr: they go to this callback (level is syslog's). */
+/* Log lines from librdkafka never go to stderr: they go to this callback (level is syslog's).
+ *
+ * Threads: both callbacks below (log, on_error) run only on the thread that calls the net_*
+ * functions of the client they were given to, from inside those calls (net_producer_poll and
+ * net_consumer_poll above all; also the calls that wait: flush, commit, end offsets, close, the
+ * net_topic_* calls), never on librdkafka's internal threads: net_config.c sets log.queue=true
+ * and client.c forwards the log queue to the main queue (rd_kafka_set_log_queue), which only
+ * those calls serve, as they serve error_cb. The broker-state interceptor, which does run on
+ * librdkafka's broker threads, only updates a table under a lock and writes to the client's
+ * wake-up pipe; "connected again" is reported by the next poll. Log lines queued while the
+ * client is being destroyed are dropped. */
 typedef void (*net_log_fn)(void *ctx, int level, const char *line);
 
 typedef struct net_config {

@@ -37,11 +37,14 @@ typedef struct net_client {
 
     /* Touched only by the polling thread. */
     bool down_reported;      /* "all brokers down" was reported, "connected again" is due */
+    bool partial_reported;   /* "broker X unreachable, electing" was reported */
     unsigned cause_seq;      /* up_seq when cause was recorded */
     char cause[256];         /* last connection failure: "host:port: reason" */
     char last_report[512];   /* last line given to on_error, to report each error once */
     bool topic_errors_final; /* consumer: a missing/forbidden topic ends reading */
     char final_err[512];     /* such an error, for the next poll to return */
+    char auth_err[256];      /* the login was refused (SASL or TLS): why */
+    bool fatal_recovers;     /* producer: a fatal error is handled by a new handle */
 
     /* Shared with librdkafka's broker threads (on_broker_state_change). */
     pthread_mutex_t lock;
@@ -60,10 +63,12 @@ void net_client_destroy(net_client *cl);
 rd_kafka_conf_t *net_conf_build(const net_config *cfg, net_client *cl, net_role role,
                                 const char *const *extra, char *err, size_t errlen);
 
-/* Installs cl's log, error and broker-state callbacks on conf (net_conf_build does this). */
+/* Installs cl's log and error callbacks on conf (net_conf_build does this). */
 void net_client_install(rd_kafka_conf_t *conf, net_client *cl);
 
-/* rd_kafka_new that sends logs to the main queue. Takes conf on success only. */
+/* rd_kafka_new with cl's broker-state interceptor, logs on the main queue. Always takes conf.
+ * A configuration librdkafka refuses (a missing ssl.ca.location file, ...) fails cleanly with
+ * "Kafka client configuration refused: <property> failed: <reason>". */
 rd_kafka_t *net_client_new(net_client *cl, rd_kafka_type_t type, rd_kafka_conf_t *conf, char *err,
                            size_t errlen);
 
@@ -71,10 +76,19 @@ rd_kafka_t *net_client_new(net_client *cl, rd_kafka_type_t type, rd_kafka_conf_t
 void net_client_report(net_client *cl, int level, const char *line);
 /* Call after polling: reports "connected again" when a broker came back after an outage. */
 void net_client_check_up(net_client *cl);
-/* Call when a record was delivered or fetched: the cluster is reachable. */
+/* Call when a record was delivered or fetched: the cluster is reachable ("connected again" or,
+ * after a lost broker of several, "records flow again", both level 6). */
 void net_client_success(net_client *cl);
-/* Writes "cannot reach Kafka at B within T s (cause)" into err. */
+/* Writes "cannot reach Kafka at B within T s (cause)" into err, or "Kafka refused the login at
+ * B: why" when authentication failed. */
 void net_client_unreachable(const net_client *cl, int timeout_ms, char *err, size_t errlen);
+/* "cannot OP KIND 'NAME': why", why in words for authorization, authentication, missing topic
+ * and leader errors (detail: librdkafka's text, used for the others). One line. */
+void net_kafka_error(rd_kafka_resp_err_t e, const char *detail, const char *op, const char *kind,
+                     const char *name, char *err, size_t errlen);
+/* Errors that a leader election, a coordinator move or a broker restart cause: worth retrying
+ * until the caller's deadline. */
+bool net_err_retriable(rd_kafka_resp_err_t e);
 /* True and err filled when rk has hit a fatal error. */
 bool net_client_fatal(rd_kafka_t *rk, char *err, size_t errlen);
 

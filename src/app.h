@@ -12,12 +12,16 @@
 int app_net_config(const kchat_options *o, net_config *cfg, char *err, size_t errlen);
 /* Loads (or creates) the identity named by o. NULL with err set. */
 identity *app_identity(const kchat_options *o, char *err, size_t errlen);
-/* Refuses the TUI early when there is no terminal. 0 or -1 with err set. */
+/* Refuses early what cannot work: paths that name the wrong thing (options_check_paths), the
+ * TUI without a usable terminal. 0 or -1 with err set. */
 int app_check_front(const kchat_options *o, char *err, size_t errlen);
 /* Runs the session until it ends under the TUI or batch front end; returns the exit status.
  * early: events to show first (e.g. the invitation), may be NULL. */
 int app_run(const kchat_options *o, const session_config *cfg, const identity *self,
             ui_event *early);
+/* Writes text and a newline to path through a fresh 0600 file renamed over it (an invitation
+ * holds a secret). 0 or -1 with err set. */
+int app_write_secret_file(const char *path, const char *text, char *err, size_t errlen);
 /* Prints "kchat: msg" to stderr and returns code. */
 int app_fail(int code, const char *msg);
 

@@ -20,6 +20,7 @@ typedef struct reader {
     bool skip;      /* dropping the rest of an over-long line, up to its newline */
     event_queue *q; /* for the error about such a line */
     size_t scan;    /* the first `scan` bytes of buf hold no newline (a partial line) */
+    size_t over;    /* lines over the message limit, not sent: the exit status says so */
 } reader;
 
 static void consume(reader *r, size_t n)
@@ -39,6 +40,7 @@ static bool skip_long_line(reader *r)
 
 static void refuse_long_line(reader *r)
 {
+    r->over++;
     ui_event *ev = calloc(1, sizeof *ev);
     char text[160];
     snprintf(text, sizeof text, "message of more than %u bytes is over the %u-byte limit; not sent",
@@ -72,6 +74,7 @@ static void post_lines(session *s, reader *r)
             r->blocked = true;
             break;
         }
+        r->over += end - start > KCHAT_MAX_MESSAGE; /* the session refuses it, and says so */
         start = from = end + 1;
     }
     size_t rest = r->len - start;
@@ -80,10 +83,12 @@ static void post_lines(session *s, reader *r)
         r->skip = !r->eof;
         start = r->len;
     } else if (!r->blocked && r->eof && rest > 0) {
-        if (session_try_post_line(s, r->buf + start, rest))
+        if (session_try_post_line(s, r->buf + start, rest)) {
+            r->over += rest > KCHAT_MAX_MESSAGE;
             start = r->len;
-        else
+        } else {
             r->blocked = true;
+        }
     }
     consume(r, start);
     r->scan = r->blocked ? 0 : r->len; /* not blocked: what is left is a partial line */
@@ -189,7 +194,7 @@ int batch_run(session *s, event_queue *q, const kchat_options *opts)
         if (poll(fds, 4, -1) < 0 && errno != EINTR)
             break;
         if ((fds[1].revents & POLLIN) && signals_take() && !quit_sent) {
-            session_post_command(s, "quit");
+            session_post_command(s, SESSION_CMD_QUIT);
             quit_sent = true;
         }
         if (fds[2].revents & (POLLIN | POLLHUP | POLLERR))
@@ -199,6 +204,11 @@ int batch_run(session *s, event_queue *q, const kchat_options *opts)
             post_lines(s, &r);
         }
         running = drain_events(q, &o, &code);
+    }
+    if (r.over && code == KCHAT_EXIT_OK) { /* never a silent success */
+        fprintf(stderr, "kchat: %zu line%s over the %u-byte limit not sent\n", r.over,
+                r.over == 1 ? " was" : "s were", KCHAT_MAX_MESSAGE);
+        code = KCHAT_EXIT_ERROR;
     }
     if (r.buf)
         sodium_memzero(r.buf, r.cap);

@@ -2,16 +2,22 @@
  * the initiator session: the handshake through Kafka, then every typed line as a message. */
 #include "crypto/invitation.h"
 #include "crypto/trust.h"
+#include "src/invitation_file.h"
 #include "src/app.h"
 #include "src/commands.h"
 #include "src/conv_files.h"
+#include "src/passphrase.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#define INVITATION_FILE_MAX 4096
+#define INVITATION_TRIES 3
 
 typedef struct connect_ctx {
     kchat_options o;
@@ -22,23 +28,48 @@ typedef struct connect_ctx {
     char err[1024];
 } connect_ctx;
 
-/* Reads the invitation from a file into wiped memory, so it never sits on the command line. */
-static invitation *invitation_from_file(const char *path, char *err, size_t errlen)
+/* The pasted line without blanks, quotes or bracketed-paste markers around it. */
+static char *trim_pasted(char *s)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+    static const char *const marks[] = {"\033[200~", "\033[201~"};
+    for (size_t i = 0; i < 2; i++) {
+        char *m;
+        while ((m = strstr(s, marks[i])) != NULL)
+            memmove(m, m + 6, strlen(m + 6) + 1);
+    }
+    while (*s == ' ' || *s == '\t' || *s == '\'' || *s == '"' || *s == '\r')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\'' || s[n - 1] == '"' ||
+                 s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+/* No invitation on the command line, on a terminal: asks for it (pasted, not echoed: it holds
+ * a secret), checks it, and asks again when it is not valid. */
+static invitation *invitation_asked(char *err, size_t errlen)
+{
+    int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "missing INVITATION (printed by `kchat listen`)");
         return NULL;
     }
-    char *buf = sodium_malloc(INVITATION_FILE_MAX);
+    dprintf(fd, "Paste the invitation that Bob's `kchat listen` shows, then Enter "
+                "(not echoed: it holds a secret).\n");
     invitation *inv = NULL;
-    if (buf && fgets(buf, INVITATION_FILE_MAX, f))
-        inv = invitation_parse(buf, err, errlen);
-    else if (buf)
-        snprintf(err, errlen, "%s holds no invitation", path);
-    if (buf)
-        sodium_free(buf);
-    fclose(f);
+    for (int i = 0; i < INVITATION_TRIES && !inv; i++) {
+        char *line = passphrase_ask_fd(fd, "invitation", 0);
+        if (!line) {
+            snprintf(err, errlen, "no invitation given");
+            break;
+        }
+        inv = invitation_parse(trim_pasted(line), err, errlen);
+        passphrase_free(line);
+        if (!inv)
+            dprintf(fd, "not a valid invitation: %s\n", err);
+    }
+    close(fd);
     return inv;
 }
 
@@ -50,9 +81,11 @@ static int prepare(connect_ctx *c)
     if (c->o.invitation || c->o.invitation_file) {
         c->inv = c->o.invitation
                      ? invitation_parse(c->o.invitation, c->err, sizeof c->err)
-                     : invitation_from_file(c->o.invitation_file, c->err, sizeof c->err);
+                     : invitation_read_file(c->o.invitation_file, c->err, sizeof c->err);
         if (!c->inv)
             return KCHAT_EXIT_USAGE;
+    } else if (!c->o.trust_any && !(c->inv = invitation_asked(c->err, sizeof c->err))) {
+        return KCHAT_EXIT_USAGE;
     }
     if (c->o.trust_any) {
         c->trust = trust_policy_anyone();
@@ -63,9 +96,24 @@ static int prepare(connect_ctx *c)
     }
     if (!c->trust)
         return KCHAT_EXIT_ERROR;
+    if (c->inv && c->inv->brokers[0] && c->o.brokers_default)
+        c->net.brokers = c->inv->brokers; /* Bob's, unless -b or KCHAT_BROKERS says otherwise */
     if (!(c->self = app_identity(&c->o, c->err, sizeof c->err)))
         return KCHAT_EXIT_ERROR;
     return 0;
+}
+
+/* The topic pair for Alice's screen (status bar, channel pane); batch mode has no such event. */
+static ui_event *topics_event(const session_config *cfg, bool batch)
+{
+    ui_event *ev = batch ? NULL : calloc(1, sizeof *ev);
+    if (!ev)
+        return NULL;
+    ev->type = UI_EV_INVITATION;
+    ev->offset = -1;
+    ev->a2b = strdup(cfg->a2b);
+    ev->b2a = strdup(cfg->b2a);
+    return ev;
 }
 
 static int run(connect_ctx *c)
@@ -83,6 +131,7 @@ static int run(connect_ctx *c)
         .exit_when_done = c->o.batch,
         .timeout_s = c->o.timeout_s,
         .handshake_timeout_s = c->o.handshake_timeout_s,
+        .name = c->o.name,
     };
     /* with an invitation the conversation is journaled: the same invitation resumes it */
     conv_files files = {0};
@@ -92,7 +141,7 @@ static int run(connect_ctx *c)
     cfg.journal = files.journal;
     cfg.history = files.hist;
     cfg.history_show = CONV_FILES_SHOW;
-    int code = app_run(&c->o, &cfg, c->self, NULL);
+    int code = app_run(&c->o, &cfg, c->self, topics_event(&cfg, c->o.batch));
     conv_files_close(&files);
     return code;
 }
@@ -104,7 +153,7 @@ int cmd_connect(int argc, char **argv)
     if (options_parse(argc, argv, &c.o, c.err, sizeof c.err) != 0)
         return app_fail(KCHAT_EXIT_USAGE, c.err);
     if (c.o.help) {
-        options_usage(stdout, CMD_CONNECT);
+        options_usage(stdout, KCHAT_CMD_CONNECT);
         options_free(&c.o);
         return 0;
     }

@@ -4,6 +4,7 @@
  * sealed with the identity's store key, so unlinking them leaves nothing readable. Says what
  * it removed, one line each; finding nothing to remove is not an error. */
 #include "crypto/invitation.h"
+#include "src/invitation_file.h"
 #include "src/app.h"
 #include "src/commands.h"
 #include "src/conv_state.h"
@@ -15,27 +16,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-#define FORGET_INVITATION_MAX 4096
-
-static invitation *read_invitation(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = sodium_malloc(FORGET_INVITATION_MAX);
-    invitation *inv = NULL;
-    if (buf && fgets(buf, FORGET_INVITATION_MAX, f))
-        inv = invitation_parse(buf, err, errlen);
-    else if (buf)
-        snprintf(err, errlen, "%s holds no invitation", path);
-    if (buf)
-        sodium_free(buf);
-    fclose(f);
-    return inv;
-}
 
 /* Unlinks path if it exists; counts it in *removed. 0 or -1 with err filled. */
 static int remove_one(const char *what, const char *path, int *removed, char *err, size_t errlen)
@@ -86,7 +66,7 @@ static int remove_conversation(const invitation *inv, bool listener, int *remove
 static int forget_alice(const kchat_options *o, int *removed, char *err, size_t errlen)
 {
     invitation *inv = o->invitation ? invitation_parse(o->invitation, err, errlen)
-                                    : read_invitation(o->invitation_file, err, errlen);
+                                    : invitation_read_file(o->invitation_file, err, errlen);
     if (!inv)
         return KCHAT_EXIT_USAGE;
     int rc = remove_conversation(inv, false, removed, err, errlen);
@@ -137,7 +117,7 @@ int cmd_forget(int argc, char **argv)
         return app_fail(KCHAT_EXIT_USAGE, err);
     }
     if (o.help) {
-        options_usage(stdout, CMD_FORGET);
+        options_usage(stdout, KCHAT_CMD_FORGET);
         options_free(&o);
         return KCHAT_EXIT_OK;
     }

@@ -73,7 +73,7 @@ int cmd_id(int argc, char **argv)
         return app_fail(KCHAT_EXIT_USAGE, err);
     int code = 0;
     if (o.help) {
-        options_usage(stdout, CMD_ID);
+        options_usage(stdout, KCHAT_CMD_ID);
     } else {
         identity *id = id_for(&o, err, sizeof err);
         if (!id)

@@ -48,6 +48,14 @@ static int check_replace(listen_ctx *c)
     return rc;
 }
 
+/* The brokers the invitation names: those Bob uses, when they fit its form (else none). */
+static const char *invitation_brokers(const listen_ctx *c)
+{
+    const char *b = c->net.brokers;
+    invitation probe = {0};
+    return b && invitation_set_brokers(&probe, b, NULL, 0) == 0 ? b : NULL;
+}
+
 static int fresh_topics(listen_ctx *c)
 {
     if (check_replace(c) != 0)
@@ -56,15 +64,18 @@ static int fresh_topics(listen_ctx *c)
     char hex[17];
     randombytes_buf(rnd, sizeof rnd);
     sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
-    snprintf(c->st->a2b, sizeof c->st->a2b, "kchat-%s-a2b", hex);
-    snprintf(c->st->b2a, sizeof c->st->b2a, "kchat-%s-b2a", hex);
+    const char *prefix = c->o.topic_prefix ? c->o.topic_prefix : KCHAT_DEFAULT_TOPIC_PREFIX;
+    snprintf(c->st->a2b, sizeof c->st->a2b, "%s%s-a2b", prefix, hex);
+    snprintf(c->st->b2a, sizeof c->st->b2a, "%s%s-b2a", prefix, hex);
     if (net_topic_create(&c->net, c->st->a2b, TOPIC_CREATE_TIMEOUT_MS, c->err, sizeof c->err) ||
         net_topic_create(&c->net, c->st->b2a, TOPIC_CREATE_TIMEOUT_MS, c->err, sizeof c->err))
         return -1;
     if (!c->o.trust_any) {
         c->inv =
             invitation_new(c->st->a2b, c->st->b2a, identity_id(c->self), c->err, sizeof c->err);
-        if (!c->inv || invitation_format(c->inv, c->st->invitation, LISTEN_STATE_INV_MAX) < 0)
+        if (!c->inv ||
+            invitation_set_brokers(c->inv, invitation_brokers(c), c->err, sizeof c->err) != 0 ||
+            invitation_format(c->inv, c->st->invitation, LISTEN_STATE_INV_MAX) < 0)
             return -1;
     } else {
         snprintf(c->st->invitation, LISTEN_STATE_INV_MAX, "trust-any");
@@ -146,6 +157,9 @@ static int prepare(listen_ctx *c)
                KCHAT_EXIT_ERROR;
     if (!(c->st = listen_state_new()))
         return KCHAT_EXIT_ERROR;
+    if (!c->o.batch) /* the screen comes after this; Kafka may take seconds to answer */
+        fprintf(stderr, "kchat: %s the topics on Kafka at %s ...\n",
+                c->o.resume ? "checking" : "creating", c->net.brokers ? c->net.brokers : "?");
     int rc = c->o.resume ? resumed_topics(c) : fresh_topics(c);
     return rc ? KCHAT_EXIT_ERROR : 0;
 }
@@ -162,6 +176,7 @@ static int run(listen_ctx *c)
         .b2a = c->st->b2a,
         .echo = c->o.echo,
         .handshake_timeout_s = c->o.handshake_timeout_s,
+        .name = c->o.name,
         .state = c->st,
         .state_path = c->state_path,
     };
@@ -185,7 +200,7 @@ int cmd_listen(int argc, char **argv)
     if (options_parse(argc, argv, &c.o, c.err, sizeof c.err) != 0)
         return app_fail(KCHAT_EXIT_USAGE, c.err);
     if (c.o.help) {
-        options_usage(stdout, CMD_LISTEN);
+        options_usage(stdout, KCHAT_CMD_LISTEN);
         options_free(&c.o);
         return 0;
     }

@@ -191,6 +191,8 @@ static bool fields(sink *k, const ui_event *ev)
         return true;
     case UI_EV_ESTABLISHED:
         f_s(k, "peer", ev->peer);
+        if (ev->name)
+            f_s(k, "name", ev->name);
         f_s(k, "suite", ev->suite);
         f_ms(k, "ms", ev->ms);
         return true;
@@ -215,7 +217,7 @@ static bool fields(sink *k, const ui_event *ev)
         f_num(k, "time_ms", ev->ms > 0 ? (unsigned long long)ev->ms : 0);
         return true;
     case UI_EV_REJECTED:
-        f_s(k, "reason", ev->reason);
+        f_s(k, "reason", ui_reject_name(ev->reason));
         if (ev->peer)
             f_s(k, "peer", ev->peer);
         if (k->obj)

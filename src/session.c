@@ -49,10 +49,18 @@ static void on_net_error(void *ctx, int level, const char *line)
      * (setup_kafka, shutdown_session); the clients' "all brokers down" would only repeat it. */
     if (s->done || !s->receiving)
         return;
+    /* Level 5: Kafka itself is out (a leader election) and being waited out: said, not an
+     * error, and not counted as the peer's silence; level 6: it flows again. */
+    if (level == 5 && s->kafka_out_since == 0)
+        s->kafka_out_since = session_now_ms(s);
+    else if (level >= 6 && s->kafka_out_since != 0) {
+        s->kafka_out_since = 0;
+        session_hs_excuse_silence(s);
+    }
     ui_event *ev = session_event(UI_EV_STATE);
     if (!ev)
         return;
-    ev->state = level >= 6 ? session_current_state(s) : UI_STATE_BROKEN;
+    ev->state = level >= 5 ? session_current_state(s) : UI_STATE_BROKEN;
     ev->text = strdup(line);
     event_queue_push(s->events, ev);
 }
@@ -184,9 +192,15 @@ void session_post_eof(session *s)
     post_new(s, IN_EOF, NULL, 0, true);
 }
 
-void session_post_command(session *s, const char *name)
+void session_post_command(session *s, session_command cmd)
 {
-    post_new(s, IN_COMMAND, name, strlen(name), true);
+    input_item *it = new_item(IN_COMMAND, NULL, 0);
+    if (!it) { /* out of memory: lost, like any allocation failure here */
+        wake_signal(&s->room_wake);
+        return;
+    }
+    it->cmd = cmd;
+    post(s, it, true);
 }
 
 int session_room_fd(const session *s)
@@ -244,17 +258,21 @@ static input_item *take_input(session *s, bool all)
     return taken;
 }
 
-static void command(session *s, const char *name)
+static void command(session *s, session_command cmd)
 {
-    if (!strcmp(name, "quit")) {
+    switch (cmd) {
+    case SESSION_CMD_QUIT:
         session_finish(s, KCHAT_EXIT_OK);
-    } else if (!strcmp(name, "rekey")) {
+        break;
+    case SESSION_CMD_REKEY:
         /* the rekey event itself comes from check_epochs, like automatic rekeys */
         if (!s->ch || !channel_established(s->ch) || channel_rekey_now(s->ch) != CHANNEL_OK) {
             session_emit_text(s, UI_EV_ERROR, "no secure channel to rekey yet");
         }
-    } else if (!strcmp(name, "stats")) {
+        break;
+    case SESSION_CMD_STATS:
         session_emit_stats(s);
+        break;
     }
 }
 
@@ -268,7 +286,7 @@ static void handle_input(session *s)
         else if (it->kind == IN_EOF)
             s->input_eof = true;
         else
-            command(s, it->text);
+            command(s, it->cmd);
         free_item(it);
         it = next;
     }
@@ -281,7 +299,7 @@ static void handle_record(session *s, const transport_record *rec)
     frame f;
     if (frame_parse(rec->data, rec->len, &f) != 0) {
         if (rec->offset >= s->startup_end)
-            session_emit_rejected(s, "malformed", rec->offset);
+            session_emit_rejected(s, UI_REJECT_MALFORMED, rec->offset);
         return;
     }
     if (f.type == FRAME_DATA || f.type == FRAME_CLOSE)
@@ -301,6 +319,8 @@ static int64_t consume_batch(session *s)
             break;
         if (rc < 0) {
             session_emit_text(s, UI_EV_ERROR, "reading %s: %s", s->in_topic, err);
+            if (strstr(err, "refused the login") || strstr(err, "not authorized"))
+                session_finish(s, KCHAT_EXIT_ERROR); /* waiting cannot mend it */
             break;
         }
         handle_record(s, &rec);
@@ -394,8 +414,9 @@ static int setup_kafka(session *s)
     bool bob = s->cfg.role == SESSION_BOB;
     session_emit_state(s, UI_STATE_CONNECTING, "connecting to Kafka");
     session_flush_events(s);
-    char group[300];
-    snprintf(group, sizeof group, "kchat-%s", s->in_topic);
+    /* Bob's consumer group is named after the topic he reads, so both share the prefix an
+     * operator grants (--topic-prefix); Alice reads by assignment and needs no group. */
+    const char *group = s->in_topic;
     transport_params p = {
         .net = &s->cfg.net,
         .in_topic = s->in_topic,
@@ -413,7 +434,7 @@ static int setup_kafka(session *s)
         return -1;
     }
     s->receiving = true;
-    s->startup_end = bob ? s->tp.ops->end_offset(s->tp.ctx, 10000) : 0;
+    s->startup_end = bob ? s->tp.ops->end_offset(s->tp.ctx, SESSION_KAFKA_WAIT_MS) : 0;
     if (s->startup_end < 0) {
         session_emit_text(s, UI_EV_ERROR, "cannot read the end of topic %s (Kafka at %s)",
                           s->in_topic, s->cfg.net.brokers ? s->cfg.net.brokers : "?");
@@ -542,6 +563,19 @@ int session_join(session *s)
         s->started = false;
     }
     return s->exit_code;
+}
+
+size_t session_undelivered(session *s)
+{
+    size_t n = 0;
+    const outbox *o = session_tx_outbox(s);
+    for (size_t i = 0; i < o->n; i++)
+        n += outbox_at(o, i)->echo_of == 0;
+    pthread_mutex_lock(&s->in_lock);
+    for (const input_item *it = s->in_head; it; it = it->next)
+        n += it->kind == IN_LINE;
+    pthread_mutex_unlock(&s->in_lock);
+    return n;
 }
 
 void session_free(session *s)

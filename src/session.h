@@ -34,6 +34,13 @@ enum {
 
 typedef enum { SESSION_BOB, SESSION_ALICE } session_role;
 
+/* What a front end may ask of the session (session_post_command). */
+typedef enum {
+    SESSION_CMD_QUIT,  /* close the channel and end: the session reports UI_EV_DONE */
+    SESSION_CMD_REKEY, /* switch to fresh keys now (an error event when not secure yet) */
+    SESSION_CMD_STATS, /* report the counters (UI_EV_STATS) */
+} session_command;
+
 typedef struct session_config {
     session_role role;
     net_config net;
@@ -54,6 +61,7 @@ typedef struct session_config {
     conv_state *journal;
     history *history;    /* the messages shown, sealed at rest; NULL: none kept */
     size_t history_show; /* at start, the last this many history messages are shown */
+    const char *name;    /* our display name (--name) for the peer's screen, or NULL */
     /* NULL for both in production: Kafka (transport_kafka_open) and the monotonic clock. */
     const transport_factory *transport;
     const kchat_clock *clock;
@@ -75,7 +83,10 @@ void session_post_line(session *s, const char *text, size_t len);
 int session_room_fd(const session *s);
 void session_room_drain(session *s);
 void session_post_eof(session *s);
-void session_post_command(session *s, const char *name); /* "quit", "rekey", "stats" */
+void session_post_command(session *s, session_command cmd);
+/* After session_join: the lines posted that the peer has not acknowledged (echoes not
+ * counted), including those still waiting in the input queue. */
+size_t session_undelivered(session *s);
 /* Waits for the session thread; returns its exit status. */
 int session_join(session *s);
 void session_free(session *s);

@@ -66,17 +66,28 @@ void session_emit_state(session *s, ui_state st, const char *detail)
     session_emit(s, ev);
 }
 
-void session_emit_rejected(session *s, const char *reason, int64_t offset)
+void session_emit_confirmed(session *s)
+{
+    ui_event *ev = session_event(UI_EV_STATE);
+    if (!ev)
+        return;
+    ev->state = UI_STATE_SECURE;
+    ev->confirmed = true;
+    ev->text = strdup("confirmed by the peer");
+    session_emit(s, ev);
+}
+
+void session_emit_rejected(session *s, ui_reject reason, int64_t offset)
 {
     session_emit_rejected_peer(s, reason, NULL, offset);
 }
 
-void session_emit_rejected_peer(session *s, const char *reason, const char *peer, int64_t offset)
+void session_emit_rejected_peer(session *s, ui_reject reason, const char *peer, int64_t offset)
 {
     ui_event *ev = session_event(UI_EV_REJECTED);
     if (!ev)
         return;
-    ev->reason = strdup(reason);
+    ev->reason = reason;
     ev->peer = peer ? strdup(peer) : NULL;
     ev->offset = offset;
     s->stats.rejected++;
@@ -119,20 +130,20 @@ void session_emit_stats(session *s)
     session_emit(s, ev);
 }
 
-const char *session_reject_reason(int rc)
+ui_reject session_reject_reason(int rc)
 {
     switch (rc) {
     case CHANNEL_REPLAYED:
-        return "replayed";
+        return UI_REJECT_REPLAYED;
     case CHANNEL_TAMPERED:
-        return "tampered";
+        return UI_REJECT_TAMPERED;
     case CHANNEL_UNTRUSTED:
-        return "untrusted";
+        return UI_REJECT_UNTRUSTED;
     case CHANNEL_UNKNOWN_SESSION:
-        return "unknown-session";
+        return UI_REJECT_UNKNOWN_SESSION;
     case CHANNEL_UNAUTHENTICATED:
-        return "unauthenticated";
+        return UI_REJECT_UNAUTHENTICATED;
     default:
-        return "malformed";
+        return UI_REJECT_MALFORMED;
     }
 }

@@ -37,6 +37,12 @@ static void emit_step(session *s, int step, bool out, double since)
     session_emit(s, ev);
 }
 
+/* Our display name into a payload (empty when none). */
+static void our_name(const session *s, hs_payload *pl)
+{
+    snprintf(pl->name, sizeof pl->name, "%s", s->cfg.name ? s->cfg.name : "");
+}
+
 static int send_hs(session *s, channel *c, int step, const hs_payload *pl)
 {
     uint8_t payload[64];
@@ -105,7 +111,7 @@ static void foreign(session *s, const frame *f, int64_t offset)
 {
     if (offset < s->startup_end || session_is_old_id(s, f->session))
         return;
-    session_emit_rejected(s, "unknown-session", offset);
+    session_emit_rejected(s, UI_REJECT_UNKNOWN_SESSION, offset);
 }
 
 /* Reads handshake message `step` into c and decodes its payload. On failure the record is
@@ -148,6 +154,7 @@ static void emit_established(session *s, double since)
     if (ev) {
         ev->text = strdup(trust_reason(s));
         ev->peer = strdup(channel_peer_id(s->ch));
+        ev->name = s->peer_name[0] ? strdup(s->peer_name) : NULL;
         ev->suite = strdup(channel_suite(s->ch));
         ev->at_ms = session_now_ms(s);
         ev->ms = ev->at_ms - since;
@@ -178,6 +185,8 @@ static void alice_read2(session *s, const frame *f, const uint8_t *buf, size_t l
     s->peer_echoes = pl.flags & HS_FLAG_ECHO;
     session_rx_take_base(s, pl.base);
     hs_payload mine = {.acked = session_rx_acked(s)};
+    our_name(s, &mine);
+    snprintf(s->peer_name, sizeof s->peer_name, "%s", pl.name);
     if (send_hs(s, s->ch, 3, &mine) != 0)
         return;
     emit_step(s, 3, true, s->hs_sent_ms);
@@ -267,7 +276,7 @@ static bool hs1_acceptable(session *s, const frame *f, const uint8_t *buf, size_
                            int64_t offset)
 {
     if (same_session(s->ch, f) || session_is_old_id(s, f->session)) {
-        session_emit_rejected(s, "replayed", offset);
+        session_emit_rejected(s, UI_REJECT_REPLAYED, offset);
         return false;
     }
     if (!s->cfg.psk)
@@ -306,6 +315,7 @@ static void bob_read1(session *s, const frame *f, const uint8_t *buf, size_t len
     hs_payload reply = {.flags = s->cfg.echo ? HS_FLAG_ECHO : 0,
                         .acked = same_conv ? session_rx_acked(s) : 0,
                         .base = send_base(s)};
+    our_name(s, &reply);
     if (send_hs(s, c, 2, &reply) != 0) {
         channel_free(c);
         return;
@@ -346,7 +356,7 @@ static bool pin_peer(session *s, pending_hs *p, int64_t offset)
     if (!s->cfg.psk)
         return true;
     if (s->pinned[0] && strcmp(s->pinned, id) != 0) {
-        session_emit_rejected_peer(s, "other-peer", id, offset);
+        session_emit_rejected_peer(s, UI_REJECT_OTHER_PEER, id, offset);
         session_emit_text(s, UI_EV_ERROR,
                           "refused %s: this invitation belongs to %s (`kchat listen --new` "
                           "makes an invitation for someone else)",
@@ -377,7 +387,7 @@ static void bob_read3(session *s, const frame *f, const uint8_t *buf, size_t len
     pending_hs *p = find_pending(s, f);
     if (!p) {
         if (same_session(s->ch, f) || session_is_old_id(s, f->session))
-            session_emit_rejected(s, "replayed", offset);
+            session_emit_rejected(s, UI_REJECT_REPLAYED, offset);
         else
             foreign(s, f, offset);
         return;
@@ -391,6 +401,7 @@ static void bob_read3(session *s, const frame *f, const uint8_t *buf, size_t len
     if (!pin_peer(s, p, offset))
         return;
     emit_step(s, 3, false, p->start_ms);
+    snprintf(s->peer_name, sizeof s->peer_name, "%s", pl.name);
     drop_channel(s, &s->ch);
     s->ch = p->ch;
     p->ch = NULL;
@@ -414,7 +425,7 @@ void session_hs_confirmed(session *s)
     s->ever_established = true;
     s->hs_start_ms = 0;
     if (s->cfg.role == SESSION_ALICE)
-        session_emit_state(s, UI_STATE_SECURE, "confirmed by the peer");
+        session_emit_confirmed(s);
 }
 
 void session_hs_frame(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset)
@@ -427,7 +438,7 @@ void session_hs_frame(session *s, const frame *f, const uint8_t *buf, size_t len
     else if (!bob && f->type == FRAME_HS2)
         alice_read2(s, f, buf, len, offset);
     else
-        session_emit_rejected(s, "malformed", offset);
+        session_emit_rejected(s, UI_REJECT_MALFORMED, offset);
 }
 
 static void handshake_failed(session *s)
@@ -453,7 +464,8 @@ static void handshake_failed(session *s)
 static bool peer_silent(const session *s, double now)
 {
     const out_msg *m = outbox_at(session_tx_outbox(s), 0);
-    return m && m->tx_count >= 2 && now - m->first_ms >= SESSION_REHANDSHAKE_MS &&
+    return m && s->kafka_out_since == 0 && m->tx_count >= 2 &&
+           now - m->first_ms >= SESSION_REHANDSHAKE_MS &&
            now - s->last_peer_ms >= SESSION_REHANDSHAKE_MS;
 }
 
@@ -518,6 +530,11 @@ void session_hs_heard(session *s)
     s->last_peer_ms = session_now_ms(s);
     if (!s->confirmed)
         session_hs_confirmed(s);
+}
+
+void session_hs_excuse_silence(session *s)
+{
+    s->last_peer_ms = session_now_ms(s);
 }
 
 void session_peer_left(session *s)

@@ -25,6 +25,8 @@
 #define SESSION_REASM_MAX_MS 30000.0 /* an incomplete message is dropped after this */
 #define SESSION_HS_RETRY_MS 5000.0
 #define SESSION_REHANDSHAKE_MS 5000.0
+/* How long a Kafka wait that may span a leader election (end offsets) may take. */
+#define SESSION_KAFKA_WAIT_MS 30000
 #define SESSION_MAX_INFLIGHT 4096
 #define SESSION_MAX_INFLIGHT_BYTES (4u * 1024u * 1024u)
 #define SESSION_UNCONFIRMED_INFLIGHT 16
@@ -59,6 +61,7 @@ typedef struct pending_hs {
 
 typedef struct input_item {
     enum { IN_LINE, IN_EOF, IN_COMMAND } kind;
+    session_command cmd; /* IN_COMMAND */
     size_t len;
     struct input_item *next;
     char text[]; /* len bytes and a NUL */
@@ -126,7 +129,8 @@ struct session {
     transport tp;
     bool receiving; /* the transport is open and not yet closed */
     kchat_clock clock;
-    int64_t startup_end; /* records below this offset predate us */
+    int64_t startup_end;    /* records below this offset predate us */
+    double kafka_out_since; /* Kafka said it is electing a leader or so (0: it flows) */
 
     uint64_t send_epoch, recv_epoch; /* the channel's epochs last reported */
     bool input_eof, done;
@@ -145,10 +149,11 @@ struct session {
     uint8_t conv[HS_CONV_LEN];
     bool has_conv;
     bool peer_echoes;
-    double hs_start_ms;  /* this handshake series began */
-    double hs_sent_ms;   /* last message 1 sent */
-    double last_peer_ms; /* last authenticated frame from the peer */
-    char hs_fail[512];   /* why the last handshake attempt failed, if known */
+    double hs_start_ms;              /* this handshake series began */
+    double hs_sent_ms;               /* last message 1 sent */
+    double last_peer_ms;             /* last authenticated frame from the peer */
+    char hs_fail[512];               /* why the last handshake attempt failed, if known */
+    char peer_name[HS_NAME_MAX + 1]; /* the peer's display name, from its handshake message */
 
     session_rx_part rx;
     session_tx_part tx;
@@ -190,11 +195,13 @@ void session_emit(session *s, ui_event *ev);
 void session_emit_text(session *s, ui_event_type type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void session_emit_state(session *s, ui_state st, const char *detail);
-void session_emit_rejected(session *s, const char *reason, int64_t offset);
+/* Alice: Bob confirmed the handshake (state secure, detail "confirmed by the peer"). */
+void session_emit_confirmed(session *s);
+void session_emit_rejected(session *s, ui_reject reason, int64_t offset);
 /* The same, naming the identity that was refused (peer may be NULL). */
-void session_emit_rejected_peer(session *s, const char *reason, const char *peer, int64_t offset);
-/* The batch-mode reason of a channel_result: tampered, replayed, untrusted, ... */
-const char *session_reject_reason(int rc);
+void session_emit_rejected_peer(session *s, ui_reject reason, const char *peer, int64_t offset);
+/* Why a record with this channel_result was rejected. */
+ui_reject session_reject_reason(int rc);
 void session_emit_stats(session *s);
 void session_flush_events(session *s);
 typedef enum { STAT_SENT, STAT_DELIVERED, STAT_ECHOED, STAT_RECEIVED, STAT_GAPS } session_stat;
@@ -216,6 +223,8 @@ void session_hs_free(session *s);
 void session_hs_confirmed(session *s);
 /* An authenticated frame from the peer arrived (it confirms the channel). */
 void session_hs_heard(session *s);
+/* Kafka was out and flows again: the peer's silence meanwhile does not count. */
+void session_hs_excuse_silence(session *s);
 /* The peer closed the channel. */
 void session_peer_left(session *s);
 

@@ -41,8 +41,8 @@ static void set_acked(session *s, uint64_t upto)
 static void on_echo(session *s, const channel_record *r, uint8_t *text, size_t len, int64_t offset)
 {
     if (r->echo_of == 0 || r->echo_of >= session_tx_outbox(s)->next_seq) {
-        session_emit_rejected(s, "unknown-echo", offset); /* acknowledged all the same: its
-                                                             sender would resend it for ever */
+        /* acknowledged all the same: its sender would resend it for ever */
+        session_emit_rejected(s, UI_REJECT_UNKNOWN_ECHO, offset);
         drop_text(text, len);
         return;
     }
@@ -102,7 +102,7 @@ static void again(session *s, const channel_record *r, uint8_t *text, size_t len
 static void on_msg(session *s, const channel_record *r, int64_t offset)
 {
     if (r->seq == 0) {
-        session_emit_rejected(s, "malformed", offset);
+        session_emit_rejected(s, UI_REJECT_MALFORMED, offset);
         return;
     }
     session_ack_soon(s, false);
@@ -152,7 +152,7 @@ void session_rx_data(session *s, const frame *f, const uint8_t *buf, size_t len,
 {
     if (!ours(s, f)) {
         if (offset >= s->startup_end && !session_is_old_id(s, f->session))
-            session_emit_rejected(s, "unknown-session", offset);
+            session_emit_rejected(s, UI_REJECT_UNKNOWN_SESSION, offset);
         return;
     }
     channel_record r;

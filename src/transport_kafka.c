@@ -3,6 +3,7 @@
 #include "net/consumer.h"
 #include "net/producer.h"
 #include "src/transport.h"
+#include "sys/wake.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,7 +76,7 @@ static int k_fds(void *ctx, int fds[2])
 static void k_drain(void *ctx, int fd)
 {
     (void)ctx;
-    net_drain_fd(fd);
+    sys_fd_drain(fd);
 }
 
 static void k_close(void *ctx)

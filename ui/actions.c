@@ -1,6 +1,7 @@
 /* actions: what a typed line does. Messages go to the session (hooks->submit_line) and appear
- * at once with the "queued" mark; slash commands (parsed by command.c) act on the UI or ask the
- * session (hooks->command). Feedback appears as info or warning lines in the conversation. */
+ * at once with the "queued" mark; slash commands run the handler their entry in command.c's
+ * table names (action_*), which acts on the UI or asks the session (hooks->request). Feedback
+ * appears as info or warning lines in the conversation. */
 #include "ui/tui_internal.h"
 
 #include "ui/command.h"
@@ -35,15 +36,53 @@ void tui_warn(tui *t, const char *fmt, ...)
 
 void tui_show_invitation(tui *t)
 {
-    time_t now = time(NULL);
-    tui_info(t, "Invitation for Alice — give it to her over a channel you trust (it holds the "
-                "secret that proves you to each other):");
-    conv_add(&t->conv, CONV_BLOCK, now, t->inv_text);
-    tui_info(t, "She joins with: kchat connect '<invitation>'   (topics %s, %s)",
+    t->inv_shown = true;
+    tui_layout(t);
+    if (!t->w_inv && t->screen) { /* no room at the top: in the conversation then */
+        tui_info(t, "Invitation for Alice — give it to her over a channel you trust (it holds "
+                    "the secret that proves you to each other):");
+        conv_add(&t->conv, CONV_BLOCK, time(NULL), t->inv_text);
+    }
+    tui_info(t,
+             "She joins with: kchat connect '<invitation>' (topics %s, %s); /copy puts it on "
+             "the clipboard",
              t->inv_a2b ? t->inv_a2b : "?", t->inv_b2a ? t->inv_b2a : "?");
 }
 
-static void show_help(tui *t, const command *cmd)
+static bool has_invitation(tui *t)
+{
+    if (t->st.role != UI_ROLE_BOB)
+        tui_info(t, "only Bob (kchat listen) has an invitation");
+    else if (!t->inv_text || !t->inv_text[0])
+        tui_info(t, "no invitation yet");
+    else
+        return true;
+    return false;
+}
+
+void action_invite(tui *t, const command *cmd)
+{
+    (void)cmd;
+    if (!has_invitation(t))
+        return;
+    if (!t->inv_shown) {
+        tui_show_invitation(t);
+        return;
+    }
+    t->inv_shown = false;
+    tui_layout(t);
+}
+
+void action_copy(tui *t, const command *cmd)
+{
+    (void)cmd;
+    if (!has_invitation(t) || invite_copy(t) != 0)
+        return;
+    tui_info(t, "invitation sent to the clipboard (OSC 52; the terminal must allow it%s)",
+             getenv("TMUX") ? "; in tmux: set -g set-clipboard on" : "");
+}
+
+void action_help(tui *t, const command *cmd)
 {
     size_t n;
     const command_info *table = command_table(&n);
@@ -71,15 +110,17 @@ static void show_help(tui *t, const command *cmd)
     conv_add(&t->conv, CONV_INFO, time(NULL), buf);
 }
 
-static void show_id(tui *t)
+void action_id(tui *t, const command *cmd)
 {
+    (void)cmd;
     char grouped[80];
     fmt_id_groups(t->own_id, 0, grouped, sizeof grouped);
     tui_info(t, "your identifier: %s\n= %s", t->own_id ? t->own_id : "?", grouped);
 }
 
-static void show_peer(tui *t)
+void action_peer(tui *t, const command *cmd)
 {
+    (void)cmd;
     if (!t->peer_id) {
         tui_info(t, "no peer yet (%s)",
                  t->st.state_known ? ui_state_name(t->st.state) : "starting");
@@ -88,13 +129,15 @@ static void show_peer(tui *t)
     char grouped[80], ms[32];
     fmt_id_groups(t->peer_id, 0, grouped, sizeof grouped);
     fmt_ms(t->hs_ms, ms, sizeof ms);
-    tui_info(t, "peer identifier: %s\n= %s\ntrust: %s\nchannel: %s, handshake %s", t->peer_id,
-             grouped, t->peer_trust ? t->peer_trust : "authenticated by the handshake",
+    tui_info(t, "peer identifier: %s\n= %s\nname it gave: %s\ntrust: %s\nchannel: %s, handshake %s",
+             t->peer_id, grouped, t->peer_name ? t->peer_name : "none",
+             t->peer_trust ? t->peer_trust : "authenticated by the handshake",
              t->suite ? t->suite : "not established", ms);
 }
 
-static void show_stats(tui *t)
+void action_stats(tui *t, const command *cmd)
 {
+    (void)cmd;
     const ui_stats *s = &t->st.stats;
     char rtt[32] = "none yet";
     if (t->st.have_rtt)
@@ -119,60 +162,65 @@ void tui_send_message(tui *t, const char *text)
         t->hooks->submit_line(t->hooks->ctx, text);
 }
 
-static void run_command(tui *t, const command *cmd)
+/* /quit with messages the peer has not acknowledged says how many and asks first. */
+void tui_request_quit(tui *t, bool force)
 {
-    switch (cmd->kind) {
-    case CMD_HELP:
-        show_help(t, cmd);
-        break;
-    case CMD_QUIT:
+    size_t n = conv_undelivered(&t->conv);
+    if (n == 0 || force || t->quit_asked) {
         tui_start_quit(t);
-        break;
-    case CMD_CLEAR:
-        conv_clear(&t->conv);
-        break;
-    case CMD_ID:
-        show_id(t);
-        break;
-    case CMD_PEER:
-        show_peer(t);
-        break;
-    case CMD_STATS:
-        show_stats(t);
-        break;
-    case CMD_REKEY:
-        if (t->hooks->command)
-            t->hooks->command(t->hooks->ctx, "rekey");
-        tui_info(t, "rekey requested");
-        break;
-    case CMD_INVITE:
-        if (strcmp(t->st.role, "Bob") != 0)
-            tui_info(t, "only Bob (kchat listen) has an invitation to show");
-        else if (t->inv_text && t->inv_text[0])
-            tui_show_invitation(t);
-        else
-            tui_info(t, "no invitation yet");
-        break;
-    case CMD_CHANNEL:
-        tui_toggle_pane(t, cmd->value);
-        break;
-    default:
-        tui_warn(t, "%s", cmd->error);
-        break;
+        return;
     }
+    t->quit_asked = true;
+    tui_warn(t,
+             "%zu message%s not delivered to the peer yet; /quit again (or /quit!) leaves "
+             "anyway",
+             n, n == 1 ? "" : "s");
+}
+
+void action_quit(tui *t, const command *cmd)
+{
+    tui_request_quit(t, cmd->value == 1);
+}
+
+void action_clear(tui *t, const command *cmd)
+{
+    (void)cmd;
+    conv_clear(&t->conv);
+}
+
+void action_rekey(tui *t, const command *cmd)
+{
+    (void)cmd;
+    if (t->hooks->request)
+        t->hooks->request(t->hooks->ctx, UI_REQ_REKEY);
+    tui_info(t, "rekey requested");
+}
+
+void action_channel(tui *t, const command *cmd)
+{
+    tui_toggle_pane(t, cmd->value);
+}
+
+void action_bell(tui *t, const command *cmd)
+{
+    t->bell_off = cmd->value < 0 ? !t->bell_off : cmd->value == 0;
+    tui_info(t, "bell %s for messages that arrive while you are scrolled back or away",
+             t->bell_off ? "off" : "on");
 }
 
 void tui_submit(tui *t, const char *line)
 {
     command cmd;
     command_parse(line, &cmd);
-    if (cmd.kind == CMD_EMPTY)
+    if (cmd.kind == UI_CMD_EMPTY)
         return;
     conv_scroll_bottom(&t->conv);
-    if (cmd.kind == CMD_MESSAGE)
+    if (cmd.kind == UI_CMD_MESSAGE)
         tui_send_message(t, cmd.text);
+    else if (cmd.info)
+        cmd.info->run(t, &cmd);
     else
-        run_command(t, &cmd);
+        tui_warn(t, "%s", cmd.error);
 }
 
 void tui_completions(tui *t, char **matches, int n)

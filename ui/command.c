@@ -6,24 +6,24 @@
 #include <strings.h>
 
 static const command_info table[] = {
-    {CMD_HELP, "help", "[command]", "list the commands, or explain one"},
-    {CMD_QUIT, "quit", "", "close the channel and leave (also Ctrl-C)"},
-    {CMD_CLEAR, "clear", "", "clear the conversation pane"},
-    {CMD_ID, "id", "", "show your identifier in full"},
-    {CMD_PEER, "peer", "", "show the peer's identifier in full and how it is trusted"},
-    {CMD_STATS, "stats", "", "show the message counters"},
-    {CMD_REKEY, "rekey", "", "switch to fresh session keys now"},
-    {CMD_INVITE, "invite", "", "show the invitation again (Bob)"},
-    {CMD_CHANNEL, "channel", "[on|off]", "show or hide the channel pane (also F2, Ctrl-T)"},
+    {UI_CMD_HELP, "help", "?", "[command]", action_help, "list the commands, or explain one"},
+    {UI_CMD_QUIT, "quit", "q exit", "", action_quit,
+     "close the channel and leave (also Ctrl-C); /quit! does not ask"},
+    {UI_CMD_CLEAR, "clear", "", "", action_clear, "clear the conversation pane"},
+    {UI_CMD_ID, "id", "", "", action_id, "show your identifier in full"},
+    {UI_CMD_PEER, "peer", "whois", "", action_peer,
+     "show the peer's identifier in full and how it is trusted"},
+    {UI_CMD_STATS, "stats", "", "", action_stats, "show the message counters"},
+    {UI_CMD_REKEY, "rekey", "", "", action_rekey, "switch to fresh session keys now"},
+    {UI_CMD_INVITE, "invite", "", "", action_invite,
+     "show or hide the invitation at the top (Bob)"},
+    {UI_CMD_COPY, "copy", "", "", action_copy, "put the invitation on the clipboard (OSC 52; Bob)"},
+    {UI_CMD_BELL, "bell", "", "[on|off]", action_bell, "ring or not when a message arrives unseen"},
+    {UI_CMD_CHANNEL, "channel", "", "[on|off]", action_channel,
+     "show or hide the channel pane (also F2, Ctrl-T)"},
 };
 
-static const struct {
-    const char *alias;
-    command_kind kind;
-} aliases[] = {{"q", CMD_QUIT}, {"exit", CMD_QUIT}, {"?", CMD_HELP}};
-
 #define N_TABLE (sizeof table / sizeof table[0])
-#define N_ALIASES (sizeof aliases / sizeof aliases[0])
 
 const command_info *command_table(size_t *n)
 {
@@ -31,17 +31,21 @@ const command_info *command_table(size_t *n)
     return table;
 }
 
-static const command_info *by_kind(command_kind kind)
-{
-    for (size_t i = 0; i < N_TABLE; i++)
-        if (table[i].kind == kind)
-            return &table[i];
-    return NULL;
-}
-
 static bool name_is(const char *name, size_t len, const char *want)
 {
     return strlen(want) == len && strncasecmp(name, want, len) == 0;
+}
+
+/* Whether name is one of the space-separated words of aliases. */
+static bool is_alias(const char *name, size_t len, const char *aliases)
+{
+    for (const char *p = aliases; *p;) {
+        size_t n = strcspn(p, " ");
+        if (n > 0 && n == len && strncasecmp(p, name, len) == 0)
+            return true;
+        p += n + (p[n] == ' ');
+    }
+    return false;
 }
 
 const command_info *command_find(const char *name, size_t len)
@@ -53,9 +57,9 @@ const command_info *command_find(const char *name, size_t len)
     for (size_t i = 0; i < N_TABLE; i++)
         if (name_is(name, len, table[i].name))
             return &table[i];
-    for (size_t i = 0; i < N_ALIASES; i++)
-        if (name_is(name, len, aliases[i].alias))
-            return by_kind(aliases[i].kind);
+    for (size_t i = 0; i < N_TABLE; i++)
+        if (is_alias(name, len, table[i].aliases))
+            return &table[i];
     return NULL;
 }
 
@@ -103,7 +107,7 @@ static void split(const char *line, command *out, const char **name, size_t *nam
     out->name[n] = '\0';
 }
 
-static void parse_channel_arg(command *out)
+static void parse_on_off(command *out, const command_info *ci)
 {
     if (out->arg_len == 0)
         out->value = -1;
@@ -111,23 +115,17 @@ static void parse_channel_arg(command *out)
         out->value = 1;
     else if (name_is(out->arg, out->arg_len, "off") || name_is(out->arg, out->arg_len, "hide"))
         out->value = 0;
-    else {
-        out->kind = CMD_BAD_ARG;
-        snprintf(out->error, sizeof out->error, "usage: /channel [on|off]");
-    }
+    else
+        snprintf(out->error, sizeof out->error, "usage: /%s %s", ci->name, ci->args);
 }
 
-static void check_args(command *out)
+/* The argument as the table entry's args allow; error set when it does not fit. */
+static void check_args(command *out, const command_info *ci)
 {
-    if (out->kind == CMD_CHANNEL) {
-        parse_channel_arg(out);
-        return;
-    }
-    if (out->kind == CMD_HELP || out->arg_len == 0)
-        return;
-    const command_info *ci = by_kind(out->kind);
-    out->kind = CMD_BAD_ARG;
-    snprintf(out->error, sizeof out->error, "/%s takes no argument", ci ? ci->name : out->name);
+    if (strcmp(ci->args, "[on|off]") == 0)
+        parse_on_off(out, ci);
+    else if (ci->args[0] == '\0' && out->arg_len > 0)
+        snprintf(out->error, sizeof out->error, "/%s takes no argument", ci->name);
 }
 
 void command_parse(const char *line, command *out)
@@ -135,11 +133,11 @@ void command_parse(const char *line, command *out)
     memset(out, 0, sizeof *out);
     out->arg = line + strlen(line);
     if (all_blank(line)) {
-        out->kind = CMD_EMPTY;
+        out->kind = UI_CMD_EMPTY;
         return;
     }
     if (line[0] != '/' || line[1] == '/') {
-        out->kind = CMD_MESSAGE;
+        out->kind = UI_CMD_MESSAGE;
         out->text = line[0] == '/' ? line + 1 : line;
         return;
     }
@@ -147,14 +145,26 @@ void command_parse(const char *line, command *out)
     size_t name_len;
     split(line, out, &name, &name_len);
     const command_info *ci = command_find(name, name_len);
+    if (!ci && name_len > 1 && name[name_len - 1] == '!') { /* /quit!: leave without asking */
+        ci = command_find(name, name_len - 1);
+        if (ci && ci->kind == UI_CMD_QUIT)
+            out->value = 1;
+        else
+            ci = NULL;
+    }
     if (!ci) {
-        out->kind = CMD_UNKNOWN;
+        out->kind = UI_CMD_UNKNOWN;
         if (name_len == 0)
             snprintf(out->error, sizeof out->error, "no command name — try /help");
         else
             snprintf(out->error, sizeof out->error, "unknown command /%s — try /help", out->name);
         return;
     }
+    check_args(out, ci);
+    if (out->error[0]) {
+        out->kind = UI_CMD_BAD_ARG;
+        return;
+    }
     out->kind = ci->kind;
-    check_args(out);
+    out->info = ci;
 }

@@ -24,6 +24,14 @@ static void entry_free(conv_entry *e)
     free(e);
 }
 
+size_t conv_undelivered(const conv *c)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->n; i++)
+        n += c->items[i]->kind == CONV_MINE && c->items[i]->mark < MARK_DELIVERED;
+    return n;
+}
+
 void conv_clear(conv *c)
 {
     for (size_t i = 0; i < c->n; i++)

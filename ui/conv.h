@@ -96,6 +96,8 @@ conv_entry *conv_on_delivered(conv *c, uint64_t seq);
 /* UI_EV_ECHO: attaches the echo line to my message seq; NULL when unknown. */
 conv_entry *conv_on_echo(conv *c, uint64_t seq, const char *text, double ms);
 conv_entry *conv_find_seq(const conv *c, uint64_t seq);
+/* My messages on the pane that the peer has not acknowledged yet. */
+size_t conv_undelivered(const conv *c);
 
 conv_geom conv_geom_for(conv_kind kind, int width, int name_w);
 /* Lays out e for c's geometry: stores up to cap rows and returns the row count. */

@@ -2,7 +2,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 static struct tm local(time_t t)
 {
@@ -72,15 +71,4 @@ void fmt_ms(double ms, char *out, size_t outlen)
     else
         snprintf(out, outlen, "%.0f min %.0f s", (double)((long long)ms / 60000),
                  (double)(((long long)ms % 60000) / 1000));
-}
-
-const char *fmt_role(const char *role)
-{
-    if (!role)
-        return "?";
-    if (strcasecmp(role, "bob") == 0)
-        return "Bob";
-    if (strcasecmp(role, "alice") == 0)
-        return "Alice";
-    return role;
 }

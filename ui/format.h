@@ -18,7 +18,5 @@ int fmt_other_day(time_t a, time_t b);
 void fmt_id_groups(const char *id, int groups, char *out, size_t outlen);
 /* "<1 ms", "38 ms", "1.25 s", "2 min 5 s". */
 void fmt_ms(double ms, char *out, size_t outlen);
-/* "Bob" for "bob", "Alice" for "alice"; other roles as given, "?" for NULL. */
-const char *fmt_role(const char *role);
 
 #endif

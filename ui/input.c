@@ -16,7 +16,7 @@
  * batch of keys, measuring UTF-8 with wcwidth and scrolling horizontally to keep the cursor
  * visible), rl_outstream is /dev/null, and readline's signal handling and environment changes
  * are off. Tab completes command names; several matches are listed in the conversation.
- * Ctrl-D on an empty line does nothing (use /quit or Ctrl-C).
+ * Ctrl-D on an empty line is /quit (which asks first when messages are not delivered yet).
  *
  * Paste. With bracketed paste on (tui_run enables it), everything between the markers is
  * collected, not typed: '\r' and "\r\n" become '\n', a tab four spaces, other control
@@ -122,8 +122,10 @@ static bool same_as_last_history(const char *line)
 
 static void line_cb(char *line)
 {
-    if (!line) /* Ctrl-D on an empty line */
+    if (!line) { /* Ctrl-D on an empty line: as /quit */
+        tui_request_quit(active, false);
         return;
+    }
     if (*line && !same_as_last_history(line))
         add_history(line);
     active->hscroll = 0;
@@ -234,6 +236,8 @@ void input_define_keys(void)
 {
     define_key("\033[200~", TUI_KEY_PASTE_BEGIN);
     define_key("\033[201~", TUI_KEY_PASTE_END);
+    define_key("\033[I", TUI_KEY_FOCUS_IN);
+    define_key("\033[O", TUI_KEY_FOCUS_OUT);
 }
 
 /* ---- paste ---- */
@@ -354,6 +358,12 @@ static void scroll_page(tui *t, int dir)
     conv_scroll_by(&t->conv, dir * (page < 1 ? 1 : page), conv_view_rows(t));
 }
 
+static int chan_page(const tui *t)
+{
+    int h = t->w_chan ? getmaxy(t->w_chan) - 2 : 1;
+    return h < 1 ? 1 : h;
+}
+
 /* Keys that belong to the screen; true when handled. */
 static bool screen_key(tui *t, wint_t k)
 {
@@ -380,8 +390,20 @@ static bool screen_key(tui *t, wint_t k)
         return true;
     case TUI_KEY_PASTE_END:
         return true;
+    case TUI_KEY_FOCUS_IN:
+    case TUI_KEY_FOCUS_OUT:
+        t->unfocused = k == TUI_KEY_FOCUS_OUT;
+        return true;
     default:
         break;
+    }
+    if (name && (!strcmp(name, "kPRV3") || !strcmp(name, "kPRV2"))) { /* Alt/Shift-PgUp */
+        chan_scroll_by(t, chan_page(t));
+        return true;
+    }
+    if (name && (!strcmp(name, "kNXT3") || !strcmp(name, "kNXT2"))) {
+        chan_scroll_by(t, -chan_page(t));
+        return true;
     }
     if (name && strcmp(name, "kHOM5") == 0) {
         conv_scroll_by(&t->conv, 1 << 30, conv_view_rows(t));

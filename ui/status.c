@@ -21,7 +21,7 @@ const char *status_state_text(const tui_status *st, char *buf, size_t buflen)
         snprintf(buf, buflen, "handshaking %d/3", st->hs_step);
         return buf;
     case UI_STATE_SECURE:
-        return "secure";
+        return st->unconfirmed ? "confirming" : "secure";
     case UI_STATE_BROKEN:
         return "broken";
     case UI_STATE_CLOSED:
@@ -35,7 +35,7 @@ static status_tone state_tone(const tui_status *st)
     if (st->quitting || !st->state_known)
         return SEG_PLAIN;
     if (st->state == UI_STATE_SECURE)
-        return SEG_GOOD;
+        return st->unconfirmed ? SEG_PLAIN : SEG_GOOD;
     if (st->state == UI_STATE_BROKEN || st->state == UI_STATE_CLOSED)
         return SEG_BAD;
     return SEG_PLAIN;
@@ -46,7 +46,7 @@ static size_t all_segments(const tui_status *st, status_seg *s)
     char buf[32];
     size_t n = 0;
     s[n++] = (status_seg){"", SEG_PLAIN, 0};
-    snprintf(s[0].text, sizeof s[0].text, "%s", st->role ? st->role : "?");
+    snprintf(s[0].text, sizeof s[0].text, "%s", ui_role_name(st->role));
     s[n] = (status_seg){"", state_tone(st), 0};
     snprintf(s[n++].text, sizeof s[0].text, "%s", status_state_text(st, buf, sizeof buf));
     s[n] = (status_seg){"", SEG_PLAIN, 4};
@@ -60,10 +60,15 @@ static size_t all_segments(const tui_status *st, status_seg *s)
         snprintf(s[n++].text, sizeof s[0].text, "%s ⇄ %s", st->a2b, st->b2a);
     }
     const ui_stats *c = &st->stats;
+    if (st->unread) {
+        s[n] = (status_seg){"", SEG_BAD, 1}; /* outlives the counters (same rank, earlier) */
+        snprintf(s[n++].text, sizeof s[0].text, "%u unread", st->unread);
+    }
     s[n] = (status_seg){"", SEG_PLAIN, 1};
-    snprintf(s[n++].text, sizeof s[0].text, "sent %llu dlvd %llu echo %llu rej %llu",
+    snprintf(s[n++].text, sizeof s[0].text, "sent %llu dlvd %llu echo %llu recv %llu rej %llu",
              (unsigned long long)c->sent, (unsigned long long)c->delivered,
-             (unsigned long long)c->echoed, (unsigned long long)c->rejected);
+             (unsigned long long)c->echoed, (unsigned long long)c->received,
+             (unsigned long long)c->rejected);
     if (st->have_rtt) {
         fmt_ms(c->last_rtt_ms, buf, sizeof buf);
         s[n] = (status_seg){"", SEG_PLAIN, 3};

@@ -10,16 +10,18 @@
 #include <stddef.h>
 
 typedef struct tui_status {
-    const char *role; /* "Bob", "Alice" */
+    ui_role role;
     bool state_known; /* false until the first state or handshake event */
     ui_state state;
     int hs_step;        /* last handshake step seen, 0..3 */
+    bool unconfirmed;   /* secure on our side, the peer has not confirmed yet (Alice) */
     bool quitting;      /* the user asked to quit; waiting for the session */
     char own_short[24]; /* "abcd-efgh-ijkl" */
     char peer_short[24];
     char a2b[64], b2a[64]; /* topic names (display only, truncated) */
     ui_stats stats;
     bool have_rtt;
+    unsigned unread; /* peer messages that arrived while scrolled back or unfocused */
 } tui_status;
 
 typedef enum { SEG_PLAIN, SEG_GOOD, SEG_BAD } status_tone;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <term.h>
+#include <termios.h>
 #include <unistd.h>
 
 /* The signal self-pipe: the only state signal handlers may touch. */
@@ -26,6 +27,73 @@ static void on_signal(int sig)
 
 static const int caught[TERM_N_SIGNALS] = {SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGCONT};
 
+/* ---- a crash must not leave the terminal broken ----
+ * On SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT the handler writes the prepared sequences that
+ * leave the screen (alternate screen off, cursor shown, bracketed paste and focus reports off),
+ * puts the terminal modes of before back, and dies of the same signal. Only async-signal-safe
+ * calls; everything is prepared beforehand. (Not under AddressSanitizer: its report matters
+ * more.) */
+static const int fatal_sigs[TERM_N_FATAL] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+static char crash_seq[256];
+static size_t crash_len;
+#if !defined(__SANITIZE_ADDRESS__) /* under ASan its own report must come first */
+static struct termios crash_tio;
+static bool crash_tio_ok;
+
+static void on_crash(int sig)
+{
+    if (crash_len)
+        (void)!write(STDOUT_FILENO, crash_seq, crash_len);
+    if (crash_tio_ok)
+        tcsetattr(STDIN_FILENO, TCSANOW, &crash_tio);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+#endif
+
+static void add_seq(const char *s)
+{
+    size_t n = s && s != (const char *)-1 ? strlen(s) : 0;
+    if (crash_len + n < sizeof crash_seq) {
+        memcpy(crash_seq + crash_len, s, n);
+        crash_len += n;
+    }
+}
+
+void term_prepare_crash_restore(void)
+{
+    crash_len = 0;
+    add_seq(tigetstr("sgr0"));
+    add_seq(tigetstr("cnorm"));
+    add_seq(tigetstr("rmcup"));
+    add_seq(PASTE_OFF_SEQ);
+    add_seq("\r\n");
+}
+
+static void install_crash_handlers(term_saved *ts)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    (void)ts;
+#else
+    crash_tio_ok = tcgetattr(STDIN_FILENO, &crash_tio) == 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_crash;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    for (size_t i = 0; i < TERM_N_FATAL; i++)
+        sigaction(fatal_sigs[i], &sa, &ts->old_fatal[i]);
+    ts->fatal = true;
+#endif
+}
+
+/* A string capability of the current terminal is there (not absent, not cancelled). */
+static bool has_cap(const char *name)
+{
+    const char *v = tigetstr(name);
+    return v && v != (const char *)-1 && *v;
+}
+
 int tui_check_terminal(char *err, size_t errlen)
 {
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -39,7 +107,15 @@ int tui_check_terminal(char *err, size_t errlen)
                  term ? term : "");
         return -1;
     }
+    bool usable = has_cap("cup") && has_cap("clear") && tigetflag("hc") <= 0;
     del_curterm(cur_term);
+    if (!usable) {
+        snprintf(err, errlen,
+                 "kchat: the terminal '%s' (TERM) cannot move the cursor, so the screen would "
+                 "be garbled; use a terminal such as xterm, or --batch for a line-mode chat",
+                 term);
+        return -1;
+    }
     return 0;
 }
 
@@ -55,6 +131,7 @@ int term_install_signals(term_saved *ts)
     for (size_t i = 0; i < TERM_N_SIGNALS; i++)
         sigaction(caught[i], &sa, &ts->old[i]);
     ts->signals = true;
+    install_crash_handlers(ts);
     return 0;
 }
 
@@ -64,6 +141,10 @@ void term_restore_signals(term_saved *ts)
         for (size_t i = 0; i < TERM_N_SIGNALS; i++)
             sigaction(caught[i], &ts->old[i], NULL);
     ts->signals = false;
+    if (ts->fatal)
+        for (size_t i = 0; i < TERM_N_FATAL; i++)
+            sigaction(fatal_sigs[i], &ts->old_fatal[i], NULL);
+    ts->fatal = false;
     sys_pipe_close(sig_pipe);
 }
 

@@ -6,9 +6,9 @@
  * at a pipe meanwhile, polled too, so that stray library output shows in the channel pane
  * instead of scribbling over the screen; what is left of it goes to the real stderr at the end.
  *
- * Quitting (Ctrl-C, SIGTERM, SIGHUP, /quit) calls hooks->command("quit") once and keeps draining
- * events until UI_EV_DONE, whose code tui_run returns. A third Ctrl-C while the session is still
- * closing gives up waiting and returns 130. Every exit path restores the terminal: readline
+ * Quitting (Ctrl-C, SIGTERM, SIGHUP, /quit) calls hooks->request(UI_REQ_QUIT) once and keeps
+ * draining events until UI_EV_DONE, whose code tui_run returns. A third Ctrl-C while the session is
+ * still closing gives up waiting and returns 130. Every exit path restores the terminal: readline
  * handler removed, bracketed paste off, endwin, signal handlers and fd 2 put back. */
 #include "ui/tui_internal.h"
 
@@ -28,7 +28,7 @@
 
 static void drop_windows(tui *t)
 {
-    WINDOW **ws[] = {&t->w_conv, &t->w_sep, &t->w_chan, &t->w_status, &t->w_input};
+    WINDOW **ws[] = {&t->w_conv, &t->w_sep, &t->w_chan, &t->w_status, &t->w_input, &t->w_inv};
     for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) {
         if (*ws[i])
             delwin(*ws[i]);
@@ -43,15 +43,15 @@ static WINDOW *make_win(int h, int w, int y, int x)
     return newwin(h, w, y, x);
 }
 
-static void layout_panes(tui *t, int main_h)
+static void layout_panes(tui *t, int main_h, int top)
 {
     t->pane_shown = false;
     t->pane_side = t->cols >= CHAN_SIDE_MIN_COLS;
     if (t->pane_on && t->pane_side) {
         int conv_w = t->cols - CHAN_SIDE_WIDTH;
-        t->w_conv = make_win(main_h, conv_w, 0, 0);
-        t->w_sep = make_win(main_h, 1, 0, conv_w);
-        t->w_chan = make_win(main_h, CHAN_SIDE_WIDTH - 1, 0, conv_w + 1);
+        t->w_conv = make_win(main_h, conv_w, top, 0);
+        t->w_sep = make_win(main_h, 1, top, conv_w);
+        t->w_chan = make_win(main_h, CHAN_SIDE_WIDTH - 1, top, conv_w + 1);
         t->pane_shown = true;
         return;
     }
@@ -60,26 +60,32 @@ static void layout_panes(tui *t, int main_h)
         chan_h = 10;
     if (t->pane_on && chan_h >= 3 && main_h - chan_h - 1 >= 3) {
         int conv_h = main_h - chan_h - 1;
-        t->w_conv = make_win(conv_h, t->cols, 0, 0);
-        t->w_sep = make_win(1, t->cols, conv_h, 0);
-        t->w_chan = make_win(chan_h, t->cols, conv_h + 1, 0);
+        t->w_conv = make_win(conv_h, t->cols, top, 0);
+        t->w_sep = make_win(1, t->cols, top + conv_h, 0);
+        t->w_chan = make_win(chan_h, t->cols, top + conv_h + 1, 0);
         t->pane_shown = true;
         return;
     }
-    t->w_conv = make_win(main_h, t->cols, 0, 0);
+    t->w_conv = make_win(main_h, t->cols, top, 0);
 }
 
 void tui_layout(tui *t)
 {
+    if (!t->screen)
+        return;
     drop_windows(t);
     getmaxyx(stdscr, t->rows, t->cols);
     int in_h = input_rows(t);
     if (in_h > t->rows - 1)
         in_h = t->rows - 1 > 0 ? t->rows - 1 : 1;
     int main_h = t->rows - in_h - 1;
+    int top = invite_rows(t, main_h);
+    if (top)
+        t->w_inv = make_win(top, t->cols, 0, 0);
+    main_h -= top;
     if (main_h >= 1)
-        layout_panes(t, main_h);
-    t->w_status = make_win(1, t->cols, main_h > 0 ? main_h : 0, 0);
+        layout_panes(t, main_h, top);
+    t->w_status = make_win(1, t->cols, main_h > 0 ? top + main_h : 0, 0);
     t->w_input = make_win(in_h, t->cols, t->rows - in_h, 0);
     if (!t->w_input) /* keys are read through it: always have one */
         t->w_input = newwin(1, 1, 0, 0);
@@ -107,6 +113,7 @@ static void draw_separator(tui *t)
 
 void tui_redraw(tui *t)
 {
+    tui_check_unread(t);
     erase();
     wnoutrefresh(stdscr);
     conv_draw(t);
@@ -114,8 +121,10 @@ void tui_redraw(tui *t)
     if (t->pane_shown)
         chan_draw(t);
     status_draw(t);
+    invite_draw(t);
     input_draw(t); /* last: it leaves the cursor in the input line */
     doupdate();
+    invite_mark_wrapped(t);
 }
 
 void tui_toggle_pane(tui *t, int value)
@@ -141,8 +150,8 @@ void tui_start_quit(tui *t)
     t->quitting = true;
     t->st.quitting = true;
     chan_add(t, ST_DIM, "closing the channel…");
-    if (t->hooks->command)
-        t->hooks->command(t->hooks->ctx, "quit");
+    if (t->hooks->request)
+        t->hooks->request(t->hooks->ctx, UI_REQ_QUIT);
 }
 
 static void on_interrupt(tui *t)
@@ -182,11 +191,9 @@ static bool ctype_is_utf8(void)
 }
 
 /* Wide characters need a UTF-8 LC_CTYPE; only LC_CTYPE is touched (numbers and the rest stay as
- * the program set them), and only when it is not UTF-8 already. */
-static void ensure_utf8_locale(void)
+ * the program set them). Not in tui_run: setlocale races with every other thread. */
+void tui_locale_init(void)
 {
-    if (ctype_is_utf8())
-        return;
     setlocale(LC_CTYPE, "");
     if (!ctype_is_utf8())
         setlocale(LC_CTYPE, "C.UTF-8");
@@ -209,7 +216,7 @@ static void tui_init_state(tui *t, const ui_hooks *h)
     t->hooks = h;
     conv_init(&t->conv);
     chan_init(&t->chan);
-    t->st.role = fmt_role(h->role);
+    t->st.role = h->role;
     fmt_id_groups(h->own_id, 3, t->st.own_short, sizeof t->st.own_short);
     t->own_id = h->own_id ? strdup(h->own_id) : NULL;
     t->pane_on = true;
@@ -221,13 +228,24 @@ static void tui_init_state(tui *t, const ui_hooks *h)
     }
 }
 
+/* On the restored terminal: why the session failed (the screen that showed it is gone). */
+static void print_errors(const tui *t, int code)
+{
+    if (code == 0 || code == 130)
+        return;
+    for (size_t i = 0; i < t->nerrors; i++)
+        fprintf(stderr, "kchat: %s\n", t->errors[i]);
+    fflush(stderr);
+}
+
 static void tui_free_state(tui *t)
 {
+    tui_forget_errors(t);
     conv_free(&t->conv);
     chan_free(&t->chan);
     ui_secret_free(t->inv_text); /* the invitation holds its secret */
-    char *owned[] = {t->own_id,  t->peer_id, t->peer_trust, t->suite,
-                     t->inv_a2b, t->inv_b2a, t->inv_id};
+    char *owned[] = {t->own_id, t->peer_id, t->peer_name, t->peer_trust,
+                     t->suite,  t->inv_a2b, t->inv_b2a,   t->inv_id};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
         free(owned[i]);
     free(t->paste.buf);
@@ -253,6 +271,7 @@ static int start_screen(tui *t)
     tui_setup_styles(t);
     input_define_keys();
     (void)!write(STDOUT_FILENO, PASTE_ON, strlen(PASTE_ON));
+    term_prepare_crash_restore();
     tui_layout(t);
     return 0;
 }
@@ -330,7 +349,9 @@ static void run_loop(tui *t, term_saved *ts)
             {ts->err_pipe[0], POLLIN, 0},
         };
         /* A broken wake_fd must not spin: then events are polled ten times a second. */
-        int n = poll(fds, 4, wake_ok ? -1 : 100);
+        int tick = tui_tick_ms(t);
+        int n = poll(fds, 4, !wake_ok ? 100 : tick);
+        tui_tick(t);
         if (!wake_ok)
             read_events(t);
         if (n < 0) {
@@ -379,16 +400,16 @@ int tui_run(const ui_hooks *hooks)
     memset(&ts, 0, sizeof ts);
     ts.stderr_fd = -1;
     ts.err_pipe[0] = ts.err_pipe[1] = -1;
-    ensure_utf8_locale();
     tui_init_state(&t, hooks);
     int code;
     if (term_install_signals(&ts) < 0 || start_screen(&t) < 0) {
         stop_screen(&t);
         term_restore_signals(&ts);
         code = finish_headless(&t);
+        print_errors(&t, code);
     } else {
         term_capture_stderr(&ts);
-        chan_add(&t, ST_DIM, "kchat %s · %s", KCHAT_VERSION, t.st.role);
+        chan_add(&t, ST_DIM, "kchat %s · %s", KCHAT_VERSION, ui_role_name(t.st.role));
         if (!t.log && hooks->log_path && *hooks->log_path)
             chan_add(&t, ST_WARN, "cannot append to log file %s", hooks->log_path);
         run_loop(&t, &ts);
@@ -396,6 +417,7 @@ int tui_run(const ui_hooks *hooks)
         stop_screen(&t);
         term_restore_stderr(&ts);
         term_restore_signals(&ts);
+        print_errors(&t, code);
     }
     tui_free_state(&t);
     return code;

@@ -11,6 +11,12 @@
 
 #include <stdbool.h>
 
+/* What the UI asks of the session (hooks->request). */
+typedef enum {
+    UI_REQ_QUIT,  /* close the channel; the UI keeps draining events until UI_EV_DONE */
+    UI_REQ_REKEY, /* switch to fresh session keys now */
+} ui_request;
+
 typedef struct ui_hooks {
     int wake_fd;
     /* Pops the next queued event (ownership passes to the UI); false when none is queued. */
@@ -18,15 +24,18 @@ typedef struct ui_hooks {
     /* A message the user typed (UTF-8, no trailing newline; a confirmed multi-line paste is one
      * message with embedded newlines). */
     void (*submit_line)(void *ctx, const char *line);
-    /* A request for the session: "quit" or "rekey". After "quit" the UI keeps draining events
-     * until UI_EV_DONE. */
-    void (*command)(void *ctx, const char *name);
+    /* A request for the session (see ui_request). */
+    void (*request)(void *ctx, ui_request req);
     void *ctx;
-    const char *role;     /* "bob" (listen) or "alice" (connect) */
+    ui_role role;
     const char *own_id;   /* our identifier */
     const char *log_path; /* optional file that also receives log lines; NULL: none */
 } ui_hooks;
 
+/* Sets LC_CTYPE from the environment, or C.UTF-8 when that is not UTF-8 (the screen needs wide
+ * characters). setlocale is not thread-safe: call it first thing in main, before any thread
+ * starts (kchat's session thread, librdkafka's threads), and before tui_run. */
+void tui_locale_init(void);
 /* Runs until the session reports UI_EV_DONE; returns its code. Restores the terminal. */
 int tui_run(const ui_hooks *hooks);
 /* 0 when stdin and stdout are terminals; else -1 with a one-line hint in err. */

@@ -37,6 +37,26 @@ const char *ui_state_name(ui_state s)
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown";
 }
 
+const char *ui_reject_name(ui_reject r)
+{
+    static const char *names[] = {
+        [UI_REJECT_MALFORMED] = "malformed",
+        [UI_REJECT_TAMPERED] = "tampered",
+        [UI_REJECT_REPLAYED] = "replayed",
+        [UI_REJECT_UNTRUSTED] = "untrusted",
+        [UI_REJECT_UNKNOWN_SESSION] = "unknown-session",
+        [UI_REJECT_UNAUTHENTICATED] = "unauthenticated",
+        [UI_REJECT_OTHER_PEER] = "other-peer",
+        [UI_REJECT_UNKNOWN_ECHO] = "unknown-echo",
+    };
+    return (unsigned)r < sizeof names / sizeof names[0] ? names[r] : "unknown";
+}
+
+const char *ui_role_name(ui_role r)
+{
+    return r == UI_ROLE_BOB ? "Bob" : r == UI_ROLE_ALICE ? "Alice" : "?";
+}
+
 void ui_secret_free(char *s)
 {
     if (!s)
@@ -54,8 +74,8 @@ void ui_event_free(ui_event *ev)
         free(ev->text);
     }
     free(ev->peer);
+    free(ev->name);
     free(ev->suite);
-    free(ev->reason);
     ui_secret_free(ev->invitation); /* holds the invitation secret */
     free(ev->a2b);
     free(ev->b2a);

@@ -39,6 +39,24 @@ typedef enum {
     UI_STATE_CLOSED,
 } ui_state;
 
+/* Which side this process is: the front end says so with its name ("Bob", "Alice"). */
+typedef enum {
+    UI_ROLE_BOB,   /* kchat listen */
+    UI_ROLE_ALICE, /* kchat connect */
+} ui_role;
+
+/* Why a record was not accepted (UI_EV_REJECTED); ui_reject_name gives batch mode's word. */
+typedef enum {
+    UI_REJECT_MALFORMED,       /* malformed: not a well-formed kchat record */
+    UI_REJECT_TAMPERED,        /* tampered: failed authentication */
+    UI_REJECT_REPLAYED,        /* replayed: already seen */
+    UI_REJECT_UNTRUSTED,       /* untrusted: from a key we do not trust */
+    UI_REJECT_UNKNOWN_SESSION, /* unknown-session: from another session */
+    UI_REJECT_UNAUTHENTICATED, /* unauthenticated: a handshake without the invitation's proof */
+    UI_REJECT_OTHER_PEER,      /* other-peer: the invitation already belongs to another peer */
+    UI_REJECT_UNKNOWN_ECHO,    /* unknown-echo: an echo of a message we never sent */
+} ui_reject;
+
 typedef struct ui_stats {
     uint64_t sent, delivered, echoed, received, rejected, gaps;
     double last_rtt_ms;
@@ -47,25 +65,31 @@ typedef struct ui_stats {
 typedef struct ui_event {
     ui_event_type type;
     ui_state state;
-    int step;     /* handshake step 1..3 */
-    bool out;     /* handshake direction or rekey direction */
-    int code;     /* exit status for UI_EV_DONE */
-    uint64_t seq; /* message sequence number */
+    int step;       /* handshake step 1..3 */
+    bool out;       /* handshake direction or rekey direction */
+    bool confirmed; /* UI_EV_STATE secure: the peer has confirmed the handshake (Alice) */
+    int code;       /* exit status for UI_EV_DONE */
+    uint64_t seq;   /* message sequence number */
     uint64_t from, to;
-    int64_t offset;  /* Kafka offset of a rejected record, -1 if unknown */
-    double ms;       /* handshake time, round trip, ... */
-    double at_ms;    /* when it was queued for the front end: CLOCK_MONOTONIC ms (0: not yet) */
-    char *text;      /* message text, error text, log line, state detail */
-    size_t text_len; /* bytes of text (a message may hold NUL bytes); 0: use strlen */
-    char *peer;      /* peer identifier */
-    char *suite;     /* Noise protocol name */
-    char *reason;    /* rejection reason: tampered|replayed|malformed|untrusted|unknown-session */
+    int64_t offset;   /* Kafka offset of a rejected record, -1 if unknown */
+    double ms;        /* handshake time, round trip, ... */
+    double at_ms;     /* when it was queued for the front end: CLOCK_MONOTONIC ms (0: not yet) */
+    char *text;       /* message text, error text, log line, state detail */
+    size_t text_len;  /* bytes of text (a message may hold NUL bytes); 0: use strlen */
+    char *peer;       /* peer identifier */
+    char *name;       /* the peer's display name (--name), NULL if none: UI_EV_ESTABLISHED */
+    char *suite;      /* Noise protocol name */
+    ui_reject reason; /* UI_EV_REJECTED: why */
     char *invitation, *a2b, *b2a, *id;
     ui_stats stats;
 } ui_event;
 
 const char *ui_event_name(ui_event_type t);
 const char *ui_state_name(ui_state s);
+/* "tampered", "replayed", ... (batch mode's reason=). */
+const char *ui_reject_name(ui_reject r);
+/* "Bob" or "Alice". */
+const char *ui_role_name(ui_role r);
 void ui_event_free(ui_event *ev);
 /* Wipes a NUL-terminated string that may hold a secret (an invitation), then frees it. */
 void ui_secret_free(char *s);

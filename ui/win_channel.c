@@ -59,6 +59,17 @@ void chan_add(tui *t, tui_style style, const char *fmt, ...)
     l->when = time(NULL);
     l->style = style;
     c->n++;
+    if (c->scroll > 0 && c->scroll + 1 < c->n) /* keep the view where the reader left it */
+        c->scroll++;
+}
+
+void chan_scroll_by(tui *t, int lines)
+{
+    chanlog *c = &t->chan;
+    long s = (long)c->scroll + lines;
+    if (s > (long)c->n - 1)
+        s = (long)c->n - 1;
+    c->scroll = s < 0 ? 0 : (size_t)s;
 }
 
 /* Draws line l with its last row at row bottom; returns the row above its first. */
@@ -110,7 +121,16 @@ void chan_draw(tui *t)
         top_limit = 1;
     }
     int bottom = h - 1;
-    for (size_t i = t->chan.n; i-- > 0 && bottom >= top_limit;)
+    size_t below = t->chan.scroll < t->chan.n ? t->chan.scroll : 0;
+    if (below > 0) {
+        char more[64];
+        snprintf(more, sizeof more, "-- %zu more below (Alt-PgDn) --", below);
+        wmove(w, bottom--, 0);
+        tui_style_on(t, w, ST_MORE);
+        tui_put_utf8(w, more, width);
+        tui_style_off(t, w, ST_MORE);
+    }
+    for (size_t i = t->chan.n - below; i-- > 0 && bottom >= top_limit;)
         bottom = draw_line(t, w, &t->chan.lines[i], bottom, top_limit, width);
     wnoutrefresh(w);
 }

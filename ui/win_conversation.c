@@ -14,7 +14,7 @@ typedef struct ctx {
     tui *t;
     WINDOW *w;
     int h, width;
-    char name[24]; /* the peer's short name */
+    char name[48]; /* the peer's display name (--name) or short identifier */
     int name_w;
 } ctx;
 
@@ -142,7 +142,10 @@ void conv_draw(tui *t)
         return;
     ctx c = {.t = t, .w = t->w_conv};
     getmaxyx(t->w_conv, c.h, c.width);
-    if (t->peer_id)
+    if (t->peer_name) { /* at most 16 columns of it */
+        size_t n = wrap_fit_bytes(t->peer_name, strlen(t->peer_name), 16);
+        snprintf(c.name, sizeof c.name, "%.*s", (int)n, t->peer_name);
+    } else if (t->peer_id)
         fmt_id_groups(t->peer_id, 2, c.name, sizeof c.name);
     else
         snprintf(c.name, sizeof c.name, "peer");

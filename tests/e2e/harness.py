@@ -194,15 +194,25 @@ class Chat:
         self.peers.append(proc)
         return proc
 
+    @staticmethod
+    def ensure_identity(extra):
+        """An explicit --identity must exist for listen and connect: create it (kchat id)."""
+        extra = list(extra)
+        if "--identity" in extra:
+            path = extra[extra.index("--identity") + 1]
+            if not os.path.exists(path):
+                kchat_id(path)
+        return extra
+
     def bob(self, *extra, name="bob", brokers=None, **kw):
-        args = ["listen", "-b", brokers or self.brokers] + list(extra)
+        args = ["listen", "-b", brokers or self.brokers] + self.ensure_identity(extra)
         p = Peer(name, args, self.dir, **kw)
         self.peers.append(p)
         return p
 
     def alice(self, invitation, *extra, name="alice", brokers=None, **kw):
         args = ["connect", "-b", brokers or self.brokers] + ([invitation] if invitation else [])
-        p = Peer(name, args + list(extra), self.dir, **kw)
+        p = Peer(name, args + self.ensure_identity(extra), self.dir, **kw)
         self.peers.append(p)
         return p
 
@@ -309,9 +319,9 @@ def make_invitation(a2b, b2a, bob_id, secret):
 
 
 def split_invitation(text):
-    """(a2b, b2a, bob_id, secret bytes) of an invitation."""
+    """(a2b, b2a, bob_id, secret bytes) of an invitation (six fields, or seven with brokers)."""
     parts = text.split(":")
-    check(len(parts) == 6 and parts[0] == "kchat1", f"unexpected invitation form: {text}")
+    check(len(parts) in (6, 7) and parts[0] == "kchat1", f"unexpected invitation form: {text}")
     return parts[1], parts[2], parts[3], b64url_decode(parts[4])
 
 

@@ -29,6 +29,7 @@
 #include "net/admin.h"
 #include "net/consumer.h"
 #include "net/producer.h"
+#include "sys/wake.h"
 
 #include <librdkafka/rdkafka.h>
 #include <poll.h>
@@ -307,7 +308,7 @@ static int relay_loop(route *a2b, route *b2a, const relay_opts *o)
         };
         if (poll(fds, 4, 100) > 0)
             for (int i = 0; i < 4; i++)
-                net_drain_fd(fds[i].fd);
+                sys_fd_drain(fds[i].fd);
         if (pump(a2b, o) != 0 || pump(b2a, o->forge ? &b2a_opts : NULL) != 0)
             return 1;
         net_producer_poll(a2b->out, 0);

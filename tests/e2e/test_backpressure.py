@@ -116,7 +116,7 @@ def test_empty_lines_count():
 
 def test_signal_while_held_back():
     """A held-back Alice still obeys SIGTERM at once: the front end never blocks on the
-    session."""
+    session; she says how many lines were not delivered and exits 3."""
     with harness.Chat() as chat:
         bob, alice = frozen_chat(chat)
         threading.Thread(target=feed, args=(alice, threading.Event()), daemon=True).start()
@@ -126,7 +126,10 @@ def test_signal_while_held_back():
         code = alice.wait_exit(15)
         took = time.monotonic() - t0
         os.kill(bob.proc.pid, signal.SIGCONT)
-        check(code == 0, f"alice exited {code} on SIGTERM: {alice.stderr}")
+        # ended with lines Bob never acknowledged: said, and exit status 3
+        check(code == 3, f"alice exited {code} on SIGTERM: {alice.stderr}")
+        check(any("messages not delivered to the peer" in line for line in alice.stderr),
+              f"alice did not say what was not delivered: {alice.stderr}")
         check(took < 8, f"alice took {took:.1f} s to end on SIGTERM")
         print(f"SIGTERM while held back: exit {code} after {took:.1f} s")
 

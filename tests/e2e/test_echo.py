@@ -58,7 +58,8 @@ def test_large_messages():
         sent = [lines[0], big, full, lines[4]]
         alice = chat.alice(inv["invitation"], "--timeout", "90", stdin_lines=lines)
         code = alice.wait_exit(120)
-        check(code == 0, f"alice exited {code}: {alice.stderr[-3:]}")
+        check(code == 1, f"alice exited {code}, want 1 (a line not sent): {alice.stderr[-3:]}")
+        check(any("1 line was over the" in line for line in alice.stderr), "no count at exit")
         errors = alice.of("error")
         check(len(errors) == 1 and f"{MAX_MESSAGE + 1} bytes" in errors[0]["message"]
               and "not sent" in errors[0]["message"], f"no clear refusal of the long line: {errors}")
@@ -99,13 +100,40 @@ def test_overlong_line_without_holding_it():
         harness.check_rss(peak, 16 * 1024, "alice's peak RSS (the long line held whole?)")
         alice.close_stdin()
         code = alice.wait_exit(90)
-        check(code == 0, f"alice exited {code}: {alice.stderr[-3:]}")
+        check(code == 1, f"alice exited {code}, want 1 (a line not sent): {alice.stderr[-3:]}")
         errors = alice.of("error")
         check(len(errors) == 1 and "not sent" in errors[0]["message"], f"errors: {errors}")
         check([e["text"] for e in alice.of("echo")] == ["before", "after"],
               f"echoes: {[len(e['text']) for e in alice.of('echo')]}")
 
 
+def test_topic_prefix():
+    """listen --topic-prefix names the topics (and Bob's group) under the operator's prefix."""
+    with harness.Chat() as chat:
+        bob = chat.bob("--echo", "--topic-prefix", "team1.bob.")
+        inv = bob.wait_event("invitation")
+        check(inv["a2b"].startswith("team1.bob.") and inv["a2b"].endswith("-a2b") and
+              inv["b2a"].startswith("team1.bob."), f"topics {inv['a2b']} {inv['b2a']}")
+        alice = chat.alice(inv["invitation"], "--timeout", "60", stdin_lines=["prefixed"])
+        check(alice.wait_exit(90) == 0, f"alice: {alice.stderr[-3:]}")
+        check(alice.texts("echo") == ["prefixed"], f"echoes: {alice.texts('echo')}")
+        check(bob.stop() == 0, "bob did not exit 0")
+
+
+def test_brokers_from_the_invitation():
+    """Alice names no brokers (no -b, no KCHAT_BROKERS): the invitation's, Bob's, serve."""
+    with harness.Chat() as chat:
+        bob = chat.bob("--echo")
+        inv = bob.wait_event("invitation")["invitation"]
+        check(len(inv.split(":")) == 7, f"the invitation carries no brokers: {inv}")
+        alice = chat.add(harness.Peer("alice", ["connect", inv, "--timeout", "60"], chat.dir,
+                                      stdin_lines=["found you"], env={"KCHAT_BROKERS": ""}))
+        code = alice.wait_exit(90)
+        check(code == 0, f"alice exited {code}: {alice.stderr[-3:]}")
+        check(alice.texts("echo") == ["found you"], f"echoes: {alice.texts('echo')}")
+        check(bob.stop() == 0, "bob did not exit 0")
+
+
 if __name__ == "__main__":
-    harness.run([test_hundred_echoed_in_order, test_large_messages,
+    harness.run([test_hundred_echoed_in_order, test_large_messages, test_brokers_from_the_invitation, test_topic_prefix,
                  test_overlong_line_without_holding_it])

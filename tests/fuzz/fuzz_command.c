@@ -19,16 +19,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len = strlen(line);
     command c;
     command_parse(line, &c);
-    if (c.kind == CMD_MESSAGE && (c.text < line || c.text > line + len || !*c.text))
+    if (c.kind == UI_CMD_MESSAGE && (c.text < line || c.text > line + len || !*c.text))
         abort();
     if (c.arg < line || c.arg + c.arg_len > line + len)
         abort();
     if (memchr(c.name, '\0', sizeof c.name) == NULL ||
         memchr(c.error, '\0', sizeof c.error) == NULL)
         abort();
-    if ((c.kind == CMD_UNKNOWN || c.kind == CMD_BAD_ARG) && c.error[0] == '\0')
+    if ((c.kind == UI_CMD_UNKNOWN || c.kind == UI_CMD_BAD_ARG) && c.error[0] == '\0')
         abort();
-    if (c.kind == CMD_CHANNEL && (c.value < -1 || c.value > 1))
+    if (c.kind == UI_CMD_CHANNEL && (c.value < -1 || c.value > 1))
         abort();
     free(line);
     return 0;

@@ -89,6 +89,49 @@ static void test_round_trip(void)
     invitation_free(f);
 }
 
+/* The optional brokers field: round trip, the longest list, bad characters refused, and an
+ * invitation without it still six fields. */
+static void test_brokers(void)
+{
+    char out[INVITATION_MAX_LEN + 1], list[INVITATION_BROKERS_MAX + 2];
+    invitation *a = invitation_new("kchat.a2b", "kchat.b2a", BOB, err, sizeof err);
+    CHECK(a && invitation_set_brokers(a, "b1.example.com:9093,[::1]:9092", err, sizeof err) == 0);
+    int n = a ? invitation_format(a, out, sizeof out) : -1;
+    CHECK(n > 0 && strchr(out, ':'));
+    size_t colons = 0;
+    for (const char *p = out; *p; p++)
+        colons += *p == ':';
+    CHECK(colons == 6); /* seven fields; the list's own colons are encoded */
+    invitation *b = invitation_parse(out, err, sizeof err);
+    CHECK(b && !strcmp(b->brokers, "b1.example.com:9093,[::1]:9092") && same(a, b));
+    memset(list, 'h', INVITATION_BROKERS_MAX);
+    list[INVITATION_BROKERS_MAX] = '\0';
+    CHECK(invitation_set_brokers(a, list, err, sizeof err) == 0);
+    char topic[INVITATION_TOPIC_MAX + 1];
+    memset(topic, 'x', INVITATION_TOPIC_MAX);
+    topic[INVITATION_TOPIC_MAX] = '\0';
+    invitation *c = invitation_new(topic, topic + 1, BOB, err, sizeof err);
+    CHECK(c && invitation_set_brokers(c, list, err, sizeof err) == 0);
+    n = c ? invitation_format(c, out, sizeof out) : -1;
+    CHECK(n > 0 && n <= INVITATION_MAX_LEN); /* the longest invitation fits */
+    invitation *d = invitation_parse(out, err, sizeof err);
+    CHECK(d && !strcmp(d->brokers, list));
+    list[INVITATION_BROKERS_MAX] = 'h';
+    list[INVITATION_BROKERS_MAX + 1] = '\0';
+    CHECK(invitation_set_brokers(a, list, err, sizeof err) != 0);
+    CHECK(invitation_set_brokers(a, "host:1 ;rm", err, sizeof err) != 0 &&
+          strstr(err, "invalid brokers"));
+    CHECK(invitation_set_brokers(a, "", err, sizeof err) == 0 && a->brokers[0] == '\0');
+    n = a ? invitation_format(a, out, sizeof out) : -1;
+    invitation *e = invitation_parse(out, err, sizeof err);
+    CHECK(e && e->brokers[0] == '\0');
+    invitation_free(a);
+    invitation_free(b);
+    invitation_free(c);
+    invitation_free(d);
+    invitation_free(e);
+}
+
 static void test_new_refuses(void)
 {
     char topic[INVITATION_TOPIC_MAX + 2];
@@ -126,7 +169,7 @@ static void test_messages(void)
     CHECK(refused("kchat01:a:b:c:d:e", "unsupported invitation version 01"));
     CHECK(refused("kchat1", "invitation has 1 field, expected 6"));
     CHECK(refused("kchat1:a:b", "invitation has 3 fields, expected 6"));
-    CHECK(refused(VECTOR ":", "invitation has 7 fields, expected 6"));
+    CHECK(refused(VECTOR ":", "invitation checksum mismatch")); /* 7 fields: brokers form */
     CHECK(refused("kchat1:::::::", "invitation has 8 fields, expected 6"));
 
     snprintf(text, sizeof text, "kchat1:a b:c:%s:%s:00000000", BOB, SECRET);
@@ -180,8 +223,8 @@ static void test_messages(void)
 
     memset(text, ' ', sizeof text);
     memcpy(text, "kchat1:", 7);
-    memset(text + 7, 'a', 800);
-    text[900] = '\0';
+    memset(text + 7, 'a', 950);
+    text[1000] = '\0';
     CHECK(refused(text, "invitation is too long"));
 }
 
@@ -241,6 +284,7 @@ int main(void)
     /* No sodium_init here: the library must initialise libsodium itself. */
     test_vector();
     test_round_trip();
+    test_brokers();
     test_new_refuses();
     test_messages();
     test_mutations();

@@ -1,4 +1,5 @@
 #include "net_util.h"
+#include "sys/wake.h"
 
 #include <poll.h>
 #include <stdio.h>
@@ -145,7 +146,7 @@ int64_t produce_sync(net_producer *p, deliveries *d, const void *buf, size_t len
     int64_t deadline = now_ms() + timeout_ms;
     while (d->n == before && now_ms() < deadline) {
         if (wait_fd(net_producer_fd(p), deadline) > 0)
-            net_drain_fd(net_producer_fd(p));
+            sys_fd_drain(net_producer_fd(p));
         net_producer_poll(p, 0);
     }
     if (d->n == before)
@@ -165,7 +166,7 @@ int consume_wait(net_consumer *c, net_record *rec, int timeout_ms, char *err, si
         if (now_ms() >= deadline)
             return 0;
         if (wait_fd(net_consumer_fd(c), deadline) > 0)
-            net_drain_fd(net_consumer_fd(c));
+            sys_fd_drain(net_consumer_fd(c));
     }
 }
 

@@ -4,6 +4,7 @@
 #include "net_util.h"
 #include "support/check.h"
 #include "support/test_broker.h"
+#include "sys/wake.h"
 
 #include <poll.h>
 #include <stdio.h>
@@ -54,8 +55,8 @@ static int serve(net_producer *p, net_consumer *c, int timeout_ms, int *wakeups)
                                 {.fd = net_producer_fd(p), .events = POLLIN}};
         if (poll(pfd, 2, (int)left) > 0) {
             (*wakeups)++;
-            net_drain_fd(pfd[0].fd);
-            net_drain_fd(pfd[1].fd);
+            sys_fd_drain(pfd[0].fd);
+            sys_fd_drain(pfd[1].fd);
         }
     }
 }

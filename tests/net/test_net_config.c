@@ -1,6 +1,7 @@
 /* net_config_check, topic names and wake fds: no broker needed. */
 #include "net_util.h"
 #include "support/check.h"
+#include "sys/wake.h"
 
 #include <poll.h>
 #include <stdio.h>
@@ -124,7 +125,7 @@ static void test_drain_fd(void)
     CHECK(fd >= 0);
     struct pollfd pfd = {.fd = fd, .events = POLLIN};
     CHECK(poll(&pfd, 1, 1000) == 1); /* a fresh client asks to be served once */
-    net_drain_fd(fd);
+    sys_fd_drain(fd);
     CHECK(read(fd, buf, 1) == -1); /* empty and non-blocking: EAGAIN, no hang */
     net_producer_free(p);
 }

@@ -4,6 +4,7 @@
  * reported. Arguments: the kafka-local script and the broker directory. */
 #include "net_util.h"
 #include "support/check.h"
+#include "sys/wake.h"
 
 #include <poll.h>
 #include <stdio.h>
@@ -47,8 +48,8 @@ static bool serve_until(pair *pr, test_sinks *s, bool (*cond)(pair *, test_sinks
         struct pollfd pfd[2] = {{.fd = net_producer_fd(pr->p), .events = POLLIN},
                                 {.fd = net_consumer_fd(pr->c), .events = POLLIN}};
         poll(pfd, 2, (int)(deadline - now_ms()));
-        net_drain_fd(pfd[0].fd);
-        net_drain_fd(pfd[1].fd);
+        sys_fd_drain(pfd[0].fd);
+        sys_fd_drain(pfd[1].fd);
         net_producer_poll(pr->p, 0);
         net_record rec;
         int rc;

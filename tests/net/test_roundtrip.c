@@ -4,6 +4,7 @@
 #include "net_util.h"
 #include "support/check.h"
 #include "support/test_broker.h"
+#include "sys/wake.h"
 
 #include <poll.h>
 #include <stdio.h>
@@ -105,7 +106,7 @@ static void test_wake_fd(const char *topic)
     while (now_ms() < settle) {
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
         if (poll(&pfd, 1, (int)(settle - now_ms())) > 0)
-            net_drain_fd(fd);
+            sys_fd_drain(fd);
         CHECK(net_consumer_poll(c, 0, &rec, err, sizeof err) == 0);
     }
     int idle_wakeups = 0;
@@ -114,7 +115,7 @@ static void test_wake_fd(const char *topic)
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
         if (poll(&pfd, 1, (int)(idle_end - now_ms())) > 0) {
             idle_wakeups++;
-            net_drain_fd(fd);
+            sys_fd_drain(fd);
             CHECK(net_consumer_poll(c, 0, &rec, err, sizeof err) == 0);
         }
     }
@@ -131,13 +132,13 @@ static void test_wake_fd(const char *topic)
         if (poll(pfd, 2, (int)(deadline - now_ms())) <= 0)
             break;
         if (pfd[1].revents) {
-            net_drain_fd(pfd[1].fd);
+            sys_fd_drain(pfd[1].fd);
             net_producer_poll(p, 0);
         }
         if (!pfd[0].revents)
             continue;
         wakeups++;
-        net_drain_fd(fd);
+        sys_fd_drain(fd);
         int rc;
         while (!got && (rc = net_consumer_poll(c, 0, &rec, err, sizeof err)) != 0) {
             CHECK(rc == 1);

@@ -3,6 +3,7 @@
  * librdkafka never writes to stderr. */
 #include "net_util.h"
 #include "support/check.h"
+#include "sys/wake.h"
 
 #include <poll.h>
 #include <stdio.h>
@@ -47,7 +48,7 @@ static void serve_producer(net_producer *p, int ms)
     while (now_ms() < deadline) {
         struct pollfd pfd = {.fd = net_producer_fd(p), .events = POLLIN};
         if (poll(&pfd, 1, (int)(deadline - now_ms())) > 0)
-            net_drain_fd(pfd.fd);
+            sys_fd_drain(pfd.fd);
         net_producer_poll(p, 0);
     }
 }

@@ -391,7 +391,7 @@ void sim_join(sim_side *side)
 {
     if (!side->s)
         return;
-    session_post_command(side->s, "quit");
+    session_post_command(side->s, SESSION_CMD_QUIT);
     side->code = session_join(side->s);
     release_side(side);
 }
@@ -551,6 +551,6 @@ void sim_dump(const sim_side *side)
         const ui_event *ev = side->evs[i];
         fprintf(stderr, "%s: %s seq=%llu text=%s reason=%s\n", side->name, ui_event_name(ev->type),
                 (unsigned long long)ev->seq, ev->text ? ev->text : "",
-                ev->reason ? ev->reason : "");
+                ev->type == UI_EV_REJECTED ? ui_reject_name(ev->reason) : "");
     }
 }

@@ -1,5 +1,8 @@
+#include "src/app.h"
+#include "src/invitation_file.h"
 #include "src/listen_state.h"
 #include "src/options.h"
+#include "src/passphrase.h"
 #include "support/check.h"
 #include "support/state_slot.h"
 
@@ -7,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,7 +26,7 @@ static void test_options(void)
     unsetenv("KCHAT_BROKERS");
     char *a[] = {"listen", "-b", "h:1", "-X", "a=b", "-X", "c=d", "--echo", "--trust", "x", NULL};
     CHECK(parse(&o, err, 10, a) == 0);
-    CHECK(o.command == CMD_LISTEN && !strcmp(o.brokers, "h:1") && o.nprops == 2 && o.echo);
+    CHECK(o.command == KCHAT_CMD_LISTEN && !strcmp(o.brokers, "h:1") && o.nprops == 2 && o.echo);
     CHECK(o.ntrust == 1 && !strcmp(o.trust[0], "x") && !strcmp(o.props[1], "c=d"));
     options_free(&o);
     char *b[] = {"connect", "kchat1:inv", "--timeout", "5", "--batch", "--json", NULL};
@@ -33,8 +37,34 @@ static void test_options(void)
     char *c[] = {"connect", "--echo", "inv", NULL};
     CHECK(parse(&o, err, 3, c) != 0 && strstr(err, "--echo"));
     options_free(&o);
-    char *d[] = {"connect", NULL};
-    CHECK(parse(&o, err, 1, d) != 0 && strstr(err, "INVITATION"));
+    char *c2[] = {"connect", "--state", "kchat1:secret-looking", NULL}; /* names the option */
+    CHECK(parse(&o, err, 3, c2) != 0 && strstr(err, "option --state does not apply") &&
+          !strstr(err, "secret-looking"));
+    options_free(&o);
+    char *c3[] = {"listen", "--topic-prefix", "team1.bob.", "--name", "Bob", "--new", NULL};
+    CHECK(parse(&o, err, 6, c3) == 0 && !strcmp(o.topic_prefix, "team1.bob.") &&
+          !strcmp(o.name, "Bob") && o.fresh);
+    options_free(&o);
+    char *c4[] = {"listen", "--topic-prefix", "a/b", NULL};
+    CHECK(parse(&o, err, 3, c4) != 0 && strstr(err, "--topic-prefix"));
+    options_free(&o);
+    char *c5[] = {"listen", "--resume", "--new", NULL};
+    CHECK(parse(&o, err, 3, c5) != 0 && strstr(err, "exclude"));
+    options_free(&o);
+    char *c6[] = {"connect", "inv", "--name", "a\x1b[2Jb", NULL};
+    CHECK(parse(&o, err, 4, c6) != 0 && strstr(err, "--name"));
+    options_free(&o);
+    char *d[] = {"connect", "--batch", NULL};
+    CHECK(parse(&o, err, 2, d) != 0 && strstr(err, "INVITATION"));
+    options_free(&o);
+    char *d2[] = {"connect", NULL}; /* on a terminal, kchat connect asks for it */
+    CHECK(parse(&o, err, 1, d2) == 0 && !o.invitation && !o.invitation_file);
+    options_free(&o);
+    char *d3[] = {"listen", "--invitation-file", "f", NULL};
+    CHECK(parse(&o, err, 3, d3) == 0 && !strcmp(o.invitation_file, "f"));
+    options_free(&o);
+    char *d4[] = {"listen", "--trust-any", "--invitation-file", "f", NULL};
+    CHECK(parse(&o, err, 4, d4) != 0 && strstr(err, "--invitation-file"));
     options_free(&o);
     char *e[] = {"connect", "inv", "--timeout", "soon", NULL};
     CHECK(parse(&o, err, 4, e) != 0 && strstr(err, "--timeout"));
@@ -55,6 +85,213 @@ static void test_options(void)
     char *j[] = {"id", "--bogus", NULL};
     CHECK(parse(&o, err, 2, j) != 0 && strstr(err, "--bogus"));
     options_free(&o);
+}
+
+/* A missing value is named as such, not as an unknown option. */
+static void test_missing_value(void)
+{
+    kchat_options o;
+    char err[256];
+    char *a[] = {"listen", "--identity", NULL};
+    CHECK(parse(&o, err, 2, a) != 0 && strstr(err, "--identity needs a value"));
+    options_free(&o);
+    char *b[] = {"connect", "inv", "-b", NULL};
+    CHECK(parse(&o, err, 3, b) != 0 && strstr(err, "-b needs a value"));
+    options_free(&o);
+    char *c[] = {"listen", "--brokers", NULL};
+    CHECK(parse(&o, err, 2, c) != 0 && strstr(err, "--brokers needs a value"));
+    options_free(&o);
+    char *d[] = {"listen", "-q", NULL};
+    CHECK(parse(&o, err, 2, d) != 0 && strstr(err, "unknown option '-q'"));
+    options_free(&o);
+}
+
+/* kchat -b HOST:PORT listen: options before the command move behind it. */
+static void test_arrange(void)
+{
+    char *out[8];
+    char *a[] = {"kchat", "-b", "h:1", "--identity", "f", "listen", "--echo", NULL};
+    CHECK(options_arrange(7, a, out) == 5);
+    CHECK(!strcmp(out[0], "listen") && !strcmp(out[1], "-b") && !strcmp(out[2], "h:1"));
+    CHECK(!strcmp(out[3], "--identity") && !strcmp(out[5], "--echo") && out[6] == NULL);
+    kchat_options o;
+    char err[256];
+    CHECK(parse(&o, err, 6, out) == 0 && o.command == KCHAT_CMD_LISTEN && o.echo);
+    CHECK(!strcmp(o.brokers, "h:1") && !strcmp(o.identity_path, "f"));
+    options_free(&o);
+    char *b[] = {"kchat", "-Xa=b", "--batch", "connect", "inv", NULL};
+    CHECK(options_arrange(5, b, out) == 3 && !strcmp(out[0], "connect"));
+    CHECK(!strcmp(out[3], "inv"));
+    char *c[] = {"kchat", "-b", "listen", NULL};
+    CHECK(options_arrange(3, c, out) == -1); /* "listen" is -b's value */
+    char *d[] = {"kchat", "id", NULL};
+    CHECK(options_arrange(2, d, out) == 1 && !strcmp(out[0], "id") && out[1] == NULL);
+}
+
+/* Properties kchat sets itself are refused with the reason; others pass. */
+static void test_owned_props(void)
+{
+    kchat_options o;
+    char err[256];
+    char *a[] = {"listen", "-X", "group.id=mine", NULL};
+    CHECK(parse(&o, err, 3, a) != 0 && strstr(err, "group.id") && strstr(err, "itself"));
+    options_free(&o);
+    char *b[] = {"connect", "inv", "-X", "acks=1", NULL};
+    CHECK(parse(&o, err, 4, b) != 0 && strstr(err, "acks") && strstr(err, "acks=all"));
+    options_free(&o);
+    char *c[] = {"connect", "inv", "-Xenable.auto.commit=false", NULL};
+    CHECK(parse(&o, err, 3, c) != 0 && strstr(err, "enable.auto.commit"));
+    options_free(&o);
+    char *d[] = {"connect", "inv", "-X", "security.protocol=SSL", "-X", "group.idle=1", NULL};
+    CHECK(parse(&o, err, 6, d) == 0 && o.nprops == 2);
+    options_free(&o);
+    CHECK(options_owned_property("auto.offset.reset=latest") != NULL);
+    CHECK(options_owned_property("log.queue") != NULL);
+    CHECK(options_owned_property("client.id=me") == NULL);
+}
+
+/* An error about arguments never prints an invitation (it holds the secret). */
+static void test_secret_not_shown(void)
+{
+    kchat_options o;
+    char err[256];
+    char *a[] = {"listen", "kchat1:a2b:b2a:id:SECRETSECRET:chk", NULL};
+    CHECK(parse(&o, err, 2, a) != 0 && !strstr(err, "SECRET") && strstr(err, "not shown"));
+    options_free(&o);
+    char *b[] = {"connect", "x", "kchat1:a2b:b2a:id:SECRETSECRET:chk", NULL};
+    CHECK(parse(&o, err, 3, b) != 0 && !strstr(err, "SECRET"));
+    options_free(&o);
+    char *c[] = {"connect", "--kchat1:a2b:SECRETSECRET", NULL};
+    CHECK(parse(&o, err, 2, c) != 0 && !strstr(err, "SECRET"));
+    options_free(&o);
+}
+
+/* The invitation file kchat listen writes: mode 0600, the text and a newline. */
+static void test_secret_file(void)
+{
+    char dir[] = "/tmp/kchat-inv-XXXXXX", path[256], err[512], buf[64] = "";
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/inv", dir);
+    umask(022);
+    CHECK(app_write_secret_file(path, "kchat1:abc", err, sizeof err) == 0);
+    struct stat sb;
+    CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+    FILE *f = fopen(path, "r");
+    CHECK(f && fread(buf, 1, sizeof buf - 1, f) == 11 && !strcmp(buf, "kchat1:abc\n"));
+    if (f)
+        fclose(f);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/no/such/dir/inv", dir);
+    CHECK(app_write_secret_file(path, "x", err, sizeof err) != 0 && strstr(err, "no/such/dir/inv"));
+    rmdir(dir);
+}
+
+/* --invitation-file: the first line of a private file; a file others may read is refused. */
+static void test_invitation_file(void)
+{
+    char dir[] = "/tmp/kchat-invf-XXXXXX", path[256], err[512], text[1024];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/inv", dir);
+    invitation *inv =
+        invitation_new("kchat-x-a2b", "kchat-x-b2a",
+                       "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnop", err, sizeof err);
+    CHECK(inv && invitation_format(inv, text, sizeof text) > 0);
+    CHECK(app_write_secret_file(path, text, err, sizeof err) == 0); /* text, newline, 0600 */
+    invitation *back = invitation_read_file(path, err, sizeof err);
+    CHECK(back && !strcmp(back->a2b, "kchat-x-a2b") &&
+          sodium_memcmp(back->secret, inv->secret, INVITATION_SECRET_LEN) == 0);
+    invitation_free(back);
+    chmod(path, 0640);
+    CHECK(!invitation_read_file(path, err, sizeof err) && strstr(err, "chmod 600"));
+    chmod(path, 0600);
+    FILE *f = fopen(path, "w");
+    fclose(f);
+    CHECK(!invitation_read_file(path, err, sizeof err) && strstr(err, "holds no invitation"));
+    unlink(path);
+    CHECK(!invitation_read_file(path, err, sizeof err) && strstr(err, "cannot read"));
+    invitation_free(inv);
+    rmdir(dir);
+}
+
+static void test_paths(void)
+{
+    char dir[] = "/tmp/kchat-paths-XXXXXX", missing[256], err[512];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(missing, sizeof missing, "%s/identty", dir);
+    kchat_options o;
+    memset(&o, 0, sizeof o);
+    o.command = KCHAT_CMD_LISTEN;
+    o.identity_path = missing;
+    CHECK(options_check_paths(&o, err, sizeof err) != 0);
+    CHECK(strstr(err, "does not exist") && strstr(err, "kchat id --identity"));
+    o.command = KCHAT_CMD_ID; /* kchat id creates it */
+    CHECK(options_check_paths(&o, err, sizeof err) == 0);
+    o.command = KCHAT_CMD_CONNECT;
+    o.identity_path = dir;
+    CHECK(options_check_paths(&o, err, sizeof err) != 0 && strstr(err, "is a directory"));
+    o.identity_path = NULL;
+    o.command = KCHAT_CMD_LISTEN;
+    o.state_path = dir;
+    CHECK(options_check_paths(&o, err, sizeof err) != 0 && strstr(err, "--state"));
+    CHECK(strstr(err, "directory"));
+    o.state_path = missing; /* a new state file is fine */
+    CHECK(options_check_paths(&o, err, sizeof err) == 0);
+    rmdir(dir);
+}
+
+/* Runs passphrase_ask_fd(confirm) against typed text; returns the answer (freed) or NULL. */
+static bool ask_new(const char *typed, const char *want)
+{
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    CHECK(write(sv[1], typed, strlen(typed)) == (ssize_t)strlen(typed));
+    shutdown(sv[1], SHUT_WR);
+    char *p = passphrase_ask_fd(sv[0], "new passphrase", 1);
+    bool ok = want ? p && !strcmp(p, want) : p == NULL;
+    passphrase_free(p);
+    close(sv[0]);
+    close(sv[1]);
+    return ok;
+}
+
+/* A new passphrase: a short one is refused, a mismatch asks again, three tries. */
+static void test_passphrase(void)
+{
+    CHECK(ask_new("longenough\nlongenough\n", "longenough"));
+    CHECK(ask_new("short\nlongenough\ndiffers1\nlongenough\nlongenough\n", "longenough"));
+    CHECK(ask_new("short\nshort\nshort\nlongenough\nlongenough\n", NULL));
+    CHECK(ask_new("longenough1\nlongenough2\n", NULL)); /* end of input */
+}
+
+static void check_width(kchat_command cmd, const char *group)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    options_usage(f, cmd);
+    fclose(f);
+    CHECK(text && strstr(text, group));
+    for (char *line = text; line && *line;) {
+        char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) : strlen(line);
+        CHECK(n <= 80);
+        if (n > 80)
+            fprintf(stderr, "help line over 80 columns: %.*s\n", (int)n, line);
+        line = nl ? nl + 1 : NULL;
+    }
+    free(text);
+}
+
+/* --help: grouped, within 80 columns. */
+static void test_help(void)
+{
+    check_width(KCHAT_CMD_NONE, "Commands:");
+    check_width(KCHAT_CMD_LISTEN, "Kafka:");
+    check_width(KCHAT_CMD_LISTEN, "Identity and trust:");
+    check_width(KCHAT_CMD_LISTEN, "Mode:");
+    check_width(KCHAT_CMD_CONNECT, "Kafka:");
+    check_width(KCHAT_CMD_CONNECT, "Invitation:");
+    check_width(KCHAT_CMD_ID, "Identity:");
 }
 
 static listen_state *load_fresh(const char *path)
@@ -189,6 +426,15 @@ int main(void)
     if (sodium_init() < 0)
         return 1;
     test_options();
+    test_missing_value();
+    test_arrange();
+    test_owned_props();
+    test_secret_not_shown();
+    test_paths();
+    test_secret_file();
+    test_invitation_file();
+    test_passphrase();
+    test_help();
     test_state();
     return check_summary();
 }

@@ -96,6 +96,16 @@ static void test_handshake(void)
     ev = sim_find(&m.bob, UI_EV_ESTABLISHED, 0);
     CHECK(ev && !strcmp(ev->peer, identity_id(m.alice.id)));
     CHECK(sim_count(&m.alice, UI_EV_HANDSHAKE) == 3 && sim_count(&m.bob, UI_EV_HANDSHAKE) == 3);
+    size_t confirmed = 0, secure = 0; /* the UI knows Bob's confirmation by the flag */
+    for (size_t i = 0; (ev = sim_find(&m.alice, UI_EV_STATE, i)) != NULL; i++) {
+        bool said = ev->text && !strcmp(ev->text, "confirmed by the peer");
+        CHECK(ev->confirmed == said && (!said || ev->state == UI_STATE_SECURE));
+        confirmed += ev->confirmed;
+        secure += ev->state == UI_STATE_SECURE;
+    }
+    CHECK(confirmed == 1 && secure >= 1);
+    for (size_t i = 0; (ev = sim_find(&m.bob, UI_EV_STATE, i)) != NULL; i++)
+        CHECK(!ev->confirmed);
     sim_post(&m.alice, "hello bob");
     sim_post(&m.bob, "hello alice");
     want_shown = 1;
@@ -105,7 +115,7 @@ static void test_handshake(void)
     CHECK(sim_count_text(&m.alice, UI_EV_MESSAGE, "hello alice") == 1);
     CHECK(sim_count(&m.alice, UI_EV_DELIVERED) == 1 && sim_count(&m.bob, UI_EV_DELIVERED) == 1);
     CHECK(sim_count(&m.alice, UI_EV_REJECTED) == 0 && sim_count(&m.bob, UI_EV_REJECTED) == 0);
-    session_post_command(m.alice.s, "stats");
+    session_post_command(m.alice.s, SESSION_CMD_STATS);
     sim_run_for(&m, 10);
     const ui_event *st = sim_find(&m.alice, UI_EV_STATS, sim_count(&m.alice, UI_EV_STATS) - 1);
     CHECK(st && st->stats.sent == 1 && st->stats.delivered == 1 && st->stats.received == 1);
@@ -251,7 +261,7 @@ static void test_duplicates(void)
     CHECK(each_once(&m.bob, "dup", 10));
     CHECK(sim_count(&m.bob, UI_EV_MESSAGE) == 10);
     for (size_t i = 0; i < sim_count(&m.bob, UI_EV_REJECTED); i++) /* the channel's replay check */
-        CHECK(!strcmp(sim_find(&m.bob, UI_EV_REJECTED, i)->reason, "replayed"));
+        CHECK(sim_find(&m.bob, UI_EV_REJECTED, i)->reason == UI_REJECT_REPLAYED);
     sim_free(&m);
 }
 
@@ -319,7 +329,7 @@ static void test_rekey_command(void)
     sim_post(&m.alice, "old key"); /* a key that sealed nothing is fresh: /rekey would keep it */
     want_shown = 1;
     CHECK(sim_run(&m, bob_shown, 1000));
-    session_post_command(m.alice.s, "rekey");
+    session_post_command(m.alice.s, SESSION_CMD_REKEY);
     sim_post(&m.alice, "new key");
     want_shown = 2;
     CHECK(sim_run(&m, bob_shown, 1000));
@@ -365,7 +375,7 @@ static void test_no_rekey_without_channel(void)
     sim m;
     sim_init(&m);
     sim_start(&m.bob);
-    session_post_command(m.bob.s, "rekey");
+    session_post_command(m.bob.s, SESSION_CMD_REKEY);
     sim_run_for(&m, 10);
     CHECK(sim_has_text(&m.bob, UI_EV_ERROR, "no secure channel to rekey yet"));
     sim_free(&m);
@@ -501,7 +511,7 @@ static void test_peer_left(void)
     sim m;
     sim_init(&m);
     start_chat(&m);
-    session_post_command(m.bob.s, "quit");
+    session_post_command(m.bob.s, SESSION_CMD_QUIT);
     CHECK(sim_run(&m, alice_closed, 1000));
     CHECK(!m.bob.live && m.bob.code == KCHAT_EXIT_OK);
     CHECK(sim_count(&m.alice, UI_EV_PEER_LEFT) == 1);
@@ -721,9 +731,9 @@ static void test_hostile_records(void)
     const char *reasons[] = {"malformed", "replayed", "tampered", "replayed", "unknown-session"};
     for (size_t i = 0; i < 5; i++) {
         const ui_event *ev = sim_find(&m.bob, UI_EV_REJECTED, i);
-        CHECK(ev && !strcmp(ev->reason, reasons[i]));
-        if (ev && strcmp(ev->reason, reasons[i]))
-            fprintf(stderr, "rejected %zu: %s\n", i, ev->reason);
+        CHECK(ev && !strcmp(ui_reject_name(ev->reason), reasons[i]));
+        if (ev && strcmp(ui_reject_name(ev->reason), reasons[i]))
+            fprintf(stderr, "rejected %zu: %s\n", i, ui_reject_name(ev->reason));
     }
     CHECK(sim_count(&m.bob, UI_EV_MESSAGE) == 1);
     sim_post(&m.alice, "still fine");

@@ -239,8 +239,8 @@ static size_t rejected_other(const sim_side *side)
 {
     size_t n = 0;
     for (size_t i = 0; i < side->n_evs; i++)
-        n +=
-            side->evs[i]->type == UI_EV_REJECTED && strcmp(side->evs[i]->reason, "unknown-session");
+        n += side->evs[i]->type == UI_EV_REJECTED &&
+             side->evs[i]->reason != UI_REJECT_UNKNOWN_SESSION;
     return n;
 }
 

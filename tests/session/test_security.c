@@ -34,11 +34,11 @@ static bool alice_ended(sim *m)
     return !m->alice.live;
 }
 
-static size_t count_reason(const sim_side *side, const char *reason)
+static size_t count_reason(const sim_side *side, ui_reject reason)
 {
     size_t n = 0;
     for (size_t i = 0; i < sim_count(side, UI_EV_REJECTED); i++)
-        n += !strcmp(sim_find(side, UI_EV_REJECTED, i)->reason, reason);
+        n += sim_find(side, UI_EV_REJECTED, i)->reason == reason;
     return n;
 }
 
@@ -77,10 +77,10 @@ static void test_other_peer_refused(void)
     restart_alice(&m, true);
     sim_post(&m.bob, "still for alice only");
     CHECK(sim_run(&m, alice_ended, 20000));
-    CHECK(count_reason(&m.bob, "other-peer") >= 1);
+    CHECK(count_reason(&m.bob, UI_REJECT_OTHER_PEER) >= 1);
     const ui_event *ev = NULL;
     for (size_t i = 0; i < sim_count(&m.bob, UI_EV_REJECTED); i++)
-        if (!strcmp(sim_find(&m.bob, UI_EV_REJECTED, i)->reason, "other-peer"))
+        if (sim_find(&m.bob, UI_EV_REJECTED, i)->reason == UI_REJECT_OTHER_PEER)
             ev = sim_find(&m.bob, UI_EV_REJECTED, i);
     CHECK(ev && ev->peer && !strcmp(ev->peer, identity_id(m.alice.id)));
     CHECK(sim_has_text(&m.bob, UI_EV_ERROR, "this invitation belongs to"));
@@ -167,10 +167,10 @@ static void test_forged_handshake(void)
     CHECK(m.now - t0 < 1000); /* at the first try: no retry needed */
     CHECK(m.alice.sent_by_type[FRAME_HS1] == 1);
     CHECK(sim_count(&m.bob, UI_EV_ESTABLISHED) == 1);
-    CHECK(count_reason(&m.bob, "tampered") == 10);        /* the messages 3 */
-    CHECK(count_reason(&m.bob, "unauthenticated") == 10); /* messages 1 without the mac */
-    CHECK(count_reason(&m.alice, "tampered") == 10);      /* the messages 2 */
-    CHECK(m.bob.sent_by_type[FRAME_HS2] == 1);            /* Bob answered nothing forged */
+    CHECK(count_reason(&m.bob, UI_REJECT_TAMPERED) == 10);        /* the messages 3 */
+    CHECK(count_reason(&m.bob, UI_REJECT_UNAUTHENTICATED) == 10); /* messages 1 without the mac */
+    CHECK(count_reason(&m.alice, UI_REJECT_TAMPERED) == 10);      /* the messages 2 */
+    CHECK(m.bob.sent_by_type[FRAME_HS2] == 1);                    /* Bob answered nothing forged */
     sim_post(&m.alice, "through");
     sim_run_for(&m, 500);
     CHECK(sim_count_text(&m.bob, UI_EV_MESSAGE, "through") == 1);
@@ -192,11 +192,44 @@ static void test_replayed_handshake(void)
             inject(&m, SIM_A2B, t->log[i].data, t->log[i].len);
     }
     sim_run_for(&m, 500);
-    CHECK(count_reason(&m.bob, "replayed") == 2);
+    CHECK(count_reason(&m.bob, UI_REJECT_REPLAYED) == 2);
     CHECK(m.bob.sent_by_type[FRAME_HS2] == 1);
     sim_post(&m.alice, "after the replay");
     sim_run_for(&m, 500);
     CHECK(sim_count_text(&m.bob, UI_EV_MESSAGE, "after the replay") == 1);
+    sim_free(&m);
+}
+
+/* Display names travel inside the handshake, each side's to the other's established event. */
+static void test_display_names(void)
+{
+    sim m;
+    sim_init(&m);
+    m.alice.cfg.name = "Alice in Wonderland";
+    m.bob.cfg.name = "Bob 🐝";
+    start_chat(&m);
+    const ui_event *a = sim_find(&m.alice, UI_EV_ESTABLISHED, 0);
+    const ui_event *b = sim_find(&m.bob, UI_EV_ESTABLISHED, 0);
+    CHECK(a && a->name && !strcmp(a->name, "Bob 🐝"));
+    CHECK(b && b->name && !strcmp(b->name, "Alice in Wonderland"));
+    CHECK(a && !strcmp(a->peer, identity_id(m.bob.id))); /* the identifier stays */
+    sim_free(&m);
+}
+
+/* Lines Bob types before any Alice came are kept and reach the first one to connect. */
+static void test_lines_before_first_peer(void)
+{
+    sim m;
+    sim_init(&m);
+    sim_start(&m.bob);
+    sim_run_for(&m, 500);
+    sim_post(&m.bob, "typed before anyone came");
+    sim_run_for(&m, 3000);
+    sim_start(&m.alice);
+    CHECK(sim_run(&m, both_secure, 10000));
+    sim_run_for(&m, 500);
+    CHECK(sim_count_text(&m.alice, UI_EV_MESSAGE, "typed before anyone came") == 1);
+    CHECK(sim_count(&m.bob, UI_EV_DELIVERED) == 1);
     sim_free(&m);
 }
 
@@ -210,6 +243,8 @@ static const test_case tests[] = {
     {"pinned_peer_new_process", test_pinned_peer_new_process},
     {"forged_handshake", test_forged_handshake},
     {"replayed_handshake", test_replayed_handshake},
+    {"display_names", test_display_names},
+    {"lines_before_first_peer", test_lines_before_first_peer},
 };
 
 int main(int argc, char **argv)

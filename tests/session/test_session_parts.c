@@ -124,6 +124,29 @@ static void test_reassembly_bounds(void)
 
 /* 64-bit unsigned fields print as unsigned in JSON, also above 2^63, and a text that looks like
  * the placeholder is left alone. */
+/* Display names travel in messages 2 and 3: UTF-8, no control characters, at most 32 bytes. */
+static void test_hs_names(void)
+{
+    hs_payload p = {.acked = 3, .base = 4}, q;
+    snprintf(p.name, sizeof p.name, "Zoë 🌻");
+    uint8_t buf[64];
+    for (int step = 2; step <= 3; step++) {
+        size_t n = hs_payload_encode(step, &p, buf, sizeof buf);
+        CHECK(n == (step == 2 ? HS_PAYLOAD2_LEN : HS_PAYLOAD3_LEN) + strlen(p.name));
+        CHECK(hs_payload_decode(step, buf, n, &q) == 0 && !strcmp(q.name, p.name));
+        CHECK(hs_payload_decode(step, buf, n - 1, &q) != 0); /* the length must match */
+        buf[n - 1] = 0x1b;                                   /* an escape character */
+        CHECK(hs_payload_decode(step, buf, n, &q) != 0);
+    }
+    CHECK(hs_name_valid("Bob", 3) && hs_name_valid("", 0));
+    CHECK(!hs_name_valid("a\nb", 3) && !hs_name_valid("\xc0\xaf", 2)); /* newline, overlong */
+    CHECK(!hs_name_valid("\xc2\x9b", 2));                              /* C1 control (CSI) */
+    CHECK(!hs_name_valid("0123456789012345678901234567890123", 33));
+    p.name[0] = '\0';
+    size_t n = hs_payload_encode(3, &p, buf, sizeof buf);
+    CHECK(n == HS_PAYLOAD3_LEN && hs_payload_decode(3, buf, n, &q) == 0 && q.name[0] == '\0');
+}
+
 static void test_json_u64(void)
 {
     ui_event ev = {.type = UI_EV_GAP, .from = 18446744073709551614ULL, .to = UINT64_MAX};
@@ -192,7 +215,7 @@ static void test_event_format(void)
     line = event_format_line(&bad, true);
     CHECK(line && strstr(line, "a\xef\xbf\xbd") != NULL);
     free(line);
-    ui_event rej = {.type = UI_EV_REJECTED, .reason = "tampered", .offset = 42};
+    ui_event rej = {.type = UI_EV_REJECTED, .reason = UI_REJECT_TAMPERED, .offset = 42};
     line = event_format_line(&rej, false);
     CHECK(line && strcmp(line, "rejected reason=tampered offset=42") == 0);
     free(line);
@@ -247,6 +270,7 @@ int main(void)
     test_reassembly();
     test_hs_payload();
     test_json_u64();
+    test_hs_names();
     test_reassembly_bounds();
     test_event_format();
     return check_summary();

@@ -44,7 +44,8 @@ static void test_options(void)
 {
     kchat_options o;
     const char *f1[] = {"forget", "kchat1:x", NULL};
-    CHECK(parse(2, f1, &o) == 0 && o.command == CMD_FORGET && !strcmp(o.invitation, "kchat1:x"));
+    CHECK(parse(2, f1, &o) == 0 && o.command == KCHAT_CMD_FORGET &&
+          !strcmp(o.invitation, "kchat1:x"));
     const char *f2[] = {"forget", "--invitation-file", "f", NULL};
     CHECK(parse(3, f2, &o) == 0 && !strcmp(o.invitation_file, "f"));
     const char *f3[] = {"forget", "--listen", "--state", "s", NULL};
@@ -65,7 +66,7 @@ static void test_options(void)
     CHECK(parse(2, h3, &o) != 0);
     const char *h4[] = {"connect", "--listen", "kchat1:x", NULL};
     CHECK(parse(3, h4, &o) != 0);
-    CHECK(options_command("forget") == CMD_FORGET);
+    CHECK(options_command("forget") == KCHAT_CMD_FORGET);
 }
 
 static int run(int argc, const char **argv)

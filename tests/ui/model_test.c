@@ -39,7 +39,8 @@ static void test_format(void)
     fmt_clock(3661, clock);
     CHECK(strcmp(clock, "01:01:01") == 0); /* TZ=UTC, set in main */
     CHECK(fmt_other_day(0, 86400) && !fmt_other_day(0, 3600));
-    CHECK(strcmp(fmt_role("bob"), "Bob") == 0 && strcmp(fmt_role("alice"), "Alice") == 0);
+    CHECK(strcmp(ui_role_name(UI_ROLE_BOB), "Bob") == 0);
+    CHECK(strcmp(ui_role_name(UI_ROLE_ALICE), "Alice") == 0);
 }
 
 static void test_marks(void)
@@ -143,7 +144,7 @@ static void test_status(void)
     tui_status st;
     memset(&st, 0, sizeof st);
     char buf[512], tmp[32];
-    st.role = "Bob";
+    st.role = UI_ROLE_BOB;
     status_text(&st, 120, buf, sizeof buf);
     CHECK(strstr(buf, "Bob") && strstr(buf, "starting"));
     st.state_known = true;
@@ -163,7 +164,7 @@ static void test_status(void)
     st.have_rtt = true;
     status_text(&st, 200, buf, sizeof buf);
     CHECK(strstr(buf, " Bob │ secure │ you abcd-efgh-ijkl │ peer q7rm-zk4x-w2bn") == buf);
-    CHECK(strstr(buf, "kchat-a2b ⇄ kchat-b2a") && strstr(buf, "sent 3 dlvd 2 echo 1 rej 4"));
+    CHECK(strstr(buf, "kchat-a2b ⇄ kchat-b2a") && strstr(buf, "sent 3 dlvd 2 echo 1 recv 0 rej 4"));
     CHECK(strstr(buf, "rtt 41 ms"));
     /* narrower: the least important segments go first, the rest never overflows */
     for (int w = 30; w <= 200; w++) {
@@ -178,6 +179,11 @@ static void test_status(void)
     CHECK(strstr(buf, "secure") && strstr(buf, "sent 3") && !strstr(buf, "⇄"));
     status_text(&st, 20, buf, sizeof buf);
     CHECK(strcmp(buf, " Bob │ secure ") == 0);
+    st.unread = 2; /* unread messages outlive the counters */
+    status_text(&st, 40, buf, sizeof buf);
+    CHECK(strstr(buf, "2 unread") && !strstr(buf, "sent 3"));
+    st.unconfirmed = true; /* Alice before Bob confirmed her */
+    CHECK(strcmp(status_state_text(&st, tmp, sizeof tmp), "confirming") == 0);
     st.quitting = true;
     status_text(&st, 20, buf, sizeof buf);
     CHECK(strstr(buf, "closing…") != NULL);

@@ -210,7 +210,7 @@ static bool script_chat(demo *d)
                     "very_long_unbreakable_word_that_goes_on_and_on_and_on_and_on_and_on_forever "
                     "in the middle of it.");
     ui_event *ev = ev_new(UI_EV_REJECTED);
-    ev->reason = strdup("tampered");
+    ev->reason = UI_REJECT_TAMPERED;
     ev->offset = 17;
     push(d, ev);
     if (!pump(d, 300))
@@ -270,13 +270,13 @@ static void submit_line(void *ctx, const char *line)
     pthread_mutex_unlock(&d->mu);
 }
 
-static void command(void *ctx, const char *name)
+static void request(void *ctx, ui_request req)
 {
     demo *d = ctx;
     pthread_mutex_lock(&d->mu);
-    if (strcmp(name, "quit") == 0)
+    if (req == UI_REQ_QUIT)
         d->quit = !d->stubborn;
-    else if (strcmp(name, "rekey") == 0)
+    else if (req == UI_REQ_REKEY)
         d->rekey = true;
     pthread_mutex_unlock(&d->mu);
 }
@@ -284,6 +284,7 @@ static void command(void *ctx, const char *name)
 int main(int argc, char **argv)
 {
     demo d;
+    tui_locale_init(); /* before the fake session thread starts */
     memset(&d, 0, sizeof d);
     const char *log_path = NULL;
     for (int i = 1; i < argc; i++) {
@@ -306,7 +307,8 @@ int main(int argc, char **argv)
         return 1;
     fcntl(d.wake[0], F_SETFL, O_NONBLOCK);
     fcntl(d.wake[1], F_SETFL, O_NONBLOCK);
-    ui_hooks hooks = {d.wake[0], next_event, submit_line, command, &d, d.alice ? "alice" : "bob",
+    ui_hooks hooks = {d.wake[0], next_event, submit_line,
+                      request,   &d,         d.alice ? UI_ROLE_ALICE : UI_ROLE_BOB,
                       OWN_ID,    log_path};
     pthread_t th;
     pthread_create(&th, NULL, session_main, &d);
