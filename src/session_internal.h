@@ -35,7 +35,7 @@
 /* Back-pressure: the outbox takes lines while it holds fewer than these; beyond them lines wait
  * in the input queue, and session_post_line() waits while that holds SESSION_INPUT_MAX_BYTES. */
 #define SESSION_OUTBOX_MAX 8192
-#define SESSION_OUTBOX_MAX_BYTES (6u * 1024u * 1024u)
+#define SESSION_OUTBOX_MAX_BYTES (4u * 1024u * 1024u) /* also held by the journal */
 #define SESSION_INPUT_MAX_BYTES (2u * 1024u * 1024u)
 /* Lines taken per step (beyond one line): each step's journal record, and its sealed copy, stay
  * small; the loop comes back at once for the rest. */
