@@ -5,6 +5,7 @@
 #include "src/invitation_file.h"
 #include "src/app.h"
 #include "src/commands.h"
+#include "src/conv_files.h"
 #include "src/passphrase.h"
 
 #include <errno.h>
@@ -132,7 +133,17 @@ static int run(connect_ctx *c)
         .handshake_timeout_s = c->o.handshake_timeout_s,
         .name = c->o.name,
     };
-    return app_run(&c->o, &cfg, c->self, topics_event(&cfg, c->o.batch));
+    /* with an invitation the conversation is journaled: the same invitation resumes it */
+    conv_files files = {0};
+    if (!any && conv_files_open(&files, c->self, c->inv, false, c->o.no_history, c->err,
+                                sizeof c->err) != 0)
+        return app_fail(KCHAT_EXIT_ERROR, c->err);
+    cfg.journal = files.journal;
+    cfg.history = files.hist;
+    cfg.history_show = CONV_FILES_SHOW;
+    int code = app_run(&c->o, &cfg, c->self, topics_event(&cfg, c->o.batch));
+    conv_files_close(&files);
+    return code;
 }
 
 int cmd_connect(int argc, char **argv)

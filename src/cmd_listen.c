@@ -6,6 +6,7 @@
 #include "net/admin.h"
 #include "src/app.h"
 #include "src/commands.h"
+#include "src/conv_files.h"
 #include "src/listen_state.h"
 
 #include <sodium.h>
@@ -179,7 +180,17 @@ static int run(listen_ctx *c)
         .state = c->st,
         .state_path = c->state_path,
     };
-    return app_run(&c->o, &cfg, c->self, invitation_event(c));
+    /* with an invitation Bob's undelivered messages are journaled (resumed by --resume) */
+    conv_files files = {0};
+    if (c->inv &&
+        conv_files_open(&files, c->self, c->inv, true, c->o.no_history, c->err, sizeof c->err) != 0)
+        return app_fail(KCHAT_EXIT_ERROR, c->err);
+    cfg.journal = files.journal;
+    cfg.history = files.hist;
+    cfg.history_show = CONV_FILES_SHOW;
+    int code = app_run(&c->o, &cfg, c->self, invitation_event(c));
+    conv_files_close(&files);
+    return code;
 }
 
 int cmd_listen(int argc, char **argv)

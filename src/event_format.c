@@ -210,6 +210,12 @@ static bool fields(sink *k, const ui_event *ev)
     case UI_EV_DELIVERED:
         f_num(k, "seq", ev->seq);
         return true;
+    case UI_EV_HISTORY:
+        f_s(k, "dir", ev->out ? "out" : "in");
+        f_num(k, "seq", ev->seq);
+        f_str(k, "text", ev->text, text_len(ev));
+        f_num(k, "time_ms", ev->ms > 0 ? (unsigned long long)ev->ms : 0);
+        return true;
     case UI_EV_REJECTED:
         f_s(k, "reason", ui_reject_name(ev->reason));
         if (ev->peer)

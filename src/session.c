@@ -230,7 +230,9 @@ static input_item *take_input(session *s, bool all)
     input_item *taken = NULL, **tail = &taken;
     pthread_mutex_lock(&s->in_lock);
     input_item *it = s->in_head;
-    while (it && (all || it->kind == IN_EOF || outbox_room(s, n, bytes, it->len))) {
+    while (it && (all || it->kind == IN_EOF ||
+                  (outbox_room(s, n, bytes, it->len) &&
+                   (n == 0 || bytes + it->len <= SESSION_STEP_BYTES)))) {
         n += it->kind == IN_LINE;
         bytes += it->len;
         cost += it->kind == IN_LINE ? item_cost(it) : 0;
@@ -238,6 +240,7 @@ static input_item *take_input(session *s, bool all)
         tail = &it->next;
         it = it->next;
     }
+    s->in_more = it && it->kind == IN_LINE && outbox_room(s, n, bytes, it->len);
     *tail = s->cmd_head; /* the commands follow the lines taken */
     s->in_head = it;
     if (!it)
@@ -463,11 +466,18 @@ void session_step(session *s)
     handle_input(s); /* after the acknowledgements above made room in the outbox */
     double now = session_now_ms(s);
     timers(s, now);
-    session_store_save(s); /* sequence numbers handed out above are saved before anything is sent */
+    /* what the steps above journaled and the sequence numbers they handed out are saved before
+     * anything is sent (the journal first: it holds the messages the listen state numbers) */
+    session_journal_sync(s);
+    session_store_save(s);
+    /* shown at once: what was journaled as shown is on its way to the front end before the
+     * step goes on (a process killed in between would neither show it nor show it again) */
+    session_flush_events(s);
     session_tx_pump(s, now);
     session_tx_ack(s, now);
     check_epochs(s);
     session_stats_tick(s, now);
+    session_journal_sync(s);
     session_store_save(s);
     session_flush_events(s);
     if (last >= 0 && s->cfg.role == SESSION_BOB)
@@ -476,6 +486,8 @@ void session_step(session *s)
 
 int session_wait_ms(const session *s)
 {
+    if (s->in_more && !s->done)
+        return 0;
     return session_tx_wait_ms(s, session_now_ms(s), SESSION_TICK_MS);
 }
 
@@ -483,6 +495,7 @@ void session_begin(session *s)
 {
     if (s->cfg.timeout_s > 0)
         s->deadline_ms = session_now_ms(s) + s->cfg.timeout_s * 1000.0;
+    session_journal_show_history(s);
     if (setup_kafka(s) != 0) {
         session_finish(s, KCHAT_EXIT_ERROR);
     } else if (s->cfg.role == SESSION_ALICE) {
@@ -498,9 +511,11 @@ void session_begin(session *s)
 
 void session_end(session *s)
 {
-    session_tx_close(s);
+    if (!session_journal_failed(s)) /* its acknowledgement may cover what was not journaled */
+        session_tx_close(s);
     if (s->tp.ops && s->tp.ops->flush(s->tp.ctx, SESSION_CLOSE_FLUSH_MS) != 0)
         session_emit_text(s, UI_EV_ERROR, "some records were not confirmed by Kafka at exit");
+    session_journal_sync(s);
     session_store_save(s);
     session_emit_state(s, UI_STATE_CLOSED, "closed");
     session_flush_events(s);

@@ -13,7 +13,9 @@
 #include "crypto/trust.h"
 #include "net/net_config.h"
 #include "src/clock.h"
+#include "src/conv_state.h"
 #include "src/event_queue.h"
+#include "src/history.h"
 #include "src/listen_state.h"
 #include "src/transport.h"
 
@@ -54,7 +56,12 @@ typedef struct session_config {
     listen_state *state;     /* Bob: kept up to date and saved to state_path; may be NULL */
     const char *state_path;  /* NULL: not saved */
     uint64_t rekey_interval; /* 0: default */
-    const char *name;        /* our display name (--name) for the peer's screen, or NULL */
+    /* The conversation journal (src/conv_state.h): Alice's conversation id, outbox, shown and
+     * echoed sets; Bob's outbox. Restored at start, journaled each step; NULL: memory only. */
+    conv_state *journal;
+    history *history;    /* the messages shown, sealed at rest; NULL: none kept */
+    size_t history_show; /* at start, the last this many history messages are shown */
+    const char *name;    /* our display name (--name) for the peer's screen, or NULL */
     /* NULL for both in production: Kafka (transport_kafka_open) and the monotonic clock. */
     const transport_factory *transport;
     const kchat_clock *clock;

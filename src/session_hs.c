@@ -344,6 +344,7 @@ static void adopt_conversation(session *s, const pending_hs *p)
         session_tx_reset(s);
     else if (!first)
         session_tx_renumber(s, p->base);
+    session_journal_new_conv(s, p->conv);
     session_store_new_conv(s, p->conv);
 }
 
@@ -515,8 +516,11 @@ void session_hs_init(session *s, const listen_state *st)
     if (st && st->has_conv) {
         memcpy(s->conv, st->conv, HS_CONV_LEN);
         s->has_conv = true;
-    } else if (s->cfg.role == SESSION_ALICE) {
-        randombytes_buf(s->conv, HS_CONV_LEN);
+    } else if (s->cfg.role == SESSION_ALICE) { /* the journal's resumes the conversation */
+        if (s->cfg.journal)
+            memcpy(s->conv, conv_state_conv(s->cfg.journal), HS_CONV_LEN);
+        else
+            randombytes_buf(s->conv, HS_CONV_LEN);
         s->has_conv = true;
     }
 }

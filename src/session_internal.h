@@ -35,8 +35,11 @@
 /* Back-pressure: the outbox takes lines while it holds fewer than these; beyond them lines wait
  * in the input queue, and session_post_line() waits while that holds SESSION_INPUT_MAX_BYTES. */
 #define SESSION_OUTBOX_MAX 8192
-#define SESSION_OUTBOX_MAX_BYTES (6u * 1024u * 1024u)
+#define SESSION_OUTBOX_MAX_BYTES (4u * 1024u * 1024u) /* also held by the journal */
 #define SESSION_INPUT_MAX_BYTES (2u * 1024u * 1024u)
+/* Lines taken per step (beyond one line): each step's journal record, and its sealed copy, stay
+ * small; the loop comes back at once for the rest. */
+#define SESSION_STEP_BYTES (128u * 1024u)
 /* A standalone acknowledgement waits this long for an outgoing message to ride on, unless
  * SESSION_ACK_EVERY messages are waiting for one. */
 #define SESSION_ACK_DELAY_MS 20.0
@@ -94,6 +97,13 @@ typedef struct session_store_part {
     bool dirty; /* cfg.state changed since it was last saved */
 } session_store_part;
 
+/* The conversation journal and history (cfg.journal, cfg.history): written only by
+ * session_journal.c. */
+typedef struct session_journal_part {
+    bool failed;      /* a journal write failed: the session ends, nothing more is sent */
+    bool history_off; /* a history write failed: no more history (said once) */
+} session_journal_part;
+
 struct session {
     /* session.c */
     session_config cfg;
@@ -108,6 +118,7 @@ struct session {
     size_t in_bytes;                 /* what the queued lines cost: text and items */
     bool in_closed;                  /* the session thread has ended: posts no longer wait */
     bool in_refused; /* a line was refused for want of room: signal room_wake when there is */
+    bool in_more;    /* session thread: the last step left lines the outbox has room for */
     wake room_wake;
     wake in_wake;
     pthread_t thread;
@@ -147,6 +158,7 @@ struct session {
     session_rx_part rx;
     session_tx_part tx;
     session_store_part store;
+    session_journal_part journal;
 
     /* session_emit.c: events are held during a batch so state can be saved before anything is
      * shown; the counters of the stats event */
@@ -272,5 +284,23 @@ void session_store_new_conv(session *s, const uint8_t *conv);
 /* The invitation is pinned to the identifier id (rewrites the whole state at the next save). */
 void session_store_pin(session *s, const char *id);
 void session_store_save(session *s);
+
+/* session_journal.c: mirrors the other parts' changes into cfg.journal (and the history), each
+ * with the conv_state call of the same name; nothing happens without a journal. A journal that
+ * cannot take a change or be synced ends the session (exit 1): nothing unjournaled is sent. */
+void session_journal_msg(session *s, const out_msg *m);
+void session_journal_acked(session *s, uint64_t upto);
+/* Alice: the peer's message seq was shown (text: a message for the history, NULL: an echo). */
+void session_journal_shown(session *s, uint64_t seq, const uint8_t *text, size_t len);
+void session_journal_shown_upto(session *s, uint64_t upto);
+void session_journal_echoed(session *s, uint64_t upto);
+void session_journal_new_conv(session *s, const uint8_t *conv);
+void session_journal_renumber(session *s, uint64_t first);
+void session_journal_clear(session *s);
+/* Once per step, before anything journaled in it is sent (see session_step). */
+void session_journal_sync(session *s);
+bool session_journal_failed(const session *s);
+/* The last cfg.history_show messages of the history, as UI_EV_HISTORY events. */
+void session_journal_show_history(session *s);
 
 #endif

@@ -51,6 +51,7 @@ static void on_echo(session *s, const channel_record *r, uint8_t *text, size_t l
         return;
     }
     seqset_add(&s->rx.echoed, r->echo_of);
+    session_journal_echoed(s, s->rx.echoed.upto);
     /* An echo is Bob's proof that he showed the message and Kafka took his echo, which is what
      * his acknowledgement says: the echoed prefix counts as acknowledged. */
     if (s->rx.echoed.upto > session_tx_outbox(s)->acked)
@@ -70,6 +71,7 @@ static void show(session *s, const channel_record *r, uint8_t *text, size_t len,
 {
     seqset_add(&s->rx.seen, r->seq);
     session_store_shown(s, s->rx.seen.upto);
+    session_journal_shown(s, r->seq, r->flags & RECORD_FLAG_ECHO ? NULL : text, len);
     if (r->flags & RECORD_FLAG_ECHO) {
         on_echo(s, r, text, len, offset);
     } else {
@@ -205,14 +207,44 @@ int64_t session_rx_done_offset(session *s, int64_t offset)
     return min >= 0 && min <= offset ? min - 1 : offset;
 }
 
+/* Alice from her journal: the peer's messages shown (acknowledged) and ours echoed. */
+static void restore_alice(session *s)
+{
+    if (conv_state_restore(s->cfg.journal, NULL, &s->rx.seen, &s->rx.echoed) != 0) {
+        seqset_init(&s->rx.seen, 0);
+        seqset_init(&s->rx.echoed, 0);
+        session_emit_text(s, UI_EV_ERROR, "out of memory restoring the conversation");
+        session_finish(s, KCHAT_EXIT_ERROR);
+        return;
+    }
+    s->rx.acked_in = s->rx.gap_reported = s->rx.seen.upto;
+}
+
+/* Bob: the echoes in his restored outbox need not be queued again. */
+static uint64_t last_echo_of(const session *s)
+{
+    const outbox *o = conv_state_pending(s->cfg.journal);
+    uint64_t max = 0;
+    for (size_t i = 0; i < o->n; i++)
+        if (outbox_at(o, i)->echo_of > max)
+            max = outbox_at(o, i)->echo_of;
+    return max;
+}
+
 void session_rx_init(session *s, const listen_state *st)
 {
     bool resumed = st && st->has_conv;
+    reassembly_init(&s->rx.reasm);
+    if (s->cfg.journal && s->cfg.role == SESSION_ALICE) {
+        restore_alice(s);
+        return;
+    }
     seqset_init(&s->rx.seen, resumed ? st->shown : 0);
     seqset_init(&s->rx.echoed, 0);
-    reassembly_init(&s->rx.reasm);
     if (resumed)
         s->rx.acked_in = s->rx.echo_confirmed = st->acked;
+    if (resumed && s->cfg.journal)
+        s->rx.echo_queued = last_echo_of(s);
 }
 
 void session_rx_free(session *s)
@@ -237,6 +269,7 @@ void session_rx_take_base(session *s, uint64_t base)
     if (base <= s->rx.seen.upto + 1)
         return;
     seqset_advance(&s->rx.seen, base - 1);
+    session_journal_shown_upto(s, base - 1);
     if (s->rx.acked_in < s->rx.seen.upto)
         s->rx.acked_in = s->rx.seen.upto;
     if (s->rx.gap_reported < base - 1)

@@ -98,11 +98,13 @@ void session_tx_queue(session *s, const uint8_t *text, size_t len, uint64_t echo
         return;
     }
     uint8_t flags = echo_of ? RECORD_FLAG_ECHO : 0;
-    if (!outbox_push(&s->tx.out, text, len, echo_of, flags)) {
+    out_msg *m = outbox_push(&s->tx.out, text, len, echo_of, flags);
+    if (!m) {
         session_emit_text(s, UI_EV_ERROR, "out of memory; message not queued");
         return;
     }
     s->tx.untx_bytes += len;
+    session_journal_msg(s, m);
     /* The number is spent: a resumed Bob must not give it to another message (the peer would
      * drop that one as a duplicate). Saved before the message is sent (see session_step()). */
     session_store_send_next(s, s->tx.out.next_seq);
@@ -224,6 +226,7 @@ void session_tx_acked(session *s, uint64_t upto)
 {
     size_t before = s->tx.out.n;
     outbox_ack(&s->tx.out, upto, on_acked, s);
+    session_journal_acked(s, s->tx.out.acked);
     size_t removed = before - s->tx.out.n;
     if (removed >
         s->tx.first_untx) /* acknowledged beyond what this session sent: all left are new */
@@ -272,9 +275,27 @@ void session_tx_delivery(void *ctx, uint64_t token, int64_t offset, const char *
         on_sent(s, m);
 }
 
+/* From the journal: our messages not yet acknowledged, resent once a channel is up. Bob's next
+ * number is also in his listen state: the higher one is free. */
+static void restore(session *s, const listen_state *st)
+{
+    if (conv_state_restore(s->cfg.journal, &s->tx.out, NULL, NULL) != 0) {
+        outbox_init(&s->tx.out, 1);
+        session_emit_text(s, UI_EV_ERROR, "out of memory restoring the conversation");
+        session_finish(s, KCHAT_EXIT_ERROR);
+        return;
+    }
+    if (st && st->has_conv && st->send_next > s->tx.out.next_seq && s->tx.out.n == 0)
+        s->tx.out.next_seq = st->send_next;
+    s->tx.untx_bytes = s->tx.out.bytes;
+}
+
 void session_tx_init(session *s, const listen_state *st)
 {
-    outbox_init(&s->tx.out, st && st->has_conv ? st->send_next : 1);
+    if (s->cfg.journal)
+        restore(s, st);
+    else
+        outbox_init(&s->tx.out, st && st->has_conv ? st->send_next : 1);
 }
 
 void session_tx_free(session *s)
@@ -288,11 +309,13 @@ void session_tx_reset(session *s)
     outbox_init(&s->tx.out, 1);
     s->tx.first_untx = 0;
     s->tx.untx_bytes = 0;
+    session_journal_clear(s);
 }
 
 void session_tx_renumber(session *s, uint64_t base)
 {
     outbox_renumber(&s->tx.out, base);
+    session_journal_renumber(s, base);
     s->tx.first_untx = 0;
     s->tx.untx_bytes = s->tx.out.bytes;
     s->tx.next_retx_ms = 0;

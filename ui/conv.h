@@ -37,6 +37,7 @@ typedef struct conv_entry {
     uint64_t seq;
     conv_mark mark;
     bool echoed;
+    bool dim; /* history: shown dimmed */
     double echo_ms;
     wchar_t *wecho; /* the echo line's text (decoded), NULL until echoed */
     size_t wecho_len;

@@ -339,6 +339,14 @@ static void on_message_event(tui *t, const ui_event *ev, time_t now)
         free(text);
 }
 
+static void on_history(tui *t, const ui_event *ev)
+{
+    conv_entry *e = conv_add(&t->conv, ev->out ? CONV_MINE : CONV_PEER, (time_t)(ev->ms / 1000.0),
+                             ev->text ? ev->text : "");
+    if (e)
+        e->dim = true;
+}
+
 static void on_rejected(tui *t, const ui_event *ev)
 {
     char where[48] = "";
@@ -451,6 +459,9 @@ void tui_handle_event(tui *t, const ui_event *ev)
     case UI_EV_PEER_LEFT:
     case UI_EV_REKEY:
         on_notice(t, ev);
+        break;
+    case UI_EV_HISTORY: /* an earlier message of the conversation, dimmed */
+        on_history(t, ev);
         break;
     case UI_EV_STATS:
         t->st.stats = ev->stats;

@@ -21,6 +21,7 @@ const char *ui_event_name(ui_event_type t)
         [UI_EV_REKEY] = "rekey",
         [UI_EV_LOG] = "log",
         [UI_EV_STATS] = "stats",
+        [UI_EV_HISTORY] = "history",
         [UI_EV_DONE] = "done",
     };
     return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "unknown";

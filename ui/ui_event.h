@@ -25,6 +25,8 @@ typedef enum {
     UI_EV_REKEY,       /* seq: new key epoch, out: our sending direction     (batch: rekey) */
     UI_EV_LOG,         /* text: a library or diagnostic log line            (batch: log, stderr) */
     UI_EV_STATS,       /* counters below are filled in                      (batch: stats) */
+    UI_EV_HISTORY,     /* seq, text, out (ours), ms (wall clock, Unix ms): a message of the
+                          conversation's history, shown at start     (batch: history) */
     UI_EV_DONE,        /* the session ended; code is the exit status        (batch: none) */
 } ui_event_type;
 

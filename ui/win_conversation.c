@@ -71,7 +71,7 @@ static void draw_mark(const ctx *c, const conv_entry *e, int y)
 
 static tui_style text_style(const conv_entry *e, bool echo)
 {
-    if (echo)
+    if (echo || e->dim)
         return ST_DIM;
     switch (e->kind) {
     case CONV_WARN:

@@ -1,6 +1,6 @@
 """Back-pressure: Alice in batch mode is fed 64 MiB of lines on standard input while Bob is
 frozen (SIGSTOP), so nothing can be acknowledged. kchat must stop reading its input once several
-MiB wait (the session holds at most 6 MiB in its outbox and 2 MiB more in its input queue): the
+MiB wait (the session holds at most 4 MiB in its outbox and 2 MiB more in its input queue): the
 writer stays blocked and Alice's memory bounded. Then Bob thaws and every line is delivered and
 shown once, in order. Without back-pressure Alice would read the whole input: over 64 MiB."""
 import os
