@@ -21,6 +21,10 @@
  *       Writes into TOPIC a copy of its last data frame with one ciphertext bit flipped (a
  *       tampered record for the receiver to reject); prints the copy's source offset.
  *
+ *   kafka_relay expire -b BROKERS -t TOPIC
+ *       Deletes every record of partition 0 present now (DeleteRecords up to the high watermark),
+ *       as retention would; prints "expired N records (offsets LO..HI-1)".
+ *
  *   kafka_relay dump -b BROKERS -t TOPIC
  *       Prints every record of partition 0 present now, one line each:
  *         offset=N key=HEX value=HEX headers=NAME:HEX,...
@@ -97,6 +101,7 @@ static int usage(void)
     fputs("usage: kafka_relay relay --from B1 --to B2 --a2b T --b2a T [--flip N] [--replay N]\n"
           "                   [--garbage-after N] [--truncate N] [--foreign N] [--drop N]\n"
           "       kafka_relay dump -b BROKERS -t TOPIC\n"
+          "       kafka_relay expire -b BROKERS -t TOPIC\n"
           "       kafka_relay flip -b BROKERS -t TOPIC\n",
           stderr);
     return 2;
@@ -456,6 +461,61 @@ static int cmd_dump(int argc, char **argv)
     return rc;
 }
 
+/* ---- expire: what retention does, at once ---- */
+
+static int delete_before(rd_kafka_t *rk, const char *topic, int64_t hi)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, topic, 0)->offset = hi;
+    rd_kafka_DeleteRecords_t *del = rd_kafka_DeleteRecords_new(l);
+    rd_kafka_topic_partition_list_destroy(l);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_DeleteRecords(rk, &del, 1, NULL, q);
+    rd_kafka_DeleteRecords_destroy(del);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
+    int rc = 1;
+    if (!ev) {
+        fprintf(stderr, "kafka_relay: %s: DeleteRecords timed out\n", topic);
+    } else if (rd_kafka_event_error(ev)) {
+        fprintf(stderr, "kafka_relay: %s: %s\n", topic, rd_kafka_event_error_string(ev));
+    } else {
+        const rd_kafka_topic_partition_list_t *res =
+            rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(ev));
+        rc = res && res->cnt == 1 && !res->elems[0].err ? 0 : 1;
+        if (rc)
+            fprintf(stderr, "kafka_relay: %s: %s\n", topic,
+                    res && res->cnt ? rd_kafka_err2str(res->elems[0].err) : "no result");
+    }
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    return rc;
+}
+
+static int cmd_expire(int argc, char **argv)
+{
+    const char *brokers = NULL, *topic = NULL;
+    if (parse_bt(argc, argv, &brokers, &topic) != 0)
+        return usage();
+    char err[512];
+    rd_kafka_t *rk = dump_consumer(brokers, err, sizeof err);
+    if (!rk) {
+        fprintf(stderr, "kafka_relay: %s\n", err);
+        return 1;
+    }
+    int64_t lo = 0, hi = 0;
+    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic, 0, &lo, &hi, 10000);
+    int rc = e ? 1 : delete_before(rk, topic, hi);
+    if (e)
+        fprintf(stderr, "kafka_relay: %s: %s\n", topic, rd_kafka_err2str(e));
+    else if (rc == 0)
+        printf("expired %lld records (offsets %lld..%lld)\n", (long long)(hi - lo), (long long)lo,
+               (long long)hi - 1);
+    fflush(stdout);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
 /* ---- flip: tamper with a real record in place ---- */
 
 static int last_data_frame(const net_config *cfg, const char *topic, uint8_t *buf, size_t *len,
@@ -529,5 +589,7 @@ int main(int argc, char **argv)
         return cmd_dump(argc, argv);
     if (!strcmp(argv[1], "flip"))
         return cmd_flip(argc, argv);
+    if (!strcmp(argv[1], "expire"))
+        return cmd_expire(argc, argv);
     return usage();
 }
