@@ -144,10 +144,8 @@ static int consumer_start(net_consumer *c, const net_config *cfg, const char *gr
                           net_start start, char *err, size_t errlen)
 {
     char rnd[96];
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(rnd, sizeof rnd, "kchat-reader-%ld-%ld-%lx", (long)getpid(), (long)ts.tv_nsec,
-             (unsigned long)(uintptr_t)c);
+    snprintf(rnd, sizeof rnd, "kchat-reader-%ld-%llu-%lx", (long)getpid(),
+             (unsigned long long)sys_now_ns(), (unsigned long)(uintptr_t)c);
     const char *with_group[] = {"group.id", group_id, NULL};
     const char *no_group[] = {"group.id", rnd, "enable.auto.commit", "false", NULL};
     if (sys_pipe_open(c->wake) != 0) {

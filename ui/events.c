@@ -3,6 +3,7 @@
 #include "ui/tui_internal.h"
 
 #include "ui/format.h"
+#include "sys/clock.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -67,9 +68,7 @@ static void on_invitation(tui *t, const ui_event *ev)
 
 static double now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+    return sys_now_ms();
 }
 
 int tui_tick_ms(const tui *t)
