@@ -5,6 +5,7 @@
 
 #include "crypto/record.h"
 #include "crypto/replay.h"
+#include "sys/be.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -107,22 +108,6 @@ static void mac1_of(uint8_t mac[FRAME_MAC1_LEN], const uint8_t key[CHANNEL_MAC1_
     crypto_generichash(mac, FRAME_MAC1_LEN, covered, len, key, CHANNEL_MAC1_KEY_LEN);
 }
 
-static void put_u64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--) {
-        p[i] = (uint8_t)(v & 0xffu);
-        v >>= 8;
-    }
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
 /* CHANNEL_OK when buf is a message-1 frame whose mac1 (its last 16 bytes) verifies under key;
  * *sent_ms gets the time before it. */
 static int mac1_check(const uint8_t key[CHANNEL_MAC1_KEY_LEN], const uint8_t *buf, size_t len,
@@ -139,7 +124,7 @@ static int mac1_check(const uint8_t key[CHANNEL_MAC1_KEY_LEN], const uint8_t *bu
     if (ok != 0)
         return CHANNEL_UNAUTHENTICATED;
     if (sent_ms != NULL)
-        *sent_ms = get_u64(buf + len - FRAME_HS1_AUTH_LEN);
+        *sent_ms = be64_get(buf + len - FRAME_HS1_AUTH_LEN);
     return CHANNEL_OK;
 }
 
@@ -258,7 +243,7 @@ int channel_hs_write(channel *c, const uint8_t *payload, size_t plen, uint8_t *o
     if (rc != NOISE_OK)
         return map_noise(rc); /* the handshake state is unchanged */
     if (auth > 0) {
-        put_u64(out + hlen + n, c->now_ms());
+        be64_put(out + hlen + n, c->now_ms());
         mac1_of(out + hlen + n + FRAME_HS1_TIME_LEN, c->mac1_key, out,
                 hlen + n + FRAME_HS1_TIME_LEN);
     }

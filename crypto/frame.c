@@ -2,6 +2,7 @@
 #include "crypto/frame.h"
 
 #include "crypto/noise.h"
+#include "sys/be.h"
 
 #include <string.h>
 
@@ -10,22 +11,6 @@
 #define HS1_MIN_BODY 32u
 #define HS2_MIN_BODY (32u + 48u + 16u)
 #define HS3_MIN_BODY (48u + 16u)
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--) {
-        p[i] = (uint8_t)(v & 0xffu);
-        v >>= 8;
-    }
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
 
 size_t frame_header_len(frame_type type)
 {
@@ -67,7 +52,7 @@ size_t frame_write_header(uint8_t *out, frame_type type, const uint8_t session[F
     out[1] = (uint8_t)type;
     memcpy(out + 2, session, FRAME_SESSION_LEN);
     if (hlen == FRAME_DATA_HEADER_LEN)
-        put_u64(out + 2 + FRAME_SESSION_LEN, nonce);
+        be64_put(out + 2 + FRAME_SESSION_LEN, nonce);
     return hlen;
 }
 
@@ -90,7 +75,7 @@ int frame_parse(const uint8_t *buf, size_t len, frame *out)
     out->type = buf[1];
     memcpy(out->session, buf + 2, FRAME_SESSION_LEN);
     if (hlen == FRAME_DATA_HEADER_LEN)
-        out->nonce = get_u64(buf + 2 + FRAME_SESSION_LEN);
+        out->nonce = be64_get(buf + 2 + FRAME_SESSION_LEN);
     out->header = buf;
     out->header_len = hlen;
     out->body = buf + hlen;

@@ -2,25 +2,10 @@
  *   kind u8 | flags u8 | seq u64 | ack u64 | echo_of u64 | frag_idx u32 | frag_count u32 |
  *   body_len u32 | body | zeros up to record_padded_len */
 #include "crypto/record.h"
+#include "sys/be.h"
 
 #include <stdbool.h>
 #include <string.h>
-
-static void put_be(uint8_t *p, uint64_t v, int n)
-{
-    for (int i = n - 1; i >= 0; i--) {
-        p[i] = (uint8_t)(v & 0xffu);
-        v >>= 8;
-    }
-}
-
-static uint64_t get_be(const uint8_t *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
 
 int record_validate(const channel_record *r)
 {
@@ -61,12 +46,12 @@ size_t record_encode(uint8_t *out, const channel_record *r)
     size_t len = RECORD_HEADER_LEN + r->body_len, padded = record_padded_len(len);
     out[0] = r->kind;
     out[1] = r->flags;
-    put_be(out + 2, r->seq, 8);
-    put_be(out + 10, r->ack, 8);
-    put_be(out + 18, r->echo_of, 8);
-    put_be(out + 26, r->frag_idx, 4);
-    put_be(out + 30, r->frag_count, 4);
-    put_be(out + 34, r->body_len, 4);
+    be_put(out + 2, r->seq, 8);
+    be_put(out + 10, r->ack, 8);
+    be_put(out + 18, r->echo_of, 8);
+    be_put(out + 26, r->frag_idx, 4);
+    be_put(out + 30, r->frag_count, 4);
+    be_put(out + 34, r->body_len, 4);
     if (r->body_len > 0)
         memcpy(out + RECORD_HEADER_LEN, r->body, r->body_len);
     memset(out + len, 0, padded - len);
@@ -85,7 +70,7 @@ int record_decode(const uint8_t *pt, size_t len, channel_record *r)
 {
     if (len < RECORD_HEADER_LEN)
         return -1;
-    size_t body_len = (size_t)get_be(pt + 34, 4);
+    size_t body_len = (size_t)be_get(pt + 34, 4);
     if (body_len > len - RECORD_HEADER_LEN)
         return -1;
     size_t used = RECORD_HEADER_LEN + body_len;
@@ -94,11 +79,11 @@ int record_decode(const uint8_t *pt, size_t len, channel_record *r)
     channel_record d = {
         .kind = pt[0],
         .flags = pt[1],
-        .seq = get_be(pt + 2, 8),
-        .ack = get_be(pt + 10, 8),
-        .echo_of = get_be(pt + 18, 8),
-        .frag_idx = (uint32_t)get_be(pt + 26, 4),
-        .frag_count = (uint32_t)get_be(pt + 30, 4),
+        .seq = be_get(pt + 2, 8),
+        .ack = be_get(pt + 10, 8),
+        .echo_of = be_get(pt + 18, 8),
+        .frag_idx = (uint32_t)be_get(pt + 26, 4),
+        .frag_count = (uint32_t)be_get(pt + 30, 4),
         .body = pt + RECORD_HEADER_LEN,
         .body_len = body_len,
     };

@@ -1,6 +1,7 @@
 #include "src/conv_state.h"
 #include "src/sealed_log.h"
 #include "sys/path.h"
+#include "sys/be.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -50,12 +51,6 @@ struct conv_state {
 
 /* ---- encoding ---- */
 
-static void put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
 typedef struct cursor {
     const uint8_t *p;
     size_t n;
@@ -76,9 +71,7 @@ static int get64(cursor *c, uint64_t *v)
     uint8_t b[8];
     if (get(c, b, 8) != 0)
         return -1;
-    *v = 0;
-    for (int i = 0; i < 8; i++)
-        *v = *v << 8 | b[i];
+    *v = be64_get(b);
     return 0;
 }
 
@@ -87,7 +80,7 @@ static int get32(cursor *c, uint32_t *v)
     uint8_t b[4];
     if (get(c, b, 4) != 0)
         return -1;
-    *v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    *v = be32_get(b);
     return 0;
 }
 
@@ -150,7 +143,7 @@ static int jbuf_u64(jbuf *b, uint8_t op, uint64_t v)
     if (!p)
         return -1;
     p[0] = op;
-    put64(p + 1, v);
+    be64_put(p + 1, v);
     return 0;
 }
 
@@ -173,13 +166,10 @@ static int jbuf_msg(jbuf *b, uint64_t seq, uint64_t echo_of, uint8_t flags, cons
     if (!p)
         return -1;
     p[0] = OP_MSG;
-    put64(p + 1, seq);
-    put64(p + 9, echo_of);
+    be64_put(p + 1, seq);
+    be64_put(p + 9, echo_of);
     p[17] = flags;
-    p[18] = (uint8_t)(len >> 24);
-    p[19] = (uint8_t)(len >> 16);
-    p[20] = (uint8_t)(len >> 8);
-    p[21] = (uint8_t)len;
+    be_put(p + 18, len, 4);
     if (len)
         memcpy(p + MSG_HDR_LEN, text, len);
     return 0;

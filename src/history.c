@@ -1,5 +1,6 @@
 #include "src/history.h"
 #include "src/sealed_log.h"
+#include "sys/be.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -15,34 +16,19 @@ struct history {
     size_t keep, count;
 };
 
-static uint64_t get64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
 /* dir u8, flags u8, seq u64, time i64, len u32, text: exactly. */
 static int decode(const uint8_t *rec, size_t len, history_entry *e)
 {
     if (len < ENTRY_HDR_LEN)
         return -1;
-    uint32_t n =
-        (uint32_t)rec[18] << 24 | (uint32_t)rec[19] << 16 | (uint32_t)rec[20] << 8 | rec[21];
+    uint32_t n = be32_get(rec + 18);
     if (rec[0] > HISTORY_OURS || (rec[1] & ~ENTRY_CUT) || n > HISTORY_TEXT_MAX ||
         n != len - ENTRY_HDR_LEN)
         return -1;
     e->dir = rec[0];
     e->cut = rec[1] & ENTRY_CUT;
-    e->seq = get64(rec + 2);
-    e->time_ms = (int64_t)get64(rec + 10);
+    e->seq = be64_get(rec + 2);
+    e->time_ms = (int64_t)be64_get(rec + 10);
     e->text = rec + ENTRY_HDR_LEN;
     e->len = n;
     return 0;
@@ -94,12 +80,9 @@ static size_t encode(uint8_t *out, uint8_t dir, uint8_t flags, uint64_t seq, int
 {
     out[0] = dir;
     out[1] = flags;
-    put64(out + 2, seq);
-    put64(out + 10, (uint64_t)t);
-    out[18] = (uint8_t)(len >> 24);
-    out[19] = (uint8_t)(len >> 16);
-    out[20] = (uint8_t)(len >> 8);
-    out[21] = (uint8_t)len;
+    be64_put(out + 2, seq);
+    be64_put(out + 10, (uint64_t)t);
+    be_put(out + 18, len, 4);
     if (len)
         memcpy(out + ENTRY_HDR_LEN, text, len);
     return ENTRY_HDR_LEN + len;

@@ -1,20 +1,7 @@
 #include "src/hs_payload.h"
+#include "sys/be.h"
 
 #include <string.h>
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
 
 static size_t payload_len(int step)
 {
@@ -69,10 +56,10 @@ size_t hs_payload_encode(int step, const hs_payload *p, uint8_t *out, size_t cap
         return HS_PAYLOAD1_LEN;
     }
     out[1] = p->flags;
-    put_u64(out + 2, p->acked);
+    be64_put(out + 2, p->acked);
     size_t at = 10;
     if (step == 2) {
-        put_u64(out + at, p->base);
+        be64_put(out + at, p->base);
         at += 8;
     }
     out[at++] = (uint8_t)name_len;
@@ -104,10 +91,10 @@ int hs_payload_decode(int step, const uint8_t *in, size_t len, hs_payload *p)
     if (in[1] & ~(step == 2 ? HS_FLAG_ECHO : 0u))
         return -1;
     p->flags = in[1];
-    p->acked = get_u64(in + 2);
+    p->acked = be64_get(in + 2);
     if (step == 3)
         return decode_name(in, len, 10, p);
-    p->base = get_u64(in + 10);
+    p->base = be64_get(in + 10);
     if (p->base == 0) /* sequence numbers count from 1 */
         return -1;
     return decode_name(in, len, 18, p);

@@ -2,6 +2,7 @@
 #include "crypto/store_key.h"
 #include "sys/path.h"
 #include "sys/safe_file.h"
+#include "sys/be.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -31,12 +32,6 @@ struct sealed_log {
     bool truncated;
 };
 
-static void put_be64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
 /* The check of record idx's length: 4 bytes of BLAKE2b keyed with the store key over the file
  * id, the index and the length, so damage to a length is told from a record cut short. */
 static void length_check(uint8_t out[4], const uint8_t *key, const uint8_t *id, uint64_t idx,
@@ -44,17 +39,9 @@ static void length_check(uint8_t out[4], const uint8_t *key, const uint8_t *id, 
 {
     uint8_t in[LOG_ID_LEN + 8 + 4];
     memcpy(in, id, LOG_ID_LEN);
-    put_be64(in + LOG_ID_LEN, idx);
-    in[LOG_ID_LEN + 8] = (uint8_t)(len >> 24);
-    in[LOG_ID_LEN + 9] = (uint8_t)(len >> 16);
-    in[LOG_ID_LEN + 10] = (uint8_t)(len >> 8);
-    in[LOG_ID_LEN + 11] = (uint8_t)len;
+    be64_put(in + LOG_ID_LEN, idx);
+    be_put(in + LOG_ID_LEN + 8, len, 4);
     crypto_generichash(out, 4, in, sizeof in, key, STORE_KEY_LEN);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 /* len(purpose) || purpose || file id [|| index]: the header's has no index. */
@@ -68,7 +55,7 @@ static size_t make_ad(uint8_t *ad, const char *purpose, const uint8_t *id, const
     memcpy(ad + 1 + n, id, LOG_ID_LEN);
     if (!idx)
         return 1 + n + LOG_ID_LEN;
-    put_be64(ad + 1 + n + LOG_ID_LEN, *idx);
+    be64_put(ad + 1 + n + LOG_ID_LEN, *idx);
     return 1 + n + LOG_ID_LEN + 8;
 }
 
@@ -126,7 +113,7 @@ static int parse_file(const uint8_t *data, size_t len, const char *purpose, cons
         size_t rem = len - off;
         if (rem < SEALED_LOG_REC_HDR)
             break; /* torn header */
-        size_t sealed = get_be32(data + off);
+        size_t sealed = be32_get(data + off);
         uint8_t check[4];
         length_check(check, key, id, idx, (uint32_t)sealed);
         if (sodium_memcmp(check, data + off + 4, 4) != 0) {
@@ -176,10 +163,7 @@ static size_t seal_record(uint8_t *out, const char *purpose, const uint8_t *key,
     uint8_t ad[LOG_AD_MAX];
     size_t adlen = make_ad(ad, purpose, id, &idx);
     size_t sealed = n + STORE_SEAL_OVERHEAD;
-    out[0] = (uint8_t)(sealed >> 24);
-    out[1] = (uint8_t)(sealed >> 16);
-    out[2] = (uint8_t)(sealed >> 8);
-    out[3] = (uint8_t)sealed;
+    be_put(out + 0, sealed, 4);
     length_check(out + 4, key, id, idx, (uint32_t)sealed);
     store_seal(key, ad, adlen, p, n, out + SEALED_LOG_REC_HDR);
     return SEALED_LOG_REC_HDR + sealed;
