@@ -554,3 +554,15 @@ void sim_dump(const sim_side *side)
                 ev->type == UI_EV_REJECTED ? ui_reject_name(ev->reason) : "");
     }
 }
+
+void sim_inject(sim *m, int topic, const uint8_t *buf, size_t len)
+{
+    sim_topic *t = &m->topics[topic];
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 16;
+        t->log = realloc(t->log, t->cap * sizeof *t->log);
+    }
+    t->log[t->n].data = malloc(len);
+    memcpy(t->log[t->n].data, buf, len);
+    t->log[t->n++].len = len;
+}

@@ -135,6 +135,8 @@ size_t sim_count_text(const sim_side *side, ui_event_type type, const char *text
 const ui_event *sim_find(const sim_side *side, ui_event_type type, size_t nth);
 /* Any event of type whose text contains part. */
 bool sim_has_text(const sim_side *side, ui_event_type type, const char *part);
+/* Writes a record straight into a topic, as any Kafka client could (a forger, a replayer). */
+void sim_inject(sim *m, int topic, const uint8_t *buf, size_t len);
 /* Records of a topic, and their frame types. */
 int sim_frame_type(const sim *m, int topic, size_t offset);
 void sim_dump(const sim_side *side); /* for debugging a failing test */

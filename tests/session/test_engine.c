@@ -687,19 +687,6 @@ static void test_unconfirmed_window(void)
     sim_free(&m);
 }
 
-/* Records that are not ours: garbage, a tampered frame, a replayed handshake message 3. */
-static void inject(sim *m, int topic, const uint8_t *buf, size_t len)
-{
-    sim_topic *t = &m->topics[topic];
-    if (t->n == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 16;
-        t->log = realloc(t->log, t->cap * sizeof *t->log);
-    }
-    t->log[t->n].data = malloc(len);
-    memcpy(t->log[t->n].data, buf, len);
-    t->log[t->n++].len = len;
-}
-
 static void test_hostile_records(void)
 {
     sim m;
@@ -714,17 +701,17 @@ static void test_hostile_records(void)
     for (size_t i = 0; i < t->n; i++)
         if (sim_frame_type(&m, SIM_A2B, i) == FRAME_HS3)
             hs3_at = i;
-    inject(&m, SIM_A2B, (const uint8_t *)"garbage", 7);
+    sim_inject(&m, SIM_A2B, (const uint8_t *)"garbage", 7);
     uint8_t copy[4096];
     size_t n = t->log[data_at].len;
     memcpy(copy, t->log[data_at].data, n);
-    inject(&m, SIM_A2B, copy, n); /* replayed */
-    copy[25] ^= 0x80;             /* a nonce not seen yet, so not a replay */
-    inject(&m, SIM_A2B, copy, n); /* tampered */
-    inject(&m, SIM_A2B, t->log[hs3_at].data, t->log[hs3_at].len);
+    sim_inject(&m, SIM_A2B, copy, n); /* replayed */
+    copy[25] ^= 0x80;                 /* a nonce not seen yet, so not a replay */
+    sim_inject(&m, SIM_A2B, copy, n); /* tampered */
+    sim_inject(&m, SIM_A2B, t->log[hs3_at].data, t->log[hs3_at].len);
     copy[2] ^= 1;
-    inject(&m, SIM_A2B, copy, n); /* someone else's session */
-    inject(&m, SIM_B2A, (const uint8_t *)"garbage", 7);
+    sim_inject(&m, SIM_A2B, copy, n); /* someone else's session */
+    sim_inject(&m, SIM_B2A, (const uint8_t *)"garbage", 7);
     sim_run_for(&m, 100);
     CHECK(sim_count(&m.bob, UI_EV_REJECTED) == 5);
     CHECK(sim_count(&m.alice, UI_EV_REJECTED) == 1);
@@ -776,12 +763,7 @@ static void test_kafka_failures(void)
 
 /* ---- the table ---- */
 
-typedef struct test_case {
-    const char *name;
-    void (*fn)(void);
-} test_case;
-
-static const test_case tests[] = {
+static const check_case tests[] = {
     {"handshake", test_handshake},
     {"hs1_lost", test_hs1_lost},
     {"hs2_lost", test_hs2_lost},
@@ -815,18 +797,5 @@ int main(int argc, char **argv)
 {
     if (sodium_init() < 0)
         return 1;
-    size_t n = sizeof tests / sizeof tests[0];
-    bool any = false;
-    for (size_t i = 0; i < n; i++) {
-        if (argc > 1 && strcmp(argv[1], tests[i].name) != 0)
-            continue;
-        any = true;
-        printf("-- %s\n", tests[i].name);
-        tests[i].fn();
-    }
-    if (!any) {
-        fprintf(stderr, "no test named %s\n", argv[1]);
-        return 2;
-    }
-    return check_summary();
+    return check_run_cases(tests, sizeof tests / sizeof tests[0], argc, argv);
 }

@@ -261,12 +261,7 @@ static void test_trust_any(void)
     sim_free(&m);
 }
 
-typedef struct test_case {
-    const char *name;
-    void (*fn)(void);
-} test_case;
-
-static const test_case tests[] = {
+static const check_case tests[] = {
     {"connect_text", test_connect_text},
     {"connect_json", test_connect_json},
     {"connect_timeouts", test_connect_timeouts},
@@ -285,17 +280,10 @@ int main(int argc, char **argv)
     snprintf(out_path, sizeof out_path, "%s/stdout", dir);
     snprintf(err_path, sizeof err_path, "%s/stderr", dir);
     snprintf(log_path, sizeof log_path, "%s/log", dir);
-    bool any = false;
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-        if (argc > 1 && strcmp(argv[1], tests[i].name) != 0)
-            continue;
-        any = true;
-        printf("-- %s\n", tests[i].name);
-        tests[i].fn();
-    }
+    int rc = check_run_cases(tests, sizeof tests / sizeof tests[0], argc, argv);
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", dir);
-    return any ? check_summary() : 2;
+    return rc;
 }

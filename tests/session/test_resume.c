@@ -452,10 +452,7 @@ static void test_history(void)
     world_free(&w);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} tests[] = {
+static const check_case tests[] = {
     {"alice_crash_unacked", test_alice_crash_unacked},
     {"alice_crash_handshaking", test_alice_crash_handshaking},
     {"bob_crash_numbered", test_bob_crash_numbered},
@@ -468,17 +465,5 @@ int main(int argc, char **argv)
 {
     if (sodium_init() < 0)
         return 1;
-    bool any = false;
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-        if (argc > 1 && strcmp(argv[1], tests[i].name) != 0)
-            continue;
-        any = true;
-        printf("-- %s\n", tests[i].name);
-        tests[i].fn();
-    }
-    if (!any) {
-        fprintf(stderr, "no test named %s\n", argv[1]);
-        return 2;
-    }
-    return check_summary();
+    return check_run_cases(tests, sizeof tests / sizeof tests[0], argc, argv);
 }

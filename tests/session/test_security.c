@@ -11,18 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void inject(sim *m, int topic, const uint8_t *buf, size_t len)
-{
-    sim_topic *t = &m->topics[topic];
-    if (t->n == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 16;
-        t->log = realloc(t->log, t->cap * sizeof *t->log);
-    }
-    t->log[t->n].data = malloc(len);
-    memcpy(t->log[t->n].data, buf, len);
-    t->log[t->n++].len = len;
-}
-
 static bool both_secure(sim *m)
 {
     return sim_count(&m->bob, UI_EV_ESTABLISHED) > 0 &&
@@ -151,7 +139,7 @@ static sim_action forge(sim *m, sim_side *from, const frame *f, unsigned n, doub
             memcpy(copy, f->header, len);
             copy[f->header_len + randombytes_uniform((uint32_t)f->body_len)] ^= 0x20;
         }
-        inject(m, topic, copy, len);
+        sim_inject(m, topic, copy, len);
     }
     free(copy);
     return SIM_PASS;
@@ -189,7 +177,7 @@ static void test_replayed_handshake(void)
     for (size_t i = 0; i < n; i++) {
         int type = sim_frame_type(&m, SIM_A2B, i);
         if (type == FRAME_HS1 || type == FRAME_HS3)
-            inject(&m, SIM_A2B, t->log[i].data, t->log[i].len);
+            sim_inject(&m, SIM_A2B, t->log[i].data, t->log[i].len);
     }
     sim_run_for(&m, 500);
     CHECK(count_reason(&m.bob, UI_REJECT_REPLAYED) == 2);
@@ -233,12 +221,7 @@ static void test_lines_before_first_peer(void)
     sim_free(&m);
 }
 
-typedef struct test_case {
-    const char *name;
-    void (*fn)(void);
-} test_case;
-
-static const test_case tests[] = {
+static const check_case tests[] = {
     {"other_peer_refused", test_other_peer_refused},
     {"pinned_peer_new_process", test_pinned_peer_new_process},
     {"forged_handshake", test_forged_handshake},
@@ -251,17 +234,5 @@ int main(int argc, char **argv)
 {
     if (sodium_init() < 0)
         return 1;
-    bool any = false;
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-        if (argc > 1 && strcmp(argv[1], tests[i].name) != 0)
-            continue;
-        any = true;
-        printf("-- %s\n", tests[i].name);
-        tests[i].fn();
-    }
-    if (!any) {
-        fprintf(stderr, "no test named %s\n", argv[1]);
-        return 2;
-    }
-    return check_summary();
+    return check_run_cases(tests, sizeof tests / sizeof tests[0], argc, argv);
 }
