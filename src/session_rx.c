@@ -148,10 +148,18 @@ static bool ours(const session *s, const frame *f)
            memcmp(f->session, channel_session(s->ch), FRAME_SESSION_LEN) == 0;
 }
 
+/* An Alice who resumed her conversation from its journal reads, until Bob confirms her new
+ * channel, his resends sealed for her previous process: stale, not foreign. */
+static bool stale_for_resumed(const session *s)
+{
+    return s->cfg.role == SESSION_ALICE && s->cfg.journal && conv_state_resumed(s->cfg.journal) &&
+           !s->confirmed;
+}
+
 void session_rx_data(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset)
 {
     if (!ours(s, f)) {
-        if (offset >= s->startup_end && !session_is_old_id(s, f->session))
+        if (offset >= s->startup_end && !session_is_old_id(s, f->session) && !stale_for_resumed(s))
             session_emit_rejected(s, UI_REJECT_UNKNOWN_SESSION, offset);
         return;
     }
