@@ -367,7 +367,7 @@ static void bad_option(int c, char **argv, char *err, size_t errlen)
         snprintf(err, errlen, "unknown option '%s' (see kchat %s --help)", bad, argv[0]);
 }
 
-int options_parse(int argc, char **argv, kchat_options *o, char *err, size_t errlen)
+static int parse_all(int argc, char **argv, kchat_options *o, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
     o->command = options_command(argv[0]);
@@ -400,6 +400,14 @@ int options_parse(int argc, char **argv, kchat_options *o, char *err, size_t err
     if (positional(o, argc, argv, err, errlen) != 0)
         return -1;
     return check(o, err, errlen);
+}
+
+int options_parse(int argc, char **argv, kchat_options *o, char *err, size_t errlen)
+{
+    int rc = parse_all(argc, argv, o, err, errlen);
+    if (rc != 0)
+        options_free(o); /* nothing of a refused command line is kept */
+    return rc;
 }
 
 /* Whether word is an option that takes its value from the next word ("-b", "--identity"). */
