@@ -55,6 +55,20 @@ def test_unreachable_broker_reason():
             t.close()
 
 
+def test_listen_says_it_is_creating_topics():
+    """Before its screen, listen says it is creating the topics, so an unreachable Kafka is not
+    a blank terminal for seconds; then the reason, after exit."""
+    with tempfile.TemporaryDirectory(prefix="kchat-tui-err-") as tmp:
+        env, _ = identities(tmp, "bob")
+        t = TmuxSession("creating")
+        try:
+            t.window("bob", f"{KCHAT} listen -b {NOWHERE}", env["bob"])
+            t.wait("bob", r"kchat: creating the topics on Kafka at 127\.0\.0\.1:1", timeout=10)
+            after_exit(t, "bob", r"kchat: .*127\.0\.0\.1:1", code="1")
+        finally:
+            t.close()
+
+
 def test_missing_topics_reason():
     brokers = harness.brokers()
     with tempfile.TemporaryDirectory(prefix="kchat-tui-err-") as tmp:
@@ -223,7 +237,8 @@ def run_parallel(tests):
 
 
 if __name__ == "__main__":
-    run_parallel([test_unreachable_broker_reason, test_missing_topics_reason,
+    run_parallel([test_unreachable_broker_reason, test_listen_says_it_is_creating_topics,
+                  test_missing_topics_reason,
                   test_refused_alice_never_secure, test_dumb_terminal,
                   test_quit_with_undelivered, test_no_answer_from_bob,
                   test_wrong_passphrase_asks_again, test_bad_ssl_config_restores_terminal])
