@@ -98,6 +98,7 @@ int invite_copy(const tui *t)
     base64((const unsigned char *)t->inv_text, len, enc + 7);
     size_t n = strlen(enc);
     enc[n++] = '\a';
+    enc[n] = '\0'; /* ui_secret_free wipes up to the NUL */
     put_all(enc, n);
     ui_secret_free(enc); /* the encoded secret */
     return 0;
