@@ -437,24 +437,41 @@ static int parse_bt(int argc, char **argv, const char **brokers, const char **to
     return *brokers && *topic && argc % 2 == 0 ? 0 : -1;
 }
 
-static int cmd_dump(int argc, char **argv)
+/* "-b BROKERS -t TOPIC": a client for it and partition 0's watermarks. NULL (said) on failure;
+ * *rc is the exit status to return then. */
+static rd_kafka_t *open_topic(int argc, char **argv, const char **topic, int64_t *lo, int64_t *hi,
+                              int *rc)
 {
-    const char *brokers = NULL, *topic = NULL;
-    if (parse_bt(argc, argv, &brokers, &topic) != 0)
-        return usage();
+    const char *brokers = NULL;
+    *rc = 1;
+    if (parse_bt(argc, argv, &brokers, topic) != 0) {
+        *rc = usage();
+        return NULL;
+    }
     char err[512];
     rd_kafka_t *rk = dump_consumer(brokers, err, sizeof err);
     if (!rk) {
         fprintf(stderr, "kafka_relay: %s\n", err);
-        return 1;
+        return NULL;
     }
+    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, *topic, 0, lo, hi, 10000);
+    if (e) {
+        fprintf(stderr, "kafka_relay: %s: %s\n", *topic, rd_kafka_err2str(e));
+        rd_kafka_destroy(rk);
+        return NULL;
+    }
+    return rk;
+}
+
+static int cmd_dump(int argc, char **argv)
+{
+    const char *topic = NULL;
     int64_t lo = 0, hi = 0;
-    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic, 0, &lo, &hi, 10000);
-    int rc = 1;
-    if (e)
-        fprintf(stderr, "kafka_relay: %s: %s\n", topic, rd_kafka_err2str(e));
-    else
-        rc = lo < hi ? dump_range(rk, topic, lo, hi) : 0;
+    int rc;
+    rd_kafka_t *rk = open_topic(argc, argv, &topic, &lo, &hi, &rc);
+    if (!rk)
+        return rc;
+    rc = lo < hi ? dump_range(rk, topic, lo, hi) : 0;
     fflush(stdout);
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
@@ -494,21 +511,14 @@ static int delete_before(rd_kafka_t *rk, const char *topic, int64_t hi)
 
 static int cmd_expire(int argc, char **argv)
 {
-    const char *brokers = NULL, *topic = NULL;
-    if (parse_bt(argc, argv, &brokers, &topic) != 0)
-        return usage();
-    char err[512];
-    rd_kafka_t *rk = dump_consumer(brokers, err, sizeof err);
-    if (!rk) {
-        fprintf(stderr, "kafka_relay: %s\n", err);
-        return 1;
-    }
+    const char *topic = NULL;
     int64_t lo = 0, hi = 0;
-    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic, 0, &lo, &hi, 10000);
-    int rc = e ? 1 : delete_before(rk, topic, hi);
-    if (e)
-        fprintf(stderr, "kafka_relay: %s: %s\n", topic, rd_kafka_err2str(e));
-    else if (rc == 0)
+    int rc;
+    rd_kafka_t *rk = open_topic(argc, argv, &topic, &lo, &hi, &rc);
+    if (!rk)
+        return rc;
+    rc = delete_before(rk, topic, hi);
+    if (rc == 0)
         printf("expired %lld records (offsets %lld..%lld)\n", (long long)(hi - lo), (long long)lo,
                (long long)hi - 1);
     fflush(stdout);
