@@ -118,6 +118,7 @@ static int serve(void *ctx, char *err, size_t errlen)
         on_event(k, ev);
         ui_event_free(ev);
     }
+    event_queue_shown(k->q); /* the worker is the screen, as kchat's front ends */
     if (k->ended && k->s) {
         snprintf(err, errlen, "the session ended (status %d)", k->exit_code);
         return -1;
@@ -158,6 +159,7 @@ static session *open_session(kside *k, char *err, size_t errlen)
 {
     bool bob = !k->a.alice;
     session_config cfg = {
+        .front_confirms = true,
         .role = bob ? SESSION_BOB : SESSION_ALICE,
         .net = k->net,
         .self = k->self,

@@ -79,6 +79,12 @@ static bool next_event(void *ctx, ui_event **out)
     return event_queue_pop(f->q, out);
 }
 
+static void shown(void *ctx)
+{
+    front *f = ctx;
+    event_queue_shown(f->q);
+}
+
 static void submit_line(void *ctx, const char *line)
 {
     front *f = ctx;
@@ -113,6 +119,7 @@ static int run_tui(const kchat_options *o, front *f, const identity *self)
         .next_event = next_event,
         .submit_line = submit_line,
         .request = request,
+        .shown = shown,
         .ctx = f,
         .role = o->command == KCHAT_CMD_LISTEN ? UI_ROLE_BOB : UI_ROLE_ALICE,
         .own_id = identity_id(self),
@@ -168,7 +175,9 @@ int app_run(const kchat_options *o, const session_config *cfg, const identity *s
         return app_fail(KCHAT_EXIT_ERROR, "out of memory");
     if (early)
         event_queue_push(f.q, early);
-    f.s = session_new(cfg, f.q, err, sizeof err);
+    session_config c = *cfg;
+    c.front_confirms = true; /* both front ends give receipts (event_queue_shown) */
+    f.s = session_new(&c, f.q, err, sizeof err);
     if (!f.s || session_start(f.s) != 0) {
         event_queue_free(f.q);
         session_free(f.s);

@@ -173,6 +173,7 @@ static bool drain_events(event_queue *q, const out *o, int *code)
         ui_event_free(ev);
     }
     fflush(stdout);
+    event_queue_shown(q); /* written out: the session may count it as shown */
     return running;
 }
 

@@ -3,6 +3,7 @@
 #include "sys/wake.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,12 @@ struct event_queue {
     ring in;  /* under lock */
     ring out; /* the reader's alone */
     sys_wake w;
+    uint64_t pushed;             /* under lock: events numbered so far */
+    uint64_t popped;             /* the reader's alone */
+    _Atomic uint64_t shown;      /* the reader's receipt: events 1..shown are on the screen */
+    _Atomic uint64_t want;       /* call on_shown when shown reaches this (0: nobody waits) */
+    void (*on_shown)(void *ctx); /* set before the reader starts */
+    void *on_shown_ctx;
 };
 
 event_queue *event_queue_new(void)
@@ -61,10 +68,14 @@ void event_queue_push(event_queue *q, ui_event *ev)
     event_queue_push_many(q, &ev, 1);
 }
 
-void event_queue_push_many(event_queue *q, ui_event **evs, size_t n)
+uint64_t event_queue_push_many(event_queue *q, ui_event **evs, size_t n)
 {
-    if (n == 0)
-        return;
+    if (n == 0) {
+        pthread_mutex_lock(&q->lock);
+        uint64_t last = q->pushed;
+        pthread_mutex_unlock(&q->lock);
+        return last;
+    }
     double now = sys_now_ms();
     for (size_t i = 0; i < n; i++) /* handed over now, unless the maker set its own time */
         if (evs[i]->at_ms == 0)
@@ -73,20 +84,23 @@ void event_queue_push_many(event_queue *q, ui_event **evs, size_t n)
     ring *r = &q->in;
     bool was_empty = r->n == 0;
     bool ok = reserve(r, n) == 0;
+    uint64_t last = 0;
     if (ok) {
         for (size_t i = 0; i < n; i++)
             r->ev[(r->head + r->n + i) % r->cap] = evs[i];
         r->n += n;
+        last = q->pushed += n;
     }
     pthread_mutex_unlock(&q->lock);
     if (!ok) { /* out of memory: the events are lost, as they could not be made either */
         for (size_t i = 0; i < n; i++)
             ui_event_free(evs[i]);
-        return;
+        return 0;
     }
     /* the reader pops until empty after draining the wake-up, so one wake-up is enough */
     if (was_empty)
         sys_wake_signal(&q->w);
+    return last;
 }
 
 bool event_queue_pop(event_queue *q, ui_event **out)
@@ -104,7 +118,35 @@ bool event_queue_pop(event_queue *q, ui_event **out)
     *out = r->ev[r->head];
     r->head = (r->head + 1) % r->cap;
     r->n--;
+    q->popped++;
     return true;
+}
+
+void event_queue_shown(event_queue *q)
+{
+    if (atomic_load(&q->shown) == q->popped)
+        return;
+    atomic_store(&q->shown, q->popped);
+    uint64_t want = atomic_load(&q->want);
+    if (want && q->popped >= want && q->on_shown &&
+        atomic_compare_exchange_strong(&q->want, &want, 0))
+        q->on_shown(q->on_shown_ctx);
+}
+
+uint64_t event_queue_shown_upto(const event_queue *q)
+{
+    return atomic_load(&((event_queue *)q)->shown);
+}
+
+void event_queue_on_shown(event_queue *q, void (*on_shown)(void *ctx), void *ctx)
+{
+    q->on_shown = on_shown;
+    q->on_shown_ctx = ctx;
+}
+
+void event_queue_want_shown(event_queue *q, uint64_t upto)
+{
+    atomic_store(&q->want, upto);
 }
 
 int event_queue_wake_fd(const event_queue *q)

@@ -1,13 +1,21 @@
 /* event_queue: the hand-over of ui_events from the session thread to the front end (TUI or
  * batch). FIFO, unbounded (a ring that grows), never loses or reorders events (short of memory).
  * A push onto an empty queue writes one byte to a pipe so the front end can poll() wake_fd; no
- * lock is held while anyone blocks. */
+ * lock is held while anyone blocks.
+ *
+ * Display receipts: the events are numbered 1, 2, ... in the order pushed (event_queue_push_many
+ * returns the number of its last one). A front end that has put on the screen (or written out)
+ * every event it popped says so with event_queue_shown; event_queue_shown_upto then gives the
+ * number of the last event shown, to any thread. The session uses them to count a message as
+ * shown (acknowledge, echo and record it) only once it is on the screen, so a process killed with
+ * events still queued shows them after it resumes instead of losing them. */
 #ifndef KCHAT_EVENT_QUEUE_H
 #define KCHAT_EVENT_QUEUE_H
 
 #include "ui/ui_event.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct event_queue event_queue;
 
@@ -15,14 +23,27 @@ event_queue *event_queue_new(void);
 /* Takes ownership of ev. */
 void event_queue_push(event_queue *q, ui_event *ev);
 /* Takes ownership of evs[0..n-1] and pushes them in order under one lock and one wake-up.
- * Events without an at_ms get the time of the push (one clock read per call). */
-void event_queue_push_many(event_queue *q, ui_event **evs, size_t n);
+ * Events without an at_ms get the time of the push (one clock read per call). Returns the number
+ * of the last event pushed (of the last event pushed before, when n is 0; 0 when out of memory:
+ * the events are freed). */
+uint64_t event_queue_push_many(event_queue *q, ui_event **evs, size_t n);
 /* Pops the oldest event; false when empty. One reader thread only (it keeps a batch of its own,
  * taken under the lock when its batch runs out). */
 bool event_queue_pop(event_queue *q, ui_event **out);
 /* Readable when events may be queued; drain with event_queue_drain_wake. */
 int event_queue_wake_fd(const event_queue *q);
 void event_queue_drain_wake(event_queue *q);
+/* The front end (the reader thread): every event popped so far is on the screen. When that
+ * reaches the number given to event_queue_want_shown, the function set there is called once, on
+ * this thread. */
+void event_queue_shown(event_queue *q);
+/* The number of the last event the front end said is shown (0: none yet). Any thread. */
+uint64_t event_queue_shown_upto(const event_queue *q);
+/* Who waits for receipts (the session): on_shown(ctx) is called, once, by the front end's
+ * event_queue_shown when it reaches `upto` (0: nobody waits). Any thread; the caller checks
+ * event_queue_shown_upto afterwards, as the receipt may have come before the wish. */
+void event_queue_on_shown(event_queue *q, void (*on_shown)(void *ctx), void *ctx);
+void event_queue_want_shown(event_queue *q, uint64_t upto);
 /* Frees the queue and every event still in it. */
 void event_queue_free(event_queue *q);
 

@@ -101,6 +101,19 @@ bool seqset_first_hole(const seqset *s, uint64_t after, uint64_t *from, uint64_t
     return false;
 }
 
+int seqset_copy(seqset *dst, const seqset *src)
+{
+    seqset_init(dst, src->upto);
+    if (src->n == 0)
+        return 0;
+    dst->above = malloc(src->n * sizeof *dst->above);
+    if (!dst->above)
+        return -1;
+    memcpy(dst->above, src->above, src->n * sizeof *dst->above);
+    dst->n = dst->cap = src->n;
+    return 0;
+}
+
 void seqset_free(seqset *s)
 {
     free(s->above);

@@ -24,6 +24,8 @@ void seqset_advance(seqset *s, uint64_t upto);
 uint64_t seqset_max(const seqset *s);
 /* The first missing range above upto, below max: *from..*to. False when there is no hole. */
 bool seqset_first_hole(const seqset *s, uint64_t after, uint64_t *from, uint64_t *to);
+/* dst (uninitialised or freed) becomes a copy of src; -1 when out of memory (dst is then empty). */
+int seqset_copy(seqset *dst, const seqset *src);
 void seqset_free(seqset *s);
 
 #endif

@@ -5,6 +5,7 @@
  * record's offset is committed only after what it carried was shown (or echoed). */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include "src/session_internal.h"
+#include "sys/clock.h"
 
 #include <poll.h>
 #include <sodium.h>
@@ -65,6 +66,13 @@ static void on_net_error(void *ctx, int level, const char *line)
     event_queue_push(s->events, ev);
 }
 
+/* The front end's thread: it has shown what the session waits for. */
+static void on_shown(void *ctx)
+{
+    session *s = ctx;
+    wake_signal(&s->in_wake);
+}
+
 session *session_new(const session_config *cfg, event_queue *events, char *err, size_t errlen)
 {
     session *s = calloc(1, sizeof *s);
@@ -84,6 +92,8 @@ session *session_new(const session_config *cfg, event_queue *events, char *err, 
     s->cfg.net.on_error = on_net_error;
     s->cfg.net.log_ctx = s;
     s->events = events;
+    if (cfg->front_confirms)
+        event_queue_on_shown(events, on_shown, s);
     s->clock = cfg->clock ? *cfg->clock : (kchat_clock){.now_ms = clock_monotonic_ms};
     bool bob = cfg->role == SESSION_BOB;
     s->in_topic = bob ? cfg->a2b : cfg->b2a;
@@ -459,8 +469,20 @@ static void wait_for_work(session *s, int timeout_ms)
             s->tp.ops->drain(s->tp.ctx, fds[i].fd);
 }
 
+/* What the front end has shown is settled (acknowledged, echoed, recorded); for the rest a
+ * receipt is asked for, which wakes the loop. */
+static void settle(session *s)
+{
+    if (!s->cfg.front_confirms)
+        return;
+    uint64_t want = session_rx_settle(s);
+    if (want)
+        event_queue_want_shown(s->events, want);
+}
+
 void session_step(session *s)
 {
+    settle(s);
     int64_t last = consume_batch(s);
     s->tp.ops->serve(s->tp.ctx);
     handle_input(s); /* after the acknowledgements above made room in the outbox */
@@ -480,13 +502,14 @@ void session_step(session *s)
     session_journal_sync(s);
     session_store_save(s);
     session_flush_events(s);
+    settle(s);
     if (last >= 0 && s->cfg.role == SESSION_BOB)
         s->tp.ops->done(s->tp.ctx, session_rx_done_offset(s, last));
 }
 
 int session_wait_ms(const session *s)
 {
-    if (s->in_more && !s->done)
+    if ((s->in_more || session_rx_settle_ready(s)) && !s->done)
         return 0;
     return session_tx_wait_ms(s, session_now_ms(s), SESSION_TICK_MS);
 }
@@ -509,8 +532,32 @@ void session_begin(session *s)
     }
 }
 
+/* The front end has up to this long, at the end, to show what it was handed (and so have it
+ * recorded as shown); what it has not shown by then is shown again on resume. */
+#define SESSION_END_RECEIPT_MS 1000
+
+/* A thread of its own (not a test stepping the session): the front end runs meanwhile. */
+static void await_receipts(session *s)
+{
+    double until = sys_now_ms() + SESSION_END_RECEIPT_MS;
+    for (;;) {
+        session_flush_events(s);
+        uint64_t want = s->cfg.front_confirms ? session_rx_settle(s) : 0;
+        double left = until - sys_now_ms();
+        if (!want || left <= 0 || !s->own_thread)
+            return;
+        event_queue_want_shown(s->events, want);
+        if (session_rx_settle_ready(s))
+            continue;
+        struct pollfd p = {.fd = s->in_wake.rfd, .events = POLLIN};
+        if (poll(&p, 1, (int)left + 1) > 0)
+            wake_drain(&s->in_wake);
+    }
+}
+
 void session_end(session *s)
 {
+    await_receipts(s);
     if (!session_journal_failed(s)) /* its acknowledgement may cover what was not journaled */
         session_tx_close(s);
     if (s->tp.ops && s->tp.ops->flush(s->tp.ctx, SESSION_CLOSE_FLUSH_MS) != 0)
@@ -538,6 +585,7 @@ static void *session_main(void *arg)
 {
     session *s = arg;
     pthread_setname_np(pthread_self(), "kchat-session"); /* for top -H, perf, gdb */
+    s->own_thread = true;
     session_begin(s);
     while (!s->done) {
         session_flush_events(s);

@@ -62,6 +62,11 @@ typedef struct session_config {
     history *history;    /* the messages shown, sealed at rest; NULL: none kept */
     size_t history_show; /* at start, the last this many history messages are shown */
     const char *name;    /* our display name (--name) for the peer's screen, or NULL */
+    /* The front end calls event_queue_shown once what it popped is on the screen: a message is
+     * then acknowledged, echoed and recorded as shown only after that receipt (a process killed
+     * with messages still queued for the screen shows them when it resumes). false: at once,
+     * when handed over (tests that drive the session without a front end). */
+    bool front_confirms;
     /* NULL for both in production: Kafka (transport_kafka_open) and the monotonic clock. */
     const transport_factory *transport;
     const kchat_clock *clock;

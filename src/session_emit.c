@@ -38,7 +38,9 @@ void session_emit(session *s, ui_event *ev)
 
 void session_flush_events(session *s)
 {
-    event_queue_push_many(s->events, s->held, s->n_held);
+    if (s->n_held == 0)
+        return;
+    session_rx_pushed(s, event_queue_push_many(s->events, s->held, s->n_held));
     s->n_held = 0;
 }
 

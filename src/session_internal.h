@@ -67,12 +67,27 @@ typedef struct input_item {
     char text[]; /* len bytes and a NUL */
 } input_item;
 
+/* A message or echo handed to the front end and not yet shown there (cfg.front_confirms): it
+ * is acknowledged, echoed and recorded as shown once the event queue's receipt covers qno. */
+typedef struct unsettled {
+    uint64_t qno;     /* number of its event in the event queue (0: not pushed yet) */
+    uint64_t seq;     /* the peer's message */
+    bool echo;        /* the message is an echo (of echo_of, when that is new and valid) */
+    uint64_t echo_of; /* the echo of our message it carries, or 0 */
+    uint8_t *text;    /* Bob with --echo: the text to echo (wiped when freed), else NULL */
+    size_t len;
+} unsettled;
+
 /* Receiving: written only by session_rx.c. */
 typedef struct session_rx_part {
-    seqset seen;             /* peer messages shown */
-    uint64_t acked_in;       /* peer messages we acknowledge */
-    reassembly reasm;        /* fragments of peer messages */
-    seqset echoed;           /* Alice: our messages whose echo came back */
+    seqset seen;          /* peer messages handed to the front end */
+    seqset shown;         /* peer messages on the screen: settled (acknowledged, recorded) */
+    uint64_t acked_in;    /* peer messages we acknowledge */
+    reassembly reasm;     /* fragments of peer messages */
+    seqset echoed;        /* Alice: our messages whose echo came back */
+    seqset echo_shown;    /* Alice: those whose echo is on the screen (settled) */
+    unsettled *unsettled; /* handed over, not yet shown: [unsettled_head, n_unsettled) */
+    size_t unsettled_head, n_unsettled, cap_unsettled;
     uint64_t echo_queued;    /* Bob: highest peer seq echoed by this process */
     uint64_t echo_confirmed; /* Bob: highest peer seq whose echo Kafka has taken */
     uint64_t gap_reported;   /* peer seqs up to here have been checked for gaps */
@@ -123,6 +138,7 @@ struct session {
     wake in_wake;
     pthread_t thread;
     bool started;
+    bool own_thread; /* the loop runs on the session thread (not stepped by a test) */
     int exit_code;
 
     /* Kafka (or the tests' in-memory topics) and the time */
@@ -240,10 +256,17 @@ void session_rx_timers(session *s, double now);
 int64_t session_rx_done_offset(session *s, int64_t offset);
 /* The peer messages we acknowledge (1..this). */
 uint64_t session_rx_acked(const session *s);
-/* Alice: our messages whose echo came back. */
+/* Alice: our messages whose echo came back and is on the screen. */
 const seqset *session_rx_echoed(const session *s);
 /* Bob: the echo of the peer's message echo_of is in Kafka, so that message may be acknowledged. */
 void session_rx_echo_taken(session *s, uint64_t echo_of);
+/* The events held so far were pushed; the last has number qno in the event queue. */
+void session_rx_pushed(session *s, uint64_t qno);
+/* Settles what the front end has shown (cfg.front_confirms): acknowledges, echoes and records
+ * it. Returns the number of the event a receipt is still awaited for (0: none). */
+uint64_t session_rx_settle(session *s);
+/* The front end showed something not yet settled: the loop must not sleep. */
+bool session_rx_settle_ready(const session *s);
 
 /* session_tx.c */
 void session_tx_init(session *s, const listen_state *st);
@@ -290,8 +313,10 @@ void session_store_save(session *s);
  * cannot take a change or be synced ends the session (exit 1): nothing unjournaled is sent. */
 void session_journal_msg(session *s, const out_msg *m);
 void session_journal_acked(session *s, uint64_t upto);
-/* Alice: the peer's message seq was shown (text: a message for the history, NULL: an echo). */
-void session_journal_shown(session *s, uint64_t seq, const uint8_t *text, size_t len);
+/* The peer's message seq, for the history. */
+void session_journal_history(session *s, uint64_t seq, const uint8_t *text, size_t len);
+/* Alice: the peer's message seq is on the screen. */
+void session_journal_shown(session *s, uint64_t seq);
 void session_journal_shown_upto(session *s, uint64_t upto);
 void session_journal_echoed(session *s, uint64_t upto);
 void session_journal_new_conv(session *s, const uint8_t *conv);

@@ -65,10 +65,13 @@ void session_journal_acked(session *s, uint64_t upto)
         check(s, conv_state_acked(s->cfg.journal, upto), "cannot journal an acknowledgement");
 }
 
-void session_journal_shown(session *s, uint64_t seq, const uint8_t *text, size_t len)
+void session_journal_history(session *s, uint64_t seq, const uint8_t *text, size_t len)
 {
-    if (text)
-        add_history(s, HISTORY_PEER, seq, text, len);
+    add_history(s, HISTORY_PEER, seq, text, len);
+}
+
+void session_journal_shown(session *s, uint64_t seq)
+{
     if (s->cfg.journal && s->cfg.role == SESSION_ALICE)
         check(s, conv_state_shown(s->cfg.journal, seq), "cannot journal a message shown");
 }

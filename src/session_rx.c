@@ -37,53 +37,179 @@ static void set_acked(session *s, uint64_t upto)
     session_store_acked(s, upto);
 }
 
-/* Owns text. */
-static void on_echo(session *s, const channel_record *r, uint8_t *text, size_t len, int64_t offset)
+/* ---- settling: what is on the screen is acknowledged, echoed and recorded as shown ---- */
+
+/* Our message seq's echo is on the screen. An echo is Bob's proof that he showed the message and
+ * Kafka took his echo, which is what his acknowledgement says: the echoed prefix counts as
+ * acknowledged. */
+static void settle_echo(session *s, uint64_t seq)
+{
+    seqset_add(&s->rx.echo_shown, seq);
+    session_journal_echoed(s, s->rx.echo_shown.upto);
+    if (s->rx.echo_shown.upto > session_tx_outbox(s)->acked)
+        session_tx_acked(s, s->rx.echo_shown.upto);
+}
+
+/* The peer's message u->seq (and the echo it carries) is on the screen: Bob with --echo echoes
+ * it (and acknowledges it once Kafka took the echo), anyone else acknowledges it. */
+static void settle(session *s, const unsettled *u)
+{
+    seqset_add(&s->rx.shown, u->seq);
+    session_store_shown(s, s->rx.shown.upto);
+    session_journal_shown(s, u->seq);
+    if (u->echo_of)
+        settle_echo(s, u->echo_of);
+    if (s->cfg.echo && s->cfg.role == SESSION_BOB && !u->echo) {
+        session_tx_queue(s, u->text, u->len, u->seq);
+        s->rx.echo_queued = s->rx.echo_queued > u->seq ? s->rx.echo_queued : u->seq;
+    } else {
+        set_acked(s, s->rx.shown.upto);
+    }
+}
+
+static void drop_unsettled(unsettled *u)
+{
+    if (u->text)
+        drop_text(u->text, u->len);
+    u->text = NULL;
+}
+
+/* Room for one more at the end of the unsettled array. */
+static int reserve_unsettled(session_rx_part *rx)
+{
+    if (rx->n_unsettled < rx->cap_unsettled)
+        return 0;
+    if (rx->unsettled_head > 0) { /* slide the live ones down */
+        size_t n = rx->n_unsettled - rx->unsettled_head;
+        memmove(rx->unsettled, rx->unsettled + rx->unsettled_head, n * sizeof *rx->unsettled);
+        rx->unsettled_head = 0;
+        rx->n_unsettled = n;
+        if (n < rx->cap_unsettled)
+            return 0;
+    }
+    size_t cap = rx->cap_unsettled ? rx->cap_unsettled * 2 : 64;
+    unsettled *u = realloc(rx->unsettled, cap * sizeof *u);
+    if (!u)
+        return -1;
+    rx->unsettled = u;
+    rx->cap_unsettled = cap;
+    return 0;
+}
+
+/* The peer's message seq (echo_of: the echo of ours it carries, or 0) is handed to the front
+ * end: settled now (no receipts, or out of memory), or once the front end has shown it. */
+static void hand_over(session *s, const channel_record *r, uint64_t echo_of, const uint8_t *text,
+                      size_t len)
+{
+    bool echo = r->flags & RECORD_FLAG_ECHO;
+    bool bob_echoes = s->cfg.echo && s->cfg.role == SESSION_BOB && !echo;
+    unsettled u = {
+        .seq = r->seq, .echo = echo, .echo_of = echo_of, .text = (uint8_t *)text, .len = len};
+    if (!s->cfg.front_confirms) {
+        settle(s, &u);
+        return;
+    }
+    u.text = NULL;
+    if (bob_echoes && (u.text = malloc(len + 1)) != NULL && len)
+        memcpy(u.text, text, len);
+    if ((bob_echoes && !u.text) || reserve_unsettled(&s->rx) != 0) {
+        free(u.text);
+        u.text = (uint8_t *)text;
+        settle(s, &u);
+        return;
+    }
+    s->rx.unsettled[s->rx.n_unsettled++] = u;
+}
+
+void session_rx_pushed(session *s, uint64_t qno)
+{
+    session_rx_part *rx = &s->rx;
+    for (size_t i = rx->n_unsettled; i > rx->unsettled_head && rx->unsettled[i - 1].qno == 0; i--)
+        rx->unsettled[i - 1].qno = qno;
+}
+
+static const unsettled *oldest_unsettled(const session *s)
+{
+    return s->rx.unsettled_head < s->rx.n_unsettled ? &s->rx.unsettled[s->rx.unsettled_head] : NULL;
+}
+
+uint64_t session_rx_settle(session *s)
+{
+    session_rx_part *rx = &s->rx;
+    uint64_t shown = event_queue_shown_upto(s->events);
+    while (rx->unsettled_head < rx->n_unsettled) {
+        unsettled *u = &rx->unsettled[rx->unsettled_head];
+        if (u->qno == 0 || u->qno > shown)
+            break;
+        rx->unsettled_head++;
+        settle(s, u);
+        drop_unsettled(u);
+    }
+    if (rx->unsettled_head == rx->n_unsettled)
+        rx->unsettled_head = rx->n_unsettled = 0;
+    const unsettled *u = oldest_unsettled(s);
+    return u ? u->qno : 0;
+}
+
+bool session_rx_settle_ready(const session *s)
+{
+    const unsettled *u = oldest_unsettled(s);
+    return u && u->qno && u->qno <= event_queue_shown_upto(s->events);
+}
+
+static void drop_all_unsettled(session *s)
+{
+    for (size_t i = s->rx.unsettled_head; i < s->rx.n_unsettled; i++)
+        drop_unsettled(&s->rx.unsettled[i]);
+    s->rx.unsettled_head = s->rx.n_unsettled = 0;
+}
+
+/* ---- receiving ---- */
+
+/* The echo carried by the peer's message r: a new one is handed over with it (0: none). */
+static uint64_t new_echo(session *s, const channel_record *r, int64_t offset)
 {
     if (r->echo_of == 0 || r->echo_of >= session_tx_outbox(s)->next_seq) {
         /* acknowledged all the same: its sender would resend it for ever */
         session_emit_rejected(s, UI_REJECT_UNKNOWN_ECHO, offset);
+        return 0;
+    }
+    if (!seqset_add(&s->rx.echoed, r->echo_of))
+        return 0;
+    session_count(s, STAT_ECHOED);
+    return r->echo_of;
+}
+
+/* Owns text. */
+static void on_echo(session *s, const channel_record *r, uint8_t *text, size_t len, int64_t offset)
+{
+    uint64_t echo_of = new_echo(s, r, offset);
+    hand_over(s, r, echo_of, NULL, 0);
+    if (!echo_of) {
         drop_text(text, len);
         return;
     }
-    if (seqset_has(&s->rx.echoed, r->echo_of)) {
-        drop_text(text, len);
-        return;
-    }
-    seqset_add(&s->rx.echoed, r->echo_of);
-    session_journal_echoed(s, s->rx.echoed.upto);
-    /* An echo is Bob's proof that he showed the message and Kafka took his echo, which is what
-     * his acknowledgement says: the echoed prefix counts as acknowledged. */
-    if (s->rx.echoed.upto > session_tx_outbox(s)->acked)
-        session_tx_acked(s, s->rx.echoed.upto);
     double rtt = -1;
-    const double *sent = session_tx_sent_time(s, r->echo_of);
+    const double *sent = session_tx_sent_time(s, echo_of);
     if (sent)
         rtt = session_now_ms(s) - *sent;
-    session_count(s, STAT_ECHOED);
     if (rtt >= 0)
         session_note_rtt(s, rtt);
-    emit_message(s, UI_EV_ECHO, r->echo_of, text, len, rtt);
+    emit_message(s, UI_EV_ECHO, echo_of, text, len, rtt);
 }
 
 /* Owns text. */
 static void show(session *s, const channel_record *r, uint8_t *text, size_t len, int64_t offset)
 {
     seqset_add(&s->rx.seen, r->seq);
-    session_store_shown(s, s->rx.seen.upto);
-    session_journal_shown(s, r->seq, r->flags & RECORD_FLAG_ECHO ? NULL : text, len);
     if (r->flags & RECORD_FLAG_ECHO) {
         on_echo(s, r, text, len, offset);
     } else {
+        session_journal_history(s, r->seq, text, len);
         session_count(s, STAT_RECEIVED);
-        if (s->cfg.echo)
-            session_tx_queue(s, text, len, r->seq);
+        hand_over(s, r, 0, text, len);
         emit_message(s, UI_EV_MESSAGE, r->seq, text, len, 0);
     }
-    if (s->cfg.echo && s->cfg.role == SESSION_BOB)
-        s->rx.echo_queued = s->rx.echo_queued > r->seq ? s->rx.echo_queued : r->seq;
-    else
-        set_acked(s, s->rx.seen.upto);
     if (seqset_max(&s->rx.seen) > s->rx.seen.upto && s->rx.gap_due_ms == 0)
         s->rx.gap_due_ms = session_now_ms(s) + SESSION_GAP_GRACE_MS;
 }
@@ -93,7 +219,7 @@ static void show(session *s, const channel_record *r, uint8_t *text, size_t len,
 static void again(session *s, const channel_record *r, uint8_t *text, size_t len)
 {
     if (s->cfg.echo && !(r->flags & RECORD_FLAG_ECHO) && r->seq > s->rx.acked_in &&
-        r->seq > s->rx.echo_queued) {
+        r->seq > s->rx.echo_queued && seqset_has(&s->rx.shown, r->seq)) {
         session_tx_queue(s, text, len, r->seq);
         s->rx.echo_queued = r->seq;
     }
@@ -215,12 +341,22 @@ int64_t session_rx_done_offset(session *s, int64_t offset)
     return min >= 0 && min <= offset ? min - 1 : offset;
 }
 
+static void init_empty(session *s)
+{
+    seqset_init(&s->rx.seen, 0);
+    seqset_init(&s->rx.shown, 0);
+    seqset_init(&s->rx.echoed, 0);
+    seqset_init(&s->rx.echo_shown, 0);
+}
+
 /* Alice from her journal: the peer's messages shown (acknowledged) and ours echoed. */
 static void restore_alice(session *s)
 {
-    if (conv_state_restore(s->cfg.journal, NULL, &s->rx.seen, &s->rx.echoed) != 0) {
-        seqset_init(&s->rx.seen, 0);
-        seqset_init(&s->rx.echoed, 0);
+    if (conv_state_restore(s->cfg.journal, NULL, &s->rx.seen, &s->rx.echoed) != 0 ||
+        seqset_copy(&s->rx.shown, &s->rx.seen) != 0 ||
+        seqset_copy(&s->rx.echo_shown, &s->rx.echoed) != 0) {
+        session_rx_free(s);
+        init_empty(s);
         session_emit_text(s, UI_EV_ERROR, "out of memory restoring the conversation");
         session_finish(s, KCHAT_EXIT_ERROR);
         return;
@@ -248,7 +384,9 @@ void session_rx_init(session *s, const listen_state *st)
         return;
     }
     seqset_init(&s->rx.seen, resumed ? st->shown : 0);
+    seqset_init(&s->rx.shown, resumed ? st->shown : 0);
     seqset_init(&s->rx.echoed, 0);
+    seqset_init(&s->rx.echo_shown, 0);
     if (resumed)
         s->rx.acked_in = s->rx.echo_confirmed = st->acked;
     if (resumed && s->cfg.journal)
@@ -258,14 +396,25 @@ void session_rx_init(session *s, const listen_state *st)
 void session_rx_free(session *s)
 {
     seqset_free(&s->rx.seen);
+    seqset_free(&s->rx.shown);
     seqset_free(&s->rx.echoed);
+    seqset_free(&s->rx.echo_shown);
     reassembly_free(&s->rx.reasm);
+    drop_all_unsettled(s);
+    free(s->rx.unsettled);
+    s->rx.unsettled = NULL;
+    s->rx.cap_unsettled = 0;
 }
 
+/* A new conversation: what the old one handed over and the screen did not yet show is not
+ * settled into the new one. */
 void session_rx_reset(session *s)
 {
     seqset_free(&s->rx.seen);
     seqset_init(&s->rx.seen, 0);
+    seqset_free(&s->rx.shown);
+    seqset_init(&s->rx.shown, 0);
+    drop_all_unsettled(s);
     reassembly_free(&s->rx.reasm);
     s->rx.acked_in = s->rx.echo_queued = s->rx.echo_confirmed = s->rx.gap_reported = 0;
 }
@@ -277,6 +426,7 @@ void session_rx_take_base(session *s, uint64_t base)
     if (base <= s->rx.seen.upto + 1)
         return;
     seqset_advance(&s->rx.seen, base - 1);
+    seqset_advance(&s->rx.shown, base - 1);
     session_journal_shown_upto(s, base - 1);
     if (s->rx.acked_in < s->rx.seen.upto)
         s->rx.acked_in = s->rx.seen.upto;
@@ -291,14 +441,16 @@ uint64_t session_rx_acked(const session *s)
 
 const seqset *session_rx_echoed(const session *s)
 {
-    return &s->rx.echoed;
+    return &s->rx.echo_shown;
 }
 
 void session_rx_echo_taken(session *s, uint64_t echo_of)
 {
     if (echo_of > s->rx.echo_confirmed)
         s->rx.echo_confirmed = echo_of;
-    uint64_t upto = s->rx.echo_confirmed < s->rx.seen.upto ? s->rx.echo_confirmed : s->rx.seen.upto;
+    /* only what is on the screen: a message Bob echoed but did not show is not acknowledged */
+    uint64_t upto =
+        s->rx.echo_confirmed < s->rx.shown.upto ? s->rx.echo_confirmed : s->rx.shown.upto;
     if (upto > s->rx.acked_in) {
         set_acked(s, upto);
         session_ack_soon(s, false);

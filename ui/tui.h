@@ -30,6 +30,9 @@ typedef struct ui_hooks {
     ui_role role;
     const char *own_id;   /* our identifier */
     const char *log_path; /* optional file that also receives log lines; NULL: none */
+    /* Optional: e Everything taken with next_event so far is on the screen (called after each
+     * redraw). */
+    void (*shown)(void *ctx);
 } ui_hooks;
 
 /* Sets LC_CTYPE from the environment, or C.UTF-8 when that is not UTF-8 (the screen needs wide

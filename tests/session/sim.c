@@ -343,15 +343,20 @@ void sim_init(sim *m)
     };
 }
 
+/* The side's front end: what it pops is shown (and receipted, with cfg.front_confirms). */
 static void collect(sim_side *side)
 {
     ui_event *ev;
+    if (side->lag)
+        return;
     while (side->q && event_queue_pop(side->q, &ev)) {
         GROW(side->evs, side->n_evs, side->cap_evs);
         side->evs[side->n_evs++] = ev;
         if (ev->type == UI_EV_DONE)
             side->code = ev->code;
     }
+    if (side->q)
+        event_queue_shown(side->q);
 }
 
 void sim_start(sim_side *side)

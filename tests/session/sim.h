@@ -75,6 +75,9 @@ struct sim_side {
     ui_event **evs; /* every event this side showed, in order (across restarts) */
     size_t n_evs, cap_evs;
     bool live;
+    /* The side's screen lags: its events stay queued, not shown (with cfg.front_confirms, the
+     * session waits for the receipt); a crash meanwhile loses them, as a killed process would. */
+    bool lag;
     int code;                 /* exit status once ended */
     unsigned sent_by_type[6]; /* records sent, by frame type */
     identity *id;

@@ -188,6 +188,8 @@ static void world_init(world *w)
     w->m.bob.cfg.state = w->st[0];
     w->m.bob.cfg.state_path = w->state_path;
     w->m.bob.cfg.echo = true;
+    /* as kchat's front ends: a message counts as shown once the screen says so */
+    w->m.alice.cfg.front_confirms = w->m.bob.cfg.front_confirms = true;
     sim_start(&w->m.bob);
     sim_start(&w->m.alice);
     CHECK(sim_run(&w->m, both_secure, 10000));
@@ -314,6 +316,53 @@ static void test_bob_crash_numbered(void)
     sim_run_for(&w.m, 2000);
     CHECK(each_once(&w.m.alice, UI_EV_MESSAGE, "bob", 3));
     CHECK(each_once(&w.m.bob, UI_EV_MESSAGE, "wake", 1));
+    CHECK(sim_count(&w.m.bob, UI_EV_DELIVERED) == 3);
+    world_free(&w);
+}
+
+/* Bob's screen lags behind his session (a busy terminal, a slow pipe): the lines are in his event
+ * queue, not on his screen, when he is killed. He neither echoed nor acknowledged them, so Alice
+ * resends them to the resumed Bob, who shows each once; each echo and receipt comes once. */
+static void test_bob_crash_before_screen(void)
+{
+    world w;
+    world_init(&w);
+    w.m.bob.lag = true;
+    post_n(&w.m.alice, "unseen", 3);
+    sim_run_for(&w.m, 500); /* read and handed to Bob's front end, which shows nothing */
+    CHECK(sim_count(&w.m.alice, UI_EV_ECHO) == 0 && sim_count(&w.m.alice, UI_EV_DELIVERED) == 0);
+    crash_bob(&w); /* his queued events die with him */
+    CHECK(sim_count(&w.m.bob, UI_EV_MESSAGE) == 0);
+    w.m.bob.lag = false;
+    restart_bob(&w);
+    want = 3;
+    CHECK(sim_run(&w.m, all_echoed, 30000));
+    sim_run_for(&w.m, 2000);
+    CHECK(each_once(&w.m.bob, UI_EV_MESSAGE, "unseen", 3));
+    CHECK(each_once(&w.m.alice, UI_EV_ECHO, "unseen", 3));
+    CHECK(delivered_once(&w.m.alice, 3));
+    world_free(&w);
+}
+
+/* The same on Alice's side: Bob's lines reach her session but not her screen before she is
+ * killed. She acknowledged none of them, so the resumed Alice shows each once, and Bob gets each
+ * receipt once. */
+static void test_alice_crash_before_screen(void)
+{
+    world w;
+    world_init(&w);
+    w.m.alice.lag = true;
+    post_n(&w.m.bob, "hidden", 3);
+    sim_run_for(&w.m, 500);
+    CHECK(sim_count(&w.m.bob, UI_EV_DELIVERED) == 0);
+    crash_alice(&w);
+    CHECK(sim_count(&w.m.alice, UI_EV_MESSAGE) == 0);
+    w.m.alice.lag = false;
+    restart_alice(&w);
+    want = 3;
+    CHECK(sim_run(&w.m, alice_saw, 30000));
+    sim_run_for(&w.m, 2000);
+    CHECK(each_once(&w.m.alice, UI_EV_MESSAGE, "hidden", 3));
     CHECK(sim_count(&w.m.bob, UI_EV_DELIVERED) == 3);
     world_free(&w);
 }
@@ -447,6 +496,8 @@ static const check_case tests[] = {
     {"alice_crash_handshaking", test_alice_crash_handshaking},
     {"bob_crash_numbered", test_bob_crash_numbered},
     {"both_crash", test_both_crash},
+    {"bob_crash_before_screen", test_bob_crash_before_screen},
+    {"alice_crash_before_screen", test_alice_crash_before_screen},
     {"history", test_history},
     {"bob_new_journal", test_bob_new_journal},
 };

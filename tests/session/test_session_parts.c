@@ -262,9 +262,43 @@ static void test_event_queue(void)
     event_queue_free(q); /* frees event 5 */
 }
 
+static void count_call(void *ctx)
+{
+    (*(int *)ctx)++;
+}
+
+/* Receipts: events are numbered in push order; the front end's receipt covers what it popped;
+ * whoever waits for a number is called once when a receipt reaches it, not before. */
+static void test_event_queue_receipts(void)
+{
+    event_queue *q = event_queue_new();
+    int calls = 0;
+    event_queue_on_shown(q, count_call, &calls);
+    CHECK(event_queue_push_many(q, (ui_event *[]){numbered(1), numbered(2)}, 2) == 2);
+    CHECK(event_queue_push_many(q, NULL, 0) == 2);
+    CHECK(event_queue_push_many(q, (ui_event *[]){numbered(3)}, 1) == 3);
+    event_queue_want_shown(q, 2);
+    ui_event *ev;
+    CHECK(event_queue_pop(q, &ev));
+    ui_event_free(ev);
+    event_queue_shown(q);
+    CHECK(event_queue_shown_upto(q) == 1 && calls == 0); /* event 2 is not on the screen yet */
+    CHECK(event_queue_pop(q, &ev));
+    ui_event_free(ev);
+    CHECK(event_queue_shown_upto(q) == 1); /* popped is not shown until the front end says so */
+    event_queue_shown(q);
+    CHECK(event_queue_shown_upto(q) == 2 && calls == 1);
+    CHECK(event_queue_pop(q, &ev));
+    ui_event_free(ev);
+    event_queue_shown(q);
+    CHECK(event_queue_shown_upto(q) == 3 && calls == 1); /* nobody waits any more */
+    event_queue_free(q);
+}
+
 int main(void)
 {
     test_event_queue();
+    test_event_queue_receipts();
     test_seqset();
     test_outbox();
     test_reassembly();

@@ -307,9 +307,14 @@ int main(int argc, char **argv)
         return 1;
     fcntl(d.wake[0], F_SETFL, O_NONBLOCK);
     fcntl(d.wake[1], F_SETFL, O_NONBLOCK);
-    ui_hooks hooks = {d.wake[0], next_event, submit_line,
-                      request,   &d,         d.alice ? UI_ROLE_ALICE : UI_ROLE_BOB,
-                      OWN_ID,    log_path};
+    ui_hooks hooks = {.wake_fd = d.wake[0],
+                      .next_event = next_event,
+                      .submit_line = submit_line,
+                      .request = request,
+                      .ctx = &d,
+                      .role = d.alice ? UI_ROLE_ALICE : UI_ROLE_BOB,
+                      .own_id = OWN_ID,
+                      .log_path = log_path};
     pthread_t th;
     pthread_create(&th, NULL, session_main, &d);
     int code = tui_run(&hooks);
