@@ -67,6 +67,9 @@ int app_check_front(const kchat_options *o, char *err, size_t errlen)
     return o->batch ? 0 : tui_check_terminal(err, errlen);
 }
 
+/* How long the screen waits for the session to record the messages it is about to show. */
+#define APP_RECORD_WAIT_MS 500
+
 typedef struct front {
     session *s;
     event_queue *q;
@@ -79,10 +82,12 @@ static bool next_event(void *ctx, ui_event **out)
     return event_queue_pop(f->q, out);
 }
 
+/* Before a redraw: the messages about to appear are recorded as shown first (see batch.c). */
 static void shown(void *ctx)
 {
     front *f = ctx;
     event_queue_shown(f->q);
+    event_queue_wait_recorded(f->q, APP_RECORD_WAIT_MS);
 }
 
 static void submit_line(void *ctx, const char *line)

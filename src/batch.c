@@ -11,6 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* How long written-out lines wait for the session to record the messages among them. */
+#define BATCH_RECORD_WAIT_MS 2000
+
 /* Standard input, read only as fast as the session takes lines (back-pressure). */
 typedef struct reader {
     char *buf; /* message text not posted yet: wiped before it is freed */
@@ -172,13 +175,20 @@ static bool drain_events(event_queue *q, const out *o, int *code)
         running = show(ev, o, code);
         ui_event_free(ev);
     }
+    /* The lines are in stdout's buffer, not yet out: the session records the messages among them
+     * as shown, and only then are they written (a crash in between shows them again on resume,
+     * never twice, never lost from the queue). */
+    event_queue_shown(q);
+    event_queue_wait_recorded(q, BATCH_RECORD_WAIT_MS);
     fflush(stdout);
-    event_queue_shown(q); /* written out: the session may count it as shown */
     return running;
 }
 
 int batch_run(session *s, event_queue *q, const kchat_options *opts)
 {
+    /* written out once per batch of events, after the session recorded it (drain_events) */
+    static char outbuf[1 << 20];
+    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     out o = {.json = opts->json, .verbose = opts->verbose};
     if (opts->log_path && !(o.log = fopen(opts->log_path, "a")))
         fprintf(stderr, "kchat: cannot open log file %s; logging to it is off\n", opts->log_path);

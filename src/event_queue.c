@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define QUEUE_MIN_CAP 256
 
@@ -28,6 +29,9 @@ struct event_queue {
     _Atomic uint64_t want;       /* call on_shown when shown reaches this (0: nobody waits) */
     void (*on_shown)(void *ctx); /* set before the reader starts */
     void *on_shown_ctx;
+    uint64_t receipt_popped; /* the reader's: number of the last popped event asking a receipt */
+    uint64_t recorded;       /* under lock: receipted events up to here are recorded */
+    pthread_cond_t recorded_cond;
 };
 
 event_queue *event_queue_new(void)
@@ -40,6 +44,7 @@ event_queue *event_queue_new(void)
         return NULL;
     }
     pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->recorded_cond, NULL);
     return q;
 }
 
@@ -119,6 +124,8 @@ bool event_queue_pop(event_queue *q, ui_event **out)
     r->head = (r->head + 1) % r->cap;
     r->n--;
     q->popped++;
+    if ((*out)->receipt)
+        q->receipt_popped = q->popped;
     return true;
 }
 
@@ -159,6 +166,35 @@ void event_queue_drain_wake(event_queue *q)
     sys_wake_drain(&q->w);
 }
 
+void event_queue_recorded(event_queue *q, uint64_t upto)
+{
+    pthread_mutex_lock(&q->lock);
+    if (upto > q->recorded) {
+        q->recorded = upto;
+        pthread_cond_broadcast(&q->recorded_cond);
+    }
+    pthread_mutex_unlock(&q->lock);
+}
+
+bool event_queue_wait_recorded(event_queue *q, int timeout_ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    bool ok = true;
+    pthread_mutex_lock(&q->lock);
+    while (q->recorded < q->receipt_popped && ok)
+        ok = pthread_cond_timedwait(&q->recorded_cond, &q->lock, &until) == 0;
+    ok = q->recorded >= q->receipt_popped;
+    pthread_mutex_unlock(&q->lock);
+    return ok;
+}
+
 void event_queue_free(event_queue *q)
 {
     if (!q)
@@ -169,6 +205,7 @@ void event_queue_free(event_queue *q)
     free(q->in.ev);
     free(q->out.ev);
     sys_wake_close(&q->w);
+    pthread_cond_destroy(&q->recorded_cond);
     pthread_mutex_destroy(&q->lock);
     free(q);
 }

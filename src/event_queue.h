@@ -33,7 +33,8 @@ bool event_queue_pop(event_queue *q, ui_event **out);
 /* Readable when events may be queued; drain with event_queue_drain_wake. */
 int event_queue_wake_fd(const event_queue *q);
 void event_queue_drain_wake(event_queue *q);
-/* The front end (the reader thread): every event popped so far is on the screen. When that
+/* The front end (the reader thread): every event popped so far is on the screen, or about to be
+ * (see event_queue_wait_recorded). When that
  * reaches the number given to event_queue_want_shown, the function set there is called once, on
  * this thread. */
 void event_queue_shown(event_queue *q);
@@ -44,6 +45,13 @@ uint64_t event_queue_shown_upto(const event_queue *q);
  * event_queue_shown_upto afterwards, as the receipt may have come before the wish. */
 void event_queue_on_shown(event_queue *q, void (*on_shown)(void *ctx), void *ctx);
 void event_queue_want_shown(event_queue *q, uint64_t upto);
+/* The session has recorded as shown every receipted event numbered up to upto (it will show
+ * none of them again after a crash). Any thread. */
+void event_queue_recorded(event_queue *q, uint64_t upto);
+/* The front end, before it makes visible what it popped: waits (at most timeout_ms) until every
+ * event popped so far that asked for a receipt is recorded, so a crash can no longer show it
+ * twice. Returns false on timeout. Call after event_queue_shown. */
+bool event_queue_wait_recorded(event_queue *q, int timeout_ms);
 /* Frees the queue and every event still in it. */
 void event_queue_free(event_queue *q);
 

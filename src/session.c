@@ -469,6 +469,14 @@ static void wait_for_work(session *s, int timeout_ms)
             s->tp.ops->drain(s->tp.ctx, fds[i].fd);
 }
 
+/* Messages settled and saved: the front end may make them visible (a crash can no longer show
+ * them twice). A failed save ends the session, and then the front end shows them anyway. */
+static void announce_recorded(session *s)
+{
+    if (s->cfg.front_confirms)
+        event_queue_recorded(s->events, session_rx_settled_qno(s));
+}
+
 /* What the front end has shown is settled (acknowledged, echoed, recorded); for the rest a
  * receipt is asked for, which wakes the loop. */
 static void settle(session *s)
@@ -492,6 +500,7 @@ void session_step(session *s)
      * anything is sent (the journal first: it holds the messages the listen state numbers) */
     session_journal_sync(s);
     session_store_save(s);
+    announce_recorded(s);
     /* shown at once: what was journaled as shown is on its way to the front end before the
      * step goes on (a process killed in between would neither show it nor show it again) */
     session_flush_events(s);
@@ -501,6 +510,7 @@ void session_step(session *s)
     session_stats_tick(s, now);
     session_journal_sync(s);
     session_store_save(s);
+    announce_recorded(s);
     session_flush_events(s);
     settle(s);
     if (last >= 0 && s->cfg.role == SESSION_BOB)
@@ -543,6 +553,9 @@ static void await_receipts(session *s)
     for (;;) {
         session_flush_events(s);
         uint64_t want = s->cfg.front_confirms ? session_rx_settle(s) : 0;
+        session_journal_sync(s);
+        session_store_save(s);
+        announce_recorded(s);
         double left = until - sys_now_ms();
         if (!want || left <= 0 || !s->own_thread)
             return;
@@ -566,6 +579,8 @@ void session_end(session *s)
     session_store_save(s);
     session_emit_state(s, UI_STATE_CLOSED, "closed");
     session_flush_events(s);
+    if (s->cfg.front_confirms) /* nothing more will be recorded: the front end waits no longer */
+        event_queue_recorded(s->events, UINT64_MAX);
     if (s->receiving)
         s->tp.ops->close(s->tp.ctx);
     s->receiving = false;

@@ -88,6 +88,7 @@ typedef struct session_rx_part {
     seqset echo_shown;    /* Alice: those whose echo is on the screen (settled) */
     unsettled *unsettled; /* handed over, not yet shown: [unsettled_head, n_unsettled) */
     size_t unsettled_head, n_unsettled, cap_unsettled;
+    uint64_t settled_qno;    /* the event number of the last one settled */
     uint64_t echo_queued;    /* Bob: highest peer seq echoed by this process */
     uint64_t echo_confirmed; /* Bob: highest peer seq whose echo Kafka has taken */
     uint64_t gap_reported;   /* peer seqs up to here have been checked for gaps */
@@ -265,6 +266,8 @@ void session_rx_pushed(session *s, uint64_t qno);
 /* Settles what the front end has shown (cfg.front_confirms): acknowledges, echoes and records
  * it. Returns the number of the event a receipt is still awaited for (0: none). */
 uint64_t session_rx_settle(session *s);
+/* The event number of the last message settled (what the journal records once synced). */
+uint64_t session_rx_settled_qno(const session *s);
 /* The front end showed something not yet settled: the loop must not sleep. */
 bool session_rx_settle_ready(const session *s);
 

@@ -15,9 +15,10 @@ static void drop_text(uint8_t *text, size_t len)
     free(text);
 }
 
-/* Takes text (malloc'ed, NUL after len bytes) into the event: no copy. */
+/* Takes text (malloc'ed, NUL after len bytes) into the event: no copy. receipt: the front end
+ * shows it only once it is recorded (see hand_over). */
 static void emit_message(session *s, ui_event_type type, uint64_t seq, uint8_t *text, size_t len,
-                         double ms)
+                         double ms, bool receipt)
 {
     ui_event *ev = session_event(type);
     if (!ev) {
@@ -28,6 +29,7 @@ static void emit_message(session *s, ui_event_type type, uint64_t seq, uint8_t *
     ev->text = (char *)text;
     ev->text_len = len;
     ev->ms = ms;
+    ev->receipt = receipt;
     session_emit(s, ev);
 }
 
@@ -96,18 +98,19 @@ static int reserve_unsettled(session_rx_part *rx)
     return 0;
 }
 
-/* The peer's message seq (echo_of: the echo of ours it carries, or 0) is handed to the front
- * end: settled now (no receipts, or out of memory), or once the front end has shown it. */
-static void hand_over(session *s, const channel_record *r, uint64_t echo_of, const uint8_t *text,
-                      size_t len)
+/* The peer's message r (echo_of: the echo of ours it carries, or 0) is handed to the front end
+ * (shown: with an event): settled now (no receipts, no event, or out of memory), or once the
+ * front end has it. Returns true when the settling waits for the front end's receipt. */
+static bool hand_over(session *s, const channel_record *r, uint64_t echo_of, const uint8_t *text,
+                      size_t len, bool shown)
 {
     bool echo = r->flags & RECORD_FLAG_ECHO;
     bool bob_echoes = s->cfg.echo && s->cfg.role == SESSION_BOB && !echo;
     unsettled u = {
         .seq = r->seq, .echo = echo, .echo_of = echo_of, .text = (uint8_t *)text, .len = len};
-    if (!s->cfg.front_confirms) {
+    if (!s->cfg.front_confirms || !shown) {
         settle(s, &u);
-        return;
+        return false;
     }
     u.text = NULL;
     if (bob_echoes && (u.text = malloc(len + 1)) != NULL && len)
@@ -116,9 +119,10 @@ static void hand_over(session *s, const channel_record *r, uint64_t echo_of, con
         free(u.text);
         u.text = (uint8_t *)text;
         settle(s, &u);
-        return;
+        return false;
     }
     s->rx.unsettled[s->rx.n_unsettled++] = u;
+    return true;
 }
 
 void session_rx_pushed(session *s, uint64_t qno)
@@ -143,12 +147,18 @@ uint64_t session_rx_settle(session *s)
             break;
         rx->unsettled_head++;
         settle(s, u);
+        rx->settled_qno = u->qno;
         drop_unsettled(u);
     }
     if (rx->unsettled_head == rx->n_unsettled)
         rx->unsettled_head = rx->n_unsettled = 0;
     const unsettled *u = oldest_unsettled(s);
     return u ? u->qno : 0;
+}
+
+uint64_t session_rx_settled_qno(const session *s)
+{
+    return s->rx.settled_qno;
 }
 
 bool session_rx_settle_ready(const session *s)
@@ -184,7 +194,7 @@ static uint64_t new_echo(session *s, const channel_record *r, int64_t offset)
 static void on_echo(session *s, const channel_record *r, uint8_t *text, size_t len, int64_t offset)
 {
     uint64_t echo_of = new_echo(s, r, offset);
-    hand_over(s, r, echo_of, NULL, 0);
+    bool receipt = hand_over(s, r, echo_of, NULL, 0, echo_of != 0);
     if (!echo_of) {
         drop_text(text, len);
         return;
@@ -195,7 +205,7 @@ static void on_echo(session *s, const channel_record *r, uint8_t *text, size_t l
         rtt = session_now_ms(s) - *sent;
     if (rtt >= 0)
         session_note_rtt(s, rtt);
-    emit_message(s, UI_EV_ECHO, echo_of, text, len, rtt);
+    emit_message(s, UI_EV_ECHO, echo_of, text, len, rtt, receipt);
 }
 
 /* Owns text. */
@@ -207,8 +217,8 @@ static void show(session *s, const channel_record *r, uint8_t *text, size_t len,
     } else {
         session_journal_history(s, r->seq, text, len);
         session_count(s, STAT_RECEIVED);
-        hand_over(s, r, 0, text, len);
-        emit_message(s, UI_EV_MESSAGE, r->seq, text, len, 0);
+        bool receipt = hand_over(s, r, 0, text, len, true);
+        emit_message(s, UI_EV_MESSAGE, r->seq, text, len, 0, receipt);
     }
     if (seqset_max(&s->rx.seen) > s->rx.seen.upto && s->rx.gap_due_ms == 0)
         s->rx.gap_due_ms = session_now_ms(s) + SESSION_GAP_GRACE_MS;

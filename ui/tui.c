@@ -341,9 +341,9 @@ static void run_loop(tui *t, term_saved *ts)
 {
     bool stdin_open = true, wake_ok = true;
     while (!t->done) {
-        tui_redraw(t);
         if (t->hooks->shown)
             t->hooks->shown(t->hooks->ctx);
+        tui_redraw(t);
         struct pollfd fds[4] = {
             {term_signal_fd(), POLLIN, 0},
             {wake_ok ? t->hooks->wake_fd : -1, POLLIN, 0},

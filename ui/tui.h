@@ -30,8 +30,8 @@ typedef struct ui_hooks {
     ui_role role;
     const char *own_id;   /* our identifier */
     const char *log_path; /* optional file that also receives log lines; NULL: none */
-    /* Optional: e Everything taken with next_event so far is on the screen (called after each
-     * redraw). */
+    /* Optional: everything taken with next_event so far is about to be drawn (called before each
+     * redraw; it may wait briefly while the session records the messages as shown). */
     void (*shown)(void *ctx);
 } ui_hooks;
 

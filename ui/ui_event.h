@@ -68,8 +68,11 @@ typedef struct ui_event {
     int step;       /* handshake step 1..3 */
     bool out;       /* handshake direction or rekey direction */
     bool confirmed; /* UI_EV_STATE secure: the peer has confirmed the handshake (Alice) */
-    int code;       /* exit status for UI_EV_DONE */
-    uint64_t seq;   /* message sequence number */
+    /* A message or echo the sender records as shown once the front end has it (event queue
+     * receipts): a front end shows it only after event_queue_wait_recorded. */
+    bool receipt;
+    int code;     /* exit status for UI_EV_DONE */
+    uint64_t seq; /* message sequence number */
     uint64_t from, to;
     int64_t offset;   /* Kafka offset of a rejected record, -1 if unknown */
     double ms;        /* handshake time, round trip, ... */
