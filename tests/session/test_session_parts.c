@@ -295,10 +295,32 @@ static void test_event_queue_receipts(void)
     event_queue_free(q);
 }
 
+/* The front end waits for the session to record the messages it popped before it shows them;
+ * events that asked no receipt never wait. */
+static void test_event_queue_recorded(void)
+{
+    event_queue *q = event_queue_new();
+    ui_event *msg = numbered(1), *ev;
+    msg->receipt = true;
+    event_queue_push_many(q, (ui_event *[]){msg, numbered(2)}, 2);
+    CHECK(event_queue_wait_recorded(q, 0)); /* nothing popped yet */
+    CHECK(event_queue_pop(q, &ev));
+    ui_event_free(ev);
+    event_queue_shown(q);
+    CHECK(!event_queue_wait_recorded(q, 20)); /* message 1 is not recorded: time out */
+    event_queue_recorded(q, 1);
+    CHECK(event_queue_wait_recorded(q, 0));
+    CHECK(event_queue_pop(q, &ev));
+    ui_event_free(ev);
+    CHECK(event_queue_wait_recorded(q, 0)); /* event 2 asked no receipt */
+    event_queue_free(q);
+}
+
 int main(void)
 {
     test_event_queue();
     test_event_queue_receipts();
+    test_event_queue_recorded();
     test_seqset();
     test_outbox();
     test_reassembly();
