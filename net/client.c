@@ -2,6 +2,7 @@
  * become one clear line each for net_config.on_error ("all brokers down (host:port: reason)"),
  * and a broker connection coming back after such an outage is reported once at level 6. */
 #include "net/net_internal.h"
+#include "sys/clock.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -266,6 +267,12 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
     case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
     case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+        if (net_topic_missing_in_grace(cl, (rd_kafka_resp_err_t)err)) {
+            snprintf(line, sizeof line, "Kafka: topic not known to every broker yet, waiting (%s)",
+                     reason && *reason ? reason : rd_kafka_err2str((rd_kafka_resp_err_t)err));
+            net_client_report(cl, LOG_NOTICE, line);
+            return;
+        }
         if (cl->topic_errors_final) {
             snprintf(cl->final_err, sizeof cl->final_err, "%s",
                      reason && *reason ? reason : rd_kafka_err2str((rd_kafka_resp_err_t)err));
@@ -512,6 +519,14 @@ void net_kafka_error(rd_kafka_resp_err_t e, const char *detail, const char *op, 
         errf(err, errlen, "cannot %s %s '%s': %s", op, kind, name, words);
     else
         errf(err, errlen, "cannot %s %s '%s': %s", op, kind, name, detail);
+}
+
+bool net_topic_missing_in_grace(const net_client *cl, rd_kafka_resp_err_t e)
+{
+    bool missing = e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+                   e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+                   e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
+    return missing && sys_now_ms() < cl->topic_grace_until;
 }
 
 bool net_err_retriable(rd_kafka_resp_err_t e)

@@ -17,6 +17,9 @@
 #define NET_COMMIT_WAIT_MS 3000
 #define NET_CLOSE_WAIT_MS 3000
 #define NET_END_WAIT_MS 10000 /* finding the end offset for NET_START_END */
+/* A topic just created may take this long to be known to every broker of a cluster: missing
+ * until then is waited for (a wrong topic name is reported after it). */
+#define NET_NEW_TOPIC_GRACE_MS 5000
 
 struct net_consumer {
     net_client cl;
@@ -81,7 +84,8 @@ static rd_kafka_resp_err_t query_end(net_consumer *c, int timeout_ms, int64_t *h
                      rd_kafka_err2str(e));
             c->cl.log(c->cl.log_ctx, LOG_DEBUG, line);
         }
-        if (e == RD_KAFKA_RESP_ERR_NO_ERROR || !net_err_retriable(e) || c->cl.auth_err[0] ||
+        bool retry = net_err_retriable(e) || net_topic_missing_in_grace(&c->cl, e);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR || !retry || c->cl.auth_err[0] ||
             deadline - sys_now_ms() <= 100)
             return e;
         if (!told && e != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN &&
@@ -183,6 +187,7 @@ net_consumer *net_consumer_new(const net_config *cfg, const char *topic, const c
     net_client_init(&c->cl, cfg, c);
     c->wake[0] = c->wake[1] = -1;
     c->cl.topic_errors_final = true;
+    c->cl.topic_grace_until = sys_now_ms() + NET_NEW_TOPIC_GRACE_MS;
     c->group = group_id && *group_id;
     snprintf(c->topic, sizeof c->topic, "%s", topic);
     if (consumer_start(c, cfg, group_id, start, err, errlen) != 0) {
@@ -223,7 +228,7 @@ static int consumer_error(net_consumer *c, const rd_kafka_message_t *m, char *er
         return 0;
     if (m->err == RD_KAFKA_RESP_ERR__FATAL && net_client_fatal(c->rk, err, errlen))
         return -1;
-    if (is_final(m->err)) {
+    if (is_final(m->err) && !net_topic_missing_in_grace(&c->cl, m->err)) {
         final_error(c, rd_kafka_message_errstr(m), err, errlen);
         return -1;
     }

@@ -42,9 +42,12 @@ typedef struct net_client {
     char cause[256];         /* last connection failure: "host:port: reason" */
     char last_report[512];   /* last line given to on_error, to report each error once */
     bool topic_errors_final; /* consumer: a missing/forbidden topic ends reading */
-    char final_err[512];     /* such an error, for the next poll to return */
-    char auth_err[256];      /* the login was refused (SASL or TLS): why */
-    bool fatal_recovers;     /* producer: a fatal error is handled by a new handle */
+    /* consumer: until then (sys_now_ms) a missing topic may be one just created whose metadata
+     * has not reached every broker of a cluster yet: waited for, not final */
+    double topic_grace_until;
+    char final_err[512]; /* such an error, for the next poll to return */
+    char auth_err[256];  /* the login was refused (SASL or TLS): why */
+    bool fatal_recovers; /* producer: a fatal error is handled by a new handle */
 
     /* Shared with librdkafka's broker threads (on_broker_state_change). */
     pthread_mutex_t lock;
@@ -89,6 +92,8 @@ void net_kafka_error(rd_kafka_resp_err_t e, const char *detail, const char *op, 
 /* Errors that a leader election, a coordinator move or a broker restart cause: worth retrying
  * until the caller's deadline. */
 bool net_err_retriable(rd_kafka_resp_err_t e);
+/* e says the topic (or its partition) does not exist, and cl's grace for a new topic is on. */
+bool net_topic_missing_in_grace(const net_client *cl, rd_kafka_resp_err_t e);
 /* True and err filled when rk has hit a fatal error. */
 bool net_client_fatal(rd_kafka_t *rk, char *err, size_t errlen);
 
