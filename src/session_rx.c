@@ -241,8 +241,10 @@ static void on_msg(session *s, const channel_record *r, int64_t offset)
         session_emit_rejected(s, UI_REJECT_MALFORMED, offset);
         return;
     }
-    session_ack_soon(s, false);
     bool dup = seqset_has(&s->rx.seen, r->seq);
+    /* Bob with --echo acknowledges a new message with its echo (session_rx_echo_taken) */
+    if (dup || !(s->cfg.echo && s->cfg.role == SESSION_BOB))
+        session_ack_soon(s, false);
     if (dup && r->seq <= s->rx.acked_in)
         session_tx_ack_again(s); /* the peer resent it: our acknowledgement was lost */
     if (dup && !(s->cfg.echo && r->seq > s->rx.acked_in && r->seq > s->rx.echo_queued))
@@ -461,8 +463,10 @@ void session_rx_echo_taken(session *s, uint64_t echo_of)
     /* only what is on the screen: a message Bob echoed but did not show is not acknowledged */
     uint64_t upto =
         s->rx.echo_confirmed < s->rx.shown.upto ? s->rx.echo_confirmed : s->rx.shown.upto;
-    if (upto > s->rx.acked_in) {
+    /* No acknowledgement of its own: the echo Kafka just took tells the peer the same (it counts
+     * the echoed prefix as acknowledged), and a standalone record would only cost the peer a read
+     * (across a wide-area link, a fetch round trip that the next echo may then wait for). Later
+     * records carry it. */
+    if (upto > s->rx.acked_in)
         set_acked(s, upto);
-        session_ack_soon(s, false);
-    }
 }

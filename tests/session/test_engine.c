@@ -501,6 +501,44 @@ static void test_echo_done(void)
     sim_free(&m);
 }
 
+static size_t want_echoes;
+static bool alice_echoed(sim *m)
+{
+    return sim_count(&m->alice, UI_EV_ECHO) >= want_echoes;
+}
+
+/* An echoing Bob, one message at a time with pauses longer than the acknowledgement delay (as
+ * across a wide-area link): his echo is his acknowledgement, so he writes one record per message
+ * (no standalone acknowledgement that would cost Alice a read), and every message is delivered
+ * and echoed once. */
+static void test_echo_acknowledges(void)
+{
+    sim m;
+    sim_init(&m);
+    m.bob.cfg.echo = true;
+    m.latency_ms = 20;
+    start_chat(&m);
+    sim_run_for(&m, 200);
+    unsigned bob_data = m.bob.sent_by_type[FRAME_DATA];
+    unsigned alice_data = m.alice.sent_by_type[FRAME_DATA];
+    for (int i = 1; i <= 10; i++) {
+        char line[32];
+        snprintf(line, sizeof line, "ping %d", i);
+        sim_post(&m.alice, line);
+        want_echoes = (size_t)i;
+        CHECK(sim_run(&m, alice_echoed, 2000));
+        sim_run_for(&m, 100); /* the user reads it */
+    }
+    want_delivered = 10;
+    CHECK(sim_run(&m, delivered, 2000));
+    CHECK(m.bob.sent_by_type[FRAME_DATA] - bob_data == 10);
+    /* hers: each message and, as she pauses, an acknowledgement of each echo (Bob's outbox) */
+    CHECK(m.alice.sent_by_type[FRAME_DATA] - alice_data <= 20);
+    CHECK(each_once(&m.bob, "ping", 10));
+    CHECK(sim_count(&m.alice, UI_EV_ECHO) == 10 && sim_count(&m.alice, UI_EV_DELIVERED) == 10);
+    sim_free(&m);
+}
+
 static bool alice_closed(sim *m)
 {
     return sim_has_text(&m->alice, UI_EV_STATE, "peer left");
@@ -783,6 +821,7 @@ static const check_case tests[] = {
     {"timeout", test_timeout},
     {"timeout_before_secure", test_timeout_before_secure},
     {"echo_done", test_echo_done},
+    {"echo_acknowledges", test_echo_acknowledges},
     {"peer_left", test_peer_left},
     {"resume_after_crash", test_resume_after_crash},
     {"resume_after_stop", test_resume_after_stop},
