@@ -40,7 +40,7 @@ struct channel {
     uint8_t *scratch; /* CHANNEL_MAX_RECORD bytes: record plaintext while sealing */
 };
 
-/* "kchat/2" 0x00 session u8 len(a2b) a2b u8 len(b2a) b2a; 0 when a topic name is too long. */
+/* "kchat/3" 0x00 session u8 len(a2b) a2b u8 len(b2a) b2a; 0 when a topic name is too long. */
 static size_t build_prologue(uint8_t *out, const uint8_t *session, const char *a2b, const char *b2a)
 {
     size_t la = strlen(a2b), lb = strlen(b2a), n = 0;
@@ -380,6 +380,18 @@ int channel_seal(channel *c, const channel_record *r, uint8_t *out, size_t cap, 
     if (record_validate(r) != 0)
         return CHANNEL_ERR_ARG;
     return record_seal(&c->tx, c->session, r, c->scratch, out, cap, outlen);
+}
+
+int channel_seal_batch(channel *c, uint64_t ack, const channel_record *msgs, size_t n, uint8_t *out,
+                       size_t cap, size_t *outlen)
+{
+    if (c == NULL || out == NULL || outlen == NULL)
+        return CHANNEL_ERR_ARG;
+    if (!transport_ready(c))
+        return CHANNEL_STATE;
+    if (record_batch_msgs_valid(msgs, n) != 0)
+        return CHANNEL_ERR_ARG;
+    return record_seal_batch(&c->tx, c->session, ack, msgs, n, c->scratch, out, cap, outlen);
 }
 
 int channel_open(channel *c, const uint8_t *in, size_t len, channel_record *r, uint8_t *buf,

@@ -16,7 +16,10 @@
  * messages; channel_rekey_now() jumps the sender to the next epoch; a receiver derives keys at
  * most 2 epochs ahead, so a forged frame costs at most 2 Rekey(). Inside the ciphertext, a
  * record: kind, flags, message sequence number, cumulative acknowledgement, echo reference,
- * fragment position and body length, padded with zeros to a size bucket (see docs/PROTOCOL.md). */
+ * fragment position and body length, padded with zeros to a size bucket (see docs/PROTOCOL.md).
+ * A batch record (version 3) carries several whole messages under one acknowledgement, one
+ * nonce and one padding: channel_seal_batch writes one, channel_batch_next reads its messages;
+ * channel_open refuses a batch that is not well formed as a whole. */
 #ifndef KCHAT_CHANNEL_H
 #define KCHAT_CHANNEL_H
 
@@ -48,6 +51,7 @@ typedef enum {
     RECORD_MSG = 1,   /* a message fragment */
     RECORD_ACK = 2,   /* acknowledgement only (seq 0, no body) */
     RECORD_CLOSE = 3, /* the sender leaves (sealed into a close frame) */
+    RECORD_BATCH = 4, /* several whole messages (seq 0, fragment 0 of 1, flags and echo_of 0) */
 } record_kind;
 
 #define RECORD_FLAG_ECHO 0x01u /* the other flag bits are reserved: zero, else malformed */
@@ -68,11 +72,21 @@ typedef enum {
 /* Smallest rekey interval: the replay window (4096 nonces), so that reordering inside the window
  * crosses at most one epoch boundary. */
 #define CHANNEL_MIN_REKEY_INTERVAL 4096u
-#define CHANNEL_PROLOGUE_LABEL "kchat/2"
+/* The body of a batch record: count u16 (RECORD_BATCH_MIN..RECORD_BATCH_MAX), then count entries
+ * of flags u8 | seq u64 | echo_of u64 | len u32 | len bytes, seqs strictly increasing, filling
+ * the body exactly (see docs/PROTOCOL.md). */
+#define RECORD_BATCH_COUNT_LEN 2u
+#define RECORD_BATCH_ENTRY_LEN 21u
+#define RECORD_BATCH_MIN 2u
+#define RECORD_BATCH_MAX 4096u
+/* The body length of a batch of n messages holding bytes bytes of text. */
+#define CHANNEL_BATCH_LEN(n, bytes)                                                                \
+    (RECORD_BATCH_COUNT_LEN + (size_t)(n)*RECORD_BATCH_ENTRY_LEN + (size_t)(bytes))
+#define CHANNEL_PROLOGUE_LABEL "kchat/3"
 /* mac1 of message 1 under XXpsk3: key = BLAKE2b-256(key = psk, CHANNEL_MAC1_LABEL),
  * mac1 = BLAKE2b-128(key, frame header || Noise message 1 || sent_ms u64), appended to the frame
  * body after sent_ms (the initiator's clock when it wrote message 1, ms since the Unix epoch). */
-#define CHANNEL_MAC1_LABEL "kchat/2 mac1"
+#define CHANNEL_MAC1_LABEL "kchat/3 mac1"
 #define CHANNEL_MAC1_KEY_LEN 32u
 
 typedef struct channel_record {
@@ -161,6 +175,17 @@ void channel_handshake_hash(const channel *c, uint8_t out[NOISE_HASH_LEN]);
 
 /* Seals a record into a data frame (or a close frame for RECORD_CLOSE) with the next nonce. */
 int channel_seal(channel *c, const channel_record *r, uint8_t *out, size_t cap, size_t *outlen);
+/* Seals n whole messages into one batch record (a data frame) carrying ack: each msgs[i] a valid
+ * RECORD_MSG, fragment 0 of 1 (its ack ignored), seqs strictly increasing, RECORD_BATCH_MIN <=
+ * n <= RECORD_BATCH_MAX and CHANNEL_BATCH_LEN(n, text bytes) <= CHANNEL_MAX_BODY; anything
+ * else is CHANNEL_ERR_ARG. The messages are encoded straight into the record (no copy of them
+ * is kept). */
+int channel_seal_batch(channel *c, uint64_t ack, const channel_record *msgs, size_t n, uint8_t *out,
+                       size_t cap, size_t *outlen);
+/* The messages of an opened batch record, in order: *pos starts at 0; each call fills msg (kind
+ * RECORD_MSG, fragment 0 of 1, the batch's ack, body pointing into the batch's body) and returns
+ * 1, then 0 after the last; -1 when batch is no well-formed batch record. */
+int channel_batch_next(const channel_record *batch, size_t *pos, channel_record *msg);
 /* Opens a data or close frame. r->body points into buf (cap >= len is always enough). */
 int channel_open(channel *c, const uint8_t *in, size_t len, channel_record *r, uint8_t *buf,
                  size_t cap, uint64_t *nonce_out);

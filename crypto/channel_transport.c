@@ -56,10 +56,25 @@ static void sender_advance(record_sender *s, uint64_t epoch)
     }
 }
 
-int record_seal(record_sender *s, const uint8_t session[FRAME_SESSION_LEN], const channel_record *r,
-                uint8_t *scratch, uint8_t *out, size_t cap, size_t *outlen)
+/* A batch to encode (record_seal_batch). */
+typedef struct batch_arg {
+    uint64_t ack;
+    const channel_record *msgs;
+    size_t n;
+} batch_arg;
+
+/* Encodes one record or one batch (exactly one of r, b) into scratch; returns its length. */
+static size_t encode_into(uint8_t *scratch, const channel_record *r, const batch_arg *b)
 {
-    size_t ptlen = record_padded_len(RECORD_HEADER_LEN + r->body_len);
+    return r != NULL ? record_encode(scratch, r)
+                     : record_encode_batch(scratch, b->ack, b->msgs, b->n);
+}
+
+static int seal(record_sender *s, const uint8_t session[FRAME_SESSION_LEN], frame_type type,
+                size_t body_len, const channel_record *r, const batch_arg *b, uint8_t *scratch,
+                uint8_t *out, size_t cap, size_t *outlen)
+{
+    size_t ptlen = record_padded_len(RECORD_HEADER_LEN + body_len);
     size_t total = FRAME_DATA_HEADER_LEN + ptlen + NOISE_TAG_LEN;
     if (cap < total)
         return CHANNEL_ERR_ARG;
@@ -67,9 +82,8 @@ int record_seal(record_sender *s, const uint8_t session[FRAME_SESSION_LEN], cons
     if (n == UINT64_MAX)
         return CHANNEL_NONCE_EXHAUSTED;
     sender_advance(s, epoch_of(n, s->interval));
-    frame_type type = r->kind == RECORD_CLOSE ? FRAME_CLOSE : FRAME_DATA;
     size_t hlen = frame_write_header(out, type, session, n);
-    record_encode(scratch, r);
+    encode_into(scratch, r, b);
     int rc = noise_cipher_encrypt_long_n(s->key, n, out, hlen, scratch, ptlen, out + hlen);
     sodium_memzero(scratch, ptlen);
     if (rc != NOISE_OK)
@@ -77,6 +91,22 @@ int record_seal(record_sender *s, const uint8_t session[FRAME_SESSION_LEN], cons
     s->next = n + 1;
     *outlen = total;
     return CHANNEL_OK;
+}
+
+int record_seal(record_sender *s, const uint8_t session[FRAME_SESSION_LEN], const channel_record *r,
+                uint8_t *scratch, uint8_t *out, size_t cap, size_t *outlen)
+{
+    frame_type type = r->kind == RECORD_CLOSE ? FRAME_CLOSE : FRAME_DATA;
+    return seal(s, session, type, r->body_len, r, NULL, scratch, out, cap, outlen);
+}
+
+int record_seal_batch(record_sender *s, const uint8_t session[FRAME_SESSION_LEN], uint64_t ack,
+                      const channel_record *msgs, size_t n, uint8_t *scratch, uint8_t *out,
+                      size_t cap, size_t *outlen)
+{
+    batch_arg b = {.ack = ack, .msgs = msgs, .n = n};
+    return seal(s, session, FRAME_DATA, record_batch_len(msgs, n), NULL, &b, scratch, out, cap,
+                outlen);
 }
 
 int record_sender_rekey_now(record_sender *s)

@@ -1,6 +1,6 @@
 /* frame: the bytes of one Kafka record. Big-endian, versioned:
  *
- *   0      version (2; version 1 frames are refused)
+ *   0      version (3; frames of other versions are refused)
  *   1      type    (1, 2, 3: handshake message; 4: data; 5: close)
  *   2..17  session id (16 random bytes chosen by the initiator)
  *   18..25 nonce, u64 (data and close only: the explicit Noise nonce)
@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FRAME_VERSION 2
+#define FRAME_VERSION 3
 #define FRAME_SESSION_LEN 16
 #define FRAME_HS_HEADER_LEN 18
 #define FRAME_DATA_HEADER_LEN 26

@@ -27,8 +27,20 @@
 #define RECORD_MAX_EPOCH_SKIP 2u
 
 /* 0 when r is a valid record (kind, reserved flags zero, a message has seq >= 1, fragment
- * position, ACK/CLOSE carry seq 0 and no fragments, body within CHANNEL_MAX_BODY); -1 otherwise. */
+ * position, ACK/CLOSE/BATCH carry seq 0 and no fragments, body within CHANNEL_MAX_BODY, a batch
+ * has flags and echo_of 0 and a well-formed body); -1 otherwise. */
 int record_validate(const channel_record *r);
+/* 0 when body (len bytes) is a well-formed batch body: count within RECORD_BATCH_MIN..
+ * RECORD_BATCH_MAX, that many entries each a valid whole message, seqs strictly increasing, no
+ * byte left over; -1 otherwise. */
+int record_batch_check(const uint8_t *body, size_t len);
+/* 0 when msgs[0..n) can be sealed as one batch (see channel_seal_batch); -1 otherwise. */
+int record_batch_msgs_valid(const channel_record *msgs, size_t n);
+/* The body length of a batch of msgs[0..n). */
+size_t record_batch_len(const channel_record *msgs, size_t n);
+/* Writes the padded plaintext of a batch record carrying ack and msgs[0..n) (valid) to out;
+ * returns its length. */
+size_t record_encode_batch(uint8_t *out, uint64_t ack, const channel_record *msgs, size_t n);
 /* The padded length of a plaintext of len bytes (header and body): RECORD_MIN_PADDED up to
  * that, above it Padme(len): len rounded up to a multiple of 2^(E - S), E = floor(log2 len),
  * S = floor(log2 E) + 1. */
@@ -67,6 +79,10 @@ void record_receiver_free(record_receiver *r);
  * CHANNEL_MAX_RECORD bytes; it is wiped afterwards. Returns a channel_result. */
 int record_seal(record_sender *s, const uint8_t session[FRAME_SESSION_LEN], const channel_record *r,
                 uint8_t *scratch, uint8_t *out, size_t cap, size_t *outlen);
+/* The same for a batch record of msgs[0..n) (valid: record_batch_msgs_valid) carrying ack. */
+int record_seal_batch(record_sender *s, const uint8_t session[FRAME_SESSION_LEN], uint64_t ack,
+                      const channel_record *msgs, size_t n, uint8_t *scratch, uint8_t *out,
+                      size_t cap, size_t *outlen);
 /* Jumps the sender to a fresh key epoch. */
 int record_sender_rekey_now(record_sender *s);
 /* Test hook: sets the next nonce. A jump of more than RECORD_MAX_EPOCH_SKIP epochs (or

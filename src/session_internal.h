@@ -44,6 +44,12 @@
  * SESSION_ACK_EVERY messages are waiting for one. */
 #define SESSION_ACK_DELAY_MS 20.0
 #define SESSION_ACK_EVERY 32
+/* Several unsent (or due) messages, each small enough, go out as one batch record of at most
+ * this much body: as full as one record may be. Only what already waits is batched (a lone
+ * message goes at once, as a message record), so a fuller record delays nothing; it takes the
+ * per-record costs (Kafka record, nonce, padding, delivery report, wake-ups) once for all of
+ * its messages, and lets three 64 KiB messages share one. */
+#define SESSION_BATCH_BYTES CHANNEL_MAX_BODY
 
 typedef struct sent_time {
     uint64_t seq;
@@ -105,6 +111,7 @@ typedef struct session_tx_part {
     bool ack_due;
     double ack_due_ms; /* when a standalone acknowledgement goes out if nothing carries it */
     bool broker_down;
+    channel_record batch[RECORD_BATCH_MAX]; /* the messages of the batch being sealed */
     sent_time sent_times[8192]; /* first transmission of our recent messages, for round trips */
 } session_tx_part;
 

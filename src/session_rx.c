@@ -1,8 +1,9 @@
 /* session_rx: sealed frames from the peer. Each is opened by the channel (which refuses
  * tampered, replayed and foreign frames without changing state), its acknowledgement releases our
  * outbox, and a message is reassembled, shown once (duplicates from retransmission or redelivery
- * are dropped by sequence number), echoed by Bob with --echo, and acknowledged. Holes in the
- * peer's sequence that stay open past a short grace are reported as gaps. */
+ * are dropped by sequence number), echoed by Bob with --echo, and acknowledged; the messages of a
+ * batch record each take that same path, in order. Holes in the peer's sequence that stay open
+ * past a short grace are reported as gaps. */
 #include "src/session_internal.h"
 
 #include <sodium.h>
@@ -270,6 +271,15 @@ static void on_msg(session *s, const channel_record *r, int64_t offset)
     drop_text(text, len);
 }
 
+/* Each message of a batch record takes the path of a message record of its own. */
+static void on_batch(session *s, const channel_record *r, int64_t offset)
+{
+    size_t pos = 0;
+    channel_record m;
+    while (channel_batch_next(r, &pos, &m) == 1)
+        on_msg(s, &m, offset);
+}
+
 static void on_close(session *s)
 {
     ui_event *ev = session_event(UI_EV_PEER_LEFT);
@@ -313,6 +323,8 @@ void session_rx_data(session *s, const frame *f, const uint8_t *buf, size_t len,
         session_tx_acked(s, r.ack);
     if (r.kind == RECORD_MSG)
         on_msg(s, &r, offset);
+    else if (r.kind == RECORD_BATCH)
+        on_batch(s, &r, offset);
     else if (r.kind == RECORD_CLOSE)
         on_close(s);
     sodium_memzero(s->open_buf, len < sizeof s->open_buf ? len : sizeof s->open_buf); /* plain */

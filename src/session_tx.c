@@ -1,6 +1,8 @@
 /* session_tx: our side of at-least-once. Messages wait in the outbox until the peer's cumulative
  * acknowledgement covers them; each transmission seals the fragments afresh (new nonces), and a
- * message unacknowledged after its retransmission timeout is sent again. */
+ * message unacknowledged after its retransmission timeout is sent again. Several small messages
+ * that wait at once (new, or due again) share one batch record; a lone one goes alone, at once.
+ * Kafka's delivery report of a record marks every message it completes as sent. */
 #include "src/session_internal.h"
 
 #include <stdio.h>
@@ -53,6 +55,37 @@ static uint32_t fragments(size_t len)
     return len == 0 ? 1 : (uint32_t)((len + CHANNEL_MAX_BODY - 1) / CHANNEL_MAX_BODY);
 }
 
+/* A Kafka delivery token: bit 0 set when the record completes its messages (a message's last
+ * fragment, or a batch), bits 1-47 the seq of its first message, bits 48-63 how many messages
+ * of consecutive seqs follow that one in it. Seqs from 2^47 on get token 0: no report, they
+ * count as sent when acknowledged. */
+#define TOKEN_SEQ_BITS 47
+#define TOKEN_SEQ_MASK (((uint64_t)1 << TOKEN_SEQ_BITS) - 1)
+
+static uint64_t token_of(uint64_t seq, size_t more, bool last)
+{
+    if (seq + more > TOKEN_SEQ_MASK)
+        return 0;
+    return (uint64_t)more << (TOKEN_SEQ_BITS + 1) | seq << 1 | (last ? 1u : 0u);
+}
+
+/* A transmission of m (whole, or its fragments) went to Kafka at now. */
+static void note_transmitted(session *s, out_msg *m, double now)
+{
+    if (m->first_ms == 0) {
+        m->first_ms = now;
+        note_sent(s, m->seq, now);
+    }
+    m->last_tx_ms = now;
+    m->tx_count++;
+}
+
+static void ack_carried(session *s)
+{
+    s->tx.ack_sent = session_rx_acked(s);
+    s->tx.ack_due = false;
+}
+
 static void transmit(session *s, out_msg *m, double now)
 {
     uint32_t count = fragments(m->len);
@@ -68,17 +101,48 @@ static void transmit(session *s, out_msg *m, double now)
                             .frag_count = count,
                             .body = m->text + off,
                             .body_len = n};
-        if (session_tx_record(s, &r, m->seq << 1 | (i + 1 == count)) != 0)
+        if (session_tx_record(s, &r, token_of(m->seq, 0, i + 1 == count)) != 0)
             break;
     }
-    if (m->first_ms == 0) {
-        m->first_ms = now;
-        note_sent(s, m->seq, now);
+    note_transmitted(s, m, now);
+    ack_carried(s);
+}
+
+/* Whether m may join a batch of n messages holding bytes of text. */
+static bool fits_batch(const out_msg *m, size_t n, size_t bytes)
+{
+    return n < RECORD_BATCH_MAX && CHANNEL_BATCH_LEN(n + 1, bytes + m->len) <= SESSION_BATCH_BYTES;
+}
+
+/* Sends the n outbox messages from index first (consecutive seqs; together fits_batch) in one
+ * record: a message record when n is 1, else a batch record. */
+static void transmit_run(session *s, size_t first, size_t n, double now)
+{
+    out_msg *m0 = outbox_at(&s->tx.out, first);
+    if (n == 1) {
+        transmit(s, m0, now);
+        return;
     }
-    m->last_tx_ms = now;
-    m->tx_count++;
-    s->tx.ack_sent = session_rx_acked(s);
-    s->tx.ack_due = false;
+    for (size_t i = 0; i < n; i++) {
+        const out_msg *m = outbox_at(&s->tx.out, first + i);
+        s->tx.batch[i] = (channel_record){.kind = RECORD_MSG,
+                                          .flags = m->flags,
+                                          .seq = m->seq,
+                                          .echo_of = m->echo_of,
+                                          .frag_count = 1,
+                                          .body = m->text,
+                                          .body_len = m->len};
+    }
+    size_t len = 0;
+    int rc = channel_seal_batch(s->ch, session_rx_acked(s), s->tx.batch, n, s->frame_buf,
+                                sizeof s->frame_buf, &len);
+    if (rc != CHANNEL_OK)
+        session_emit_text(s, UI_EV_ERROR, "cannot seal a record: %s", channel_strerror(rc));
+    else
+        session_tx_frame(s, s->frame_buf, len, token_of(m0->seq, n - 1, true));
+    for (size_t i = 0; i < n; i++)
+        note_transmitted(s, outbox_at(&s->tx.out, first + i), now);
+    ack_carried(s);
 }
 
 static double rto(const out_msg *m)
@@ -110,37 +174,82 @@ void session_tx_queue(session *s, const uint8_t *text, size_t len, uint64_t echo
     session_store_send_next(s, s->tx.out.next_seq);
 }
 
+static bool due(const out_msg *m, double now)
+{
+    return m->last_tx_ms + rto(m) <= now;
+}
+
+/* How many messages from outbox index i on (before end) are due and fit one batch (at least 1:
+ * the one at i, which is due). */
+static size_t due_run(const session *s, size_t i, size_t end, double now)
+{
+    size_t n = 1, bytes = outbox_at(&s->tx.out, i)->len;
+    while (i + n < end) {
+        const out_msg *m = outbox_at(&s->tx.out, i + n);
+        if (!due(m, now) || !fits_batch(m, n, bytes))
+            break;
+        bytes += m->len;
+        n++;
+    }
+    return n;
+}
+
 static void retransmit_due(session *s, double now)
 {
     if (now < s->tx.next_retx_ms)
         return;
     s->tx.next_retx_ms = now + SESSION_RTO_MAX_MS;
-    for (size_t i = 0; i < s->tx.first_untx && i < s->tx.out.n; i++) {
-        out_msg *m = outbox_at(&s->tx.out, i);
-        double due = m->last_tx_ms + rto(m);
-        if (due <= now) {
-            transmit(s, m, now);
-            due = now + rto(m);
+    size_t end = s->tx.first_untx < s->tx.out.n ? s->tx.first_untx : s->tx.out.n;
+    for (size_t i = 0; i < end;) {
+        size_t n = 1;
+        if (due(outbox_at(&s->tx.out, i), now)) {
+            n = due_run(s, i, end, now);
+            transmit_run(s, i, n, now);
         }
-        if (due < s->tx.next_retx_ms)
-            s->tx.next_retx_ms = due;
+        for (size_t k = i; k < i + n; k++) {
+            const out_msg *m = outbox_at(&s->tx.out, k);
+            if (m->last_tx_ms + rto(m) < s->tx.next_retx_ms)
+                s->tx.next_retx_ms = m->last_tx_ms + rto(m);
+        }
+        i += n;
     }
+}
+
+/* In flight: at most SESSION_MAX_INFLIGHT messages and about SESSION_MAX_INFLIGHT_BYTES, so big
+ * messages do not outrun the retransmission timer (and memory) while Kafka takes them; much less
+ * until the peer has confirmed the channel (a peer that refuses us never will). */
+static bool may_send_new(const session *s)
+{
+    size_t max_n = s->confirmed ? SESSION_MAX_INFLIGHT : SESSION_UNCONFIRMED_INFLIGHT;
+    size_t max_bytes = s->confirmed ? SESSION_MAX_INFLIGHT_BYTES : SESSION_UNCONFIRMED_BYTES;
+    return s->tx.first_untx < s->tx.out.n && s->tx.first_untx < max_n &&
+           (s->tx.first_untx == 0 || s->tx.out.bytes - s->tx.untx_bytes < max_bytes);
+}
+
+/* Takes the next unsent messages that may go now and fit one batch; returns how many (>= 1). */
+static size_t take_new(session *s)
+{
+    size_t n = 0, bytes = 0;
+    do {
+        out_msg *m = outbox_at(&s->tx.out, s->tx.first_untx);
+        if (n > 0 && !fits_batch(m, n, bytes))
+            break;
+        s->tx.first_untx++;
+        s->tx.untx_bytes -= m->len;
+        bytes += m->len;
+        n++;
+    } while (may_send_new(s));
+    return n;
 }
 
 void session_tx_pump(session *s, double now)
 {
     if (!can_send(s))
         return;
-    /* In flight: at most SESSION_MAX_INFLIGHT messages and about SESSION_MAX_INFLIGHT_BYTES, so
-     * big messages do not outrun the retransmission timer (and memory) while Kafka takes them;
-     * much less until the peer has confirmed the channel (a peer that refuses us never will). */
-    size_t max_n = s->confirmed ? SESSION_MAX_INFLIGHT : SESSION_UNCONFIRMED_INFLIGHT;
-    size_t max_bytes = s->confirmed ? SESSION_MAX_INFLIGHT_BYTES : SESSION_UNCONFIRMED_BYTES;
-    while (s->tx.first_untx < s->tx.out.n && s->tx.first_untx < max_n &&
-           (s->tx.first_untx == 0 || s->tx.out.bytes - s->tx.untx_bytes < max_bytes)) {
-        out_msg *m = outbox_at(&s->tx.out, s->tx.first_untx++);
-        s->tx.untx_bytes -= m->len;
-        transmit(s, m, now);
+    while (may_send_new(s)) {
+        size_t first = s->tx.first_untx, n = take_new(s);
+        transmit_run(s, first, n, now);
+        const out_msg *m = outbox_at(&s->tx.out, first);
         if (s->tx.next_retx_ms == 0 || m->last_tx_ms + rto(m) < s->tx.next_retx_ms)
             s->tx.next_retx_ms = m->last_tx_ms + rto(m);
     }
@@ -270,9 +379,12 @@ void session_tx_delivery(void *ctx, uint64_t token, int64_t offset, const char *
     }
     if (!(token & 1))
         return;
-    out_msg *m = outbox_find(&s->tx.out, token >> 1);
-    if (m)
-        on_sent(s, m);
+    uint64_t seq = token >> 1 & TOKEN_SEQ_MASK, more = token >> (TOKEN_SEQ_BITS + 1);
+    for (uint64_t i = 0; i <= more; i++) {
+        out_msg *m = outbox_find(&s->tx.out, seq + i);
+        if (m)
+            on_sent(s, m);
+    }
 }
 
 /* From the journal: our messages not yet acknowledged, resent once a channel is up. Bob's next

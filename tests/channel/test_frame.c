@@ -27,11 +27,11 @@ static void test_headers(void)
     CHECK(frame_write_header(buf, (frame_type)9, session, 0) == 0);
 
     CHECK(frame_write_header(buf, FRAME_DATA, session, 0x1122334455667788u) == 26);
-    const uint8_t want[26] = {2,  4,  1,  2,  3,  4,    5,    6,    7,    8,    9,    10,   11,
+    const uint8_t want[26] = {3,  4,  1,  2,  3,  4,    5,    6,    7,    8,    9,    10,   11,
                               12, 13, 14, 15, 16, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
     CHECK(memcmp(buf, want, sizeof(want)) == 0);
     CHECK(parse_with_body(FRAME_DATA, 16, &f) == 0);
-    CHECK(f.version == 2 && f.type == FRAME_DATA && f.nonce == 0x1122334455667788u);
+    CHECK(f.version == 3 && f.type == FRAME_DATA && f.nonce == 0x1122334455667788u);
     CHECK(memcmp(f.session, session, sizeof(session)) == 0);
     CHECK(f.header == buf && f.header_len == 26 && f.body == buf + 26 && f.body_len == 16);
 
@@ -59,14 +59,15 @@ static void test_sizes(void)
         CHECK(parse_with_body(t[i].type, t[i].max, &f) == 0);
         CHECK(parse_with_body(t[i].type, t[i].max + 1, &f) == -1);
     }
-    /* Version and type: version 1 (kchat before mac1 and padding) and 3 are refused. */
+    /* Version and type: versions 1 (before mac1 and padding), 2 (before batch records) and 4 are
+     * refused. */
     frame_write_header(buf, FRAME_DATA, session, 1);
     CHECK(frame_parse(buf, 26 + 16, &f) == 0);
     for (int v = 0; v < 256; v++) {
         buf[0] = (uint8_t)v;
-        CHECK((frame_parse(buf, 26 + 16, &f) == 0) == (v == 2));
+        CHECK((frame_parse(buf, 26 + 16, &f) == 0) == (v == 3));
     }
-    buf[0] = 2;
+    buf[0] = 3;
     for (int type = 0; type < 256; type++) {
         buf[1] = (uint8_t)type;
         CHECK((frame_parse(buf, 26 + 100, &f) == 0) == (type >= 1 && type <= 5));

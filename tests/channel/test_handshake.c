@@ -298,7 +298,7 @@ static void test_wrong_session_and_step(void)
 static size_t prologue_of(const pair *p, const uint8_t *session, uint8_t *out)
 {
     size_t n = 0, la = strlen(p->pa.a2b), lb = strlen(p->pa.b2a);
-    memcpy(out, "kchat/2", 8); /* with its 0x00 */
+    memcpy(out, "kchat/3", 8); /* with its 0x00 */
     n += 8;
     memcpy(out + n, session, FRAME_SESSION_LEN);
     n += FRAME_SESSION_LEN;

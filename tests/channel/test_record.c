@@ -73,7 +73,8 @@ static void test_malformed_plaintext(void)
         frame_type type;
     } bad[] = {
         {0, 1, 0, 1, FRAME_DATA},
-        {4, 1, 0, 1, FRAME_DATA},
+        {5, 0, 0, 1, FRAME_DATA},
+        {RECORD_BATCH, 0, 0, 1, FRAME_DATA}, /* a batch without a body */
         {RECORD_MSG, 1, 0, 0, FRAME_DATA},
         {RECORD_MSG, 1, 5, 5, FRAME_DATA},
         {RECORD_MSG, 0, 0, 1, FRAME_DATA}, /* a message has seq >= 1 */
@@ -154,6 +155,199 @@ static void test_codec(void)
     CHECK(record_validate(&r) == -1);
 }
 
+/* A raw batch body: count, then n entries (flags, seq, echo_of, len, bytes 'a'+i). */
+typedef struct raw_entry {
+    uint8_t flags;
+    uint64_t seq, echo_of;
+    uint32_t len;
+} raw_entry;
+
+static size_t raw_batch(uint8_t *out, uint16_t count, const raw_entry *e, size_t n)
+{
+    size_t pos = 2;
+    out[0] = (uint8_t)(count >> 8);
+    out[1] = (uint8_t)count;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *p = out + pos;
+        p[0] = e[i].flags;
+        for (int b = 0; b < 8; b++) {
+            p[1 + b] = (uint8_t)(e[i].seq >> (56 - 8 * b));
+            p[9 + b] = (uint8_t)(e[i].echo_of >> (56 - 8 * b));
+        }
+        for (int b = 0; b < 4; b++)
+            p[17 + b] = (uint8_t)(e[i].len >> (24 - 8 * b));
+        memset(p + 21, 'a' + (int)i, e[i].len);
+        pos += 21 + e[i].len;
+    }
+    return pos;
+}
+
+/* Seals a batch record (header fields as given, body raw) and opens it. */
+static int open_batch(record_receiver *rx, frame_type type, uint8_t flags, uint64_t seq,
+                      uint32_t idx, uint32_t count, const uint8_t *body, size_t body_len)
+{
+    static uint8_t pt[CHANNEL_MAX_PADDED], frame_buf[CHANNEL_MAX_FRAME];
+    static uint8_t buf[CHANNEL_MAX_PADDED];
+    channel_record h = {.kind = RECORD_BATCH,
+                        .flags = flags,
+                        .seq = seq,
+                        .ack = 9,
+                        .frag_idx = idx,
+                        .frag_count = count,
+                        .body = body,
+                        .body_len = body_len};
+    size_t ptlen = record_encode(pt, &h);
+    size_t hl = frame_write_header(frame_buf, type, session, 11);
+    CHECK(noise_cipher_encrypt_long_n(tx_key, 11, frame_buf, hl, pt, ptlen, frame_buf + hl) ==
+          NOISE_OK);
+    frame f;
+    CHECK(frame_parse(frame_buf, hl + ptlen + NOISE_TAG_LEN, &f) == 0);
+    channel_record r;
+    return record_open(rx, &f, &r, buf, sizeof(buf), NULL);
+}
+
+/* A batch encodes as documented and reads back message by message. */
+static void test_batch_codec(void)
+{
+    static uint8_t pt[CHANNEL_MAX_PADDED];
+    const uint8_t hello[5] = {'h', 'e', 'l', 'l', 'o'};
+    channel_record m[3] = {
+        {.kind = RECORD_MSG, .seq = 7, .frag_count = 1, .body = hello, .body_len = 5},
+        {.kind = RECORD_MSG, .seq = 8, .frag_count = 1, .body = NULL, .body_len = 0},
+        {.kind = RECORD_MSG,
+         .flags = RECORD_FLAG_ECHO,
+         .seq = 0x0102030405060708u,
+         .echo_of = 0x1112131415161718u,
+         .frag_count = 1,
+         .body = hello,
+         .body_len = 2},
+    };
+    CHECK(record_batch_msgs_valid(m, 3) == 0);
+    CHECK(record_batch_len(m, 3) == 2 + 3 * 21 + 7);
+    CHECK(record_encode_batch(pt, 0x2122232425262728u, m, 3) == RECORD_MIN_PADDED);
+    const uint8_t want[] = {
+        4,    0,    0,    0,    0,    0,    0,    0,    0,   0, /* kind 4, flags 0, seq 0 */
+        0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28,         /* ack */
+        0,    0,    0,    0,    0,    0,    0,    0,            /* echo_of 0 */
+        0,    0,    0,    0,    0,    0,    0,    1,            /* fragment 0 of 1 */
+        0,    0,    0,    72,                                   /* body_len 2 + 63 + 7 */
+        0,    3,                                                /* count */
+        0,    0,    0,    0,    0,    0,    0,    0,    7,      /* flags, seq 7 */
+        0,    0,    0,    0,    0,    0,    0,    0,            /* echo_of */
+        0,    0,    0,    5,    'h',  'e',  'l',  'l',  'o',    /* len, text */
+        0,    0,    0,    0,    0,    0,    0,    0,    8,   0, 0, 0, 0,   0,  0,
+        0,    0,    0,    0,    0,    0,    1,    1,    2,   3, 4, 5, 6,   7,  8,
+        0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0,   0, 0, 2, 'h', 'e'};
+    CHECK(sizeof(want) == RECORD_HEADER_LEN + 72);
+    CHECK(memcmp(pt, want, sizeof(want)) == 0);
+    channel_record d, got;
+    CHECK(record_decode(pt, RECORD_MIN_PADDED, &d) == 0);
+    CHECK(d.kind == RECORD_BATCH && d.ack == 0x2122232425262728u && d.body_len == 72);
+    size_t pos = 0;
+    for (size_t i = 0; i < 3; i++) {
+        CHECK(channel_batch_next(&d, &pos, &got) == 1);
+        CHECK(got.kind == RECORD_MSG && got.flags == m[i].flags && got.seq == m[i].seq);
+        CHECK(got.echo_of == m[i].echo_of && got.ack == d.ack && got.body_len == m[i].body_len);
+        CHECK(got.frag_idx == 0 && got.frag_count == 1);
+        CHECK(got.body_len == 0 || memcmp(got.body, m[i].body, got.body_len) == 0);
+    }
+    CHECK(channel_batch_next(&d, &pos, &got) == 0);
+    channel_record single = {.kind = RECORD_MSG, .seq = 1, .frag_count = 1};
+    pos = 0;
+    CHECK(channel_batch_next(&single, &pos, &got) == -1);
+}
+
+/* What a sender may not put into one batch. */
+static void test_batch_bounds(void)
+{
+    static channel_record m[RECORD_BATCH_MAX + 1];
+    static uint8_t big[CHANNEL_MAX_BODY];
+    for (size_t i = 0; i <= RECORD_BATCH_MAX; i++)
+        m[i] = (channel_record){.kind = RECORD_MSG, .seq = i + 1, .frag_count = 1};
+    CHECK(record_batch_msgs_valid(m, RECORD_BATCH_MAX) == 0);
+    CHECK(record_batch_msgs_valid(m, RECORD_BATCH_MAX + 1) == -1);
+    CHECK(record_batch_msgs_valid(m, 1) == -1); /* one message goes as a message record */
+    CHECK(record_batch_msgs_valid(m, 0) == -1);
+    m[1].seq = 1; /* duplicate */
+    CHECK(record_batch_msgs_valid(m, 2) == -1);
+    m[1].seq = 2;
+    m[1].frag_count = 2; /* a fragment */
+    CHECK(record_batch_msgs_valid(m, 2) == -1);
+    m[1].frag_count = 1;
+    m[1].kind = RECORD_ACK;
+    CHECK(record_batch_msgs_valid(m, 2) == -1);
+    m[1].kind = RECORD_MSG;
+    m[1].flags = 0x04;
+    CHECK(record_batch_msgs_valid(m, 2) == -1);
+    m[1].flags = 0;
+    /* The whole body within CHANNEL_MAX_BODY: exactly full is fine, one byte more is not. */
+    m[0].body = m[1].body = big;
+    m[0].body_len = 1000;
+    m[1].body_len = CHANNEL_MAX_BODY - CHANNEL_BATCH_LEN(2, 1000);
+    CHECK(record_batch_msgs_valid(m, 2) == 0);
+    CHECK(record_batch_len(m, 2) == CHANNEL_MAX_BODY);
+    m[1].body_len++;
+    CHECK(record_batch_msgs_valid(m, 2) == -1);
+}
+
+/* Every malformed batch is refused after authentication, changing nothing. */
+static void test_batch_malformed(void)
+{
+    static uint8_t body[CHANNEL_MAX_BODY];
+    record_receiver rx;
+    record_receiver_init(&rx, noise_cipher_clone(rx_key), CHANNEL_MIN_REKEY_INTERVAL);
+    const raw_entry ok[2] = {{0, 1, 0, 3}, {RECORD_FLAG_ECHO, 2, 5, 0}};
+    size_t len = raw_batch(body, 2, ok, 2);
+    /* The header of a batch: flags, seq, fragments; and no batch in a close frame. */
+    CHECK(open_batch(&rx, FRAME_DATA, 1, 0, 0, 1, body, len) == CHANNEL_MALFORMED);
+    CHECK(open_batch(&rx, FRAME_DATA, 0, 1, 0, 1, body, len) == CHANNEL_MALFORMED);
+    CHECK(open_batch(&rx, FRAME_DATA, 0, 0, 1, 2, body, len) == CHANNEL_MALFORMED);
+    CHECK(open_batch(&rx, FRAME_CLOSE, 0, 0, 0, 1, body, len) == CHANNEL_MALFORMED);
+    /* Counts: below 2, above the maximum, not matching the entries either way. */
+    const uint16_t counts[] = {0, 1, 3, RECORD_BATCH_MAX + 1, 0xffff};
+    for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+        len = raw_batch(body, counts[i], ok, 2);
+        CHECK(open_batch(&rx, FRAME_DATA, 0, 0, 0, 1, body, len) == CHANNEL_MALFORMED);
+    }
+    const raw_entry three[3] = {{0, 1, 0, 3}, {0, 2, 0, 1}, {0, 3, 0, 0}};
+    len = raw_batch(body, 2, three, 3); /* bytes left after the counted entries */
+    CHECK(open_batch(&rx, FRAME_DATA, 0, 0, 0, 1, body, len) == CHANNEL_MALFORMED);
+    /* Bad entries: seq 0, reserved flags, a duplicate, a seq going down. */
+    const raw_entry bad[][2] = {
+        {{0, 0, 0, 1}, {0, 1, 0, 1}},
+        {{0, 1, 0, 1}, {0x02, 2, 0, 1}},
+        {{0, 4, 0, 1}, {0, 4, 0, 1}},
+        {{0, 5, 0, 1}, {0, 4, 0, 1}},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        len = raw_batch(body, 2, bad[i], 2);
+        CHECK(open_batch(&rx, FRAME_DATA, 0, 0, 0, 1, body, len) == CHANNEL_MALFORMED);
+    }
+    /* Cut short: inside the count, inside an entry header, inside a text; a length past the end. */
+    len = raw_batch(body, 2, ok, 2);
+    const size_t cuts[] = {0, 1, 2, 10, 2 + 21 + 2, len - 1};
+    for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++)
+        CHECK(open_batch(&rx, FRAME_DATA, 0, 0, 0, 1, body, cuts[i]) == CHANNEL_MALFORMED);
+    body[2 + 21 + 3 + 20] = 1; /* the second entry claims one byte more than is left */
+    CHECK(open_batch(&rx, FRAME_DATA, 0, 0, 0, 1, body, len) == CHANNEL_MALFORMED);
+    body[2 + 17] = 0xff; /* the first entry's length far past the end */
+    CHECK(open_batch(&rx, FRAME_DATA, 0, 0, 0, 1, body, len) == CHANNEL_MALFORMED);
+    /* None of it consumed nonce 11 or moved the window; the genuine batch still opens. */
+    CHECK(rx.win.top == 0 && rx.cur_epoch == 0);
+    len = raw_batch(body, 2, ok, 2);
+    CHECK(open_batch(&rx, FRAME_DATA, 0, 0, 0, 1, body, len) == CHANNEL_OK);
+    CHECK(open_batch(&rx, FRAME_DATA, 0, 0, 0, 1, body, len) == CHANNEL_REPLAYED);
+    record_receiver_free(&rx);
+    /* The largest count with empty texts is fine. */
+    static raw_entry many[RECORD_BATCH_MAX];
+    for (size_t i = 0; i < RECORD_BATCH_MAX; i++)
+        many[i] = (raw_entry){0, i + 1, 0, 0};
+    len = raw_batch(body, RECORD_BATCH_MAX, many, RECORD_BATCH_MAX);
+    CHECK(record_batch_check(body, len) == 0);
+    body[1]++; /* count 4097 with 4096 entries */
+    CHECK(record_batch_check(body, len) == -1);
+}
+
 /* The buckets of docs/PROTOCOL.md. */
 static void test_buckets(void)
 {
@@ -182,6 +376,9 @@ int main(void)
     test_codec();
     test_buckets();
     test_malformed_plaintext();
+    test_batch_codec();
+    test_batch_bounds();
+    test_batch_malformed();
     noise_cipher_free(tx_key);
     noise_cipher_free(rx_key);
     return check_summary();

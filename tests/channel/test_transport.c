@@ -111,6 +111,48 @@ static void test_records(void)
 }
 
 /* Every single-bit flip of a data frame is refused and leaves the receiver usable. */
+/* Several whole messages in one sealed record: one nonce, one frame, read back in order. */
+static void test_batch(void)
+{
+    pair p;
+    channel *a, *b;
+    static wire w;
+    connect_pair(&p, NOISE_XXPSK3, 0, &a, &b);
+    const uint8_t text[3] = {'x', 'y', 'z'};
+    channel_record m[3] = {
+        {.kind = RECORD_MSG, .seq = 5, .frag_count = 1, .body = text, .body_len = 3},
+        {.kind = RECORD_MSG, .seq = 6, .frag_count = 1, .body = NULL, .body_len = 0},
+        {.kind = RECORD_MSG,
+         .flags = RECORD_FLAG_ECHO,
+         .seq = 9,
+         .echo_of = 4,
+         .frag_count = 1,
+         .body = text,
+         .body_len = 1},
+    };
+    CHECK(channel_seal_batch(a, 17, m, 3, w.buf, sizeof(w.buf), &w.len) == CHANNEL_OK);
+    CHECK(w.buf[1] == FRAME_DATA && w.len == FRAME_DATA_HEADER_LEN + 256 + NOISE_TAG_LEN);
+    channel_record got, one;
+    uint64_t nonce = 99;
+    CHECK(open_any(b, &w, &got, &nonce) == CHANNEL_OK);
+    CHECK(got.kind == RECORD_BATCH && got.ack == 17 && nonce == 0);
+    size_t pos = 0;
+    for (size_t i = 0; i < 3; i++) {
+        m[i].ack = 17;
+        CHECK(channel_batch_next(&got, &pos, &one) == 1 && record_equal(&m[i], &one));
+    }
+    CHECK(channel_batch_next(&got, &pos, &one) == 0);
+    /* What cannot be a batch is refused before a nonce is spent. */
+    CHECK(channel_seal_batch(a, 17, m, 1, w.buf, sizeof(w.buf), &w.len) == CHANNEL_ERR_ARG);
+    m[2].seq = 6;
+    CHECK(channel_seal_batch(a, 17, m, 3, w.buf, sizeof(w.buf), &w.len) == CHANNEL_ERR_ARG);
+    m[2].seq = 9;
+    CHECK(channel_seal_batch(a, 17, m, 3, w.buf, 100, &w.len) == CHANNEL_ERR_ARG);
+    CHECK(channel_seal_batch(a, 17, m, 2, w.buf, sizeof(w.buf), &w.len) == CHANNEL_OK);
+    CHECK(open_any(b, &w, &got, &nonce) == CHANNEL_OK && nonce == 1);
+    disconnect_pair(&p, a, b);
+}
+
 static void test_flips(void)
 {
     pair p;
@@ -468,6 +510,7 @@ int main(void)
 {
     srand(7);
     test_records();
+    test_batch();
     test_flips();
     test_replay_and_reorder();
     test_other_session();

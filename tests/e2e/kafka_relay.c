@@ -45,7 +45,7 @@
 #include <string.h>
 #include <time.h>
 
-#define FRAME_VERSION 2
+#define FRAME_VERSION 3
 #define FRAME_TYPE_DATA 4
 #define FRAME_HEADER_HS 18
 #define FRAME_HEADER_DATA 26

@@ -11,6 +11,7 @@ from harness import check
 FAULTS = ["--flip", "5", "--replay", "8", "--garbage-after", "10", "--truncate", "12",
           "--foreign", "14", "--drop", "16"]
 N = 30
+LINE_LEN = 129000  # two such lines exceed CHANNEL_MAX_BODY (258,010) with their entry headers
 
 
 def covers(gaps, seq):
@@ -24,7 +25,9 @@ def test_hostile_relay():
         inv = bob.wait_event("invitation")
         relay = chat.add(harness.Relay(b1, b2, inv["a2b"], inv["b2a"], FAULTS))
         relay.wait_ready()
-        lines = [f"hostile test line {i:02d}" for i in range(1, N + 1)]
+        # Each line too long to share a record with another (two would not fit one batch
+        # record), so frame N of Alice's data frames is message N, as the plan assumes.
+        lines = [f"hostile test line {i:02d} ".ljust(LINE_LEN, ".") for i in range(1, N + 1)]
         alice = chat.alice(inv["invitation"], "--timeout", "60", brokers=b1, stdin_lines=lines)
         code = alice.wait_exit(90)
         check(code == 0, f"alice exited {code}: {alice.stderr[-3:]}")

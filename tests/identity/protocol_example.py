@@ -91,10 +91,10 @@ def main(path):
                                     base64.urlsafe_b64encode(secret).decode().rstrip("="))
     got["invitation"] = head + hashlib.sha256(head.encode()).hexdigest()[:8]
 
-    # Handshake: Noise_XXpsk3_25519_ChaChaPoly_SHA256 with the kchat/2 prologue.
+    # Handshake: Noise_XXpsk3_25519_ChaChaPoly_SHA256 with the kchat/3 prologue.
     session = hx("session id")
     a2b, b2a = ex["a2b"].encode(), ex["b2a"].encode()
-    prologue = b"kchat/2\0" + session + bytes([len(a2b)]) + a2b + bytes([len(b2a)]) + b2a
+    prologue = b"kchat/3\0" + session + bytes([len(a2b)]) + a2b + bytes([len(b2a)]) + b2a
     ss = Symmetric(b"Noise_XXpsk3_25519_ChaChaPoly_SHA256", prologue)
     si, ei = hx("alice private key"), hx("ephemeral private key")
     sr, er = hx("private key"), hx("bob ephemeral private key")
@@ -102,8 +102,8 @@ def main(path):
     ss.mix_hash(pub(ei))
     ss.mix_key(pub(ei))
     m1 = pub(ei) + ss.encrypt_and_hash(hx("message 1 payload"))
-    frame1 = bytes([2, 1]) + session + m1 + int(ex["message 1 sent ms"]).to_bytes(8, "big")
-    mac1_key = hashlib.blake2b(b"kchat/2 mac1", key=secret, digest_size=32).digest()
+    frame1 = bytes([3, 1]) + session + m1 + int(ex["message 1 sent ms"]).to_bytes(8, "big")
+    mac1_key = hashlib.blake2b(b"kchat/3 mac1", key=secret, digest_size=32).digest()
     mac1 = hashlib.blake2b(frame1, key=mac1_key, digest_size=16).digest()
     got["mac1 key"], got["mac1"] = mac1_key.hex(), mac1.hex()
     got["message 1 frame"] = (frame1 + mac1).hex()
@@ -114,13 +114,13 @@ def main(path):
     m2 = pub(er) + ss.encrypt_and_hash(pub(sr))
     ss.mix_key(dh(ei, pub(sr)))
     m2 += ss.encrypt_and_hash(hx("message 2 payload"))
-    got["message 2 frame"] = (bytes([2, 2]) + session + m2).hex()
+    got["message 2 frame"] = (bytes([3, 2]) + session + m2).hex()
     # -> s, se, psk
     m3 = ss.encrypt_and_hash(pub(si))
     ss.mix_key(dh(si, pub(er)))
     ss.mix_key_and_hash(secret)
     m3 += ss.encrypt_and_hash(hx("message 3 payload"))
-    got["message 3 frame"] = (bytes([2, 3]) + session + m3).hex()
+    got["message 3 frame"] = (bytes([3, 3]) + session + m3).hex()
     got["handshake hash"] = ss.h.hex()
 
     # Alice's first data frame: record kind 1, seq 1, fragment 0 of 1, padded to 256 bytes.
@@ -130,9 +130,22 @@ def main(path):
               (1).to_bytes(4, "big") + len(body).to_bytes(4, "big"))
     got["record header"] = header.hex()
     plaintext = (header + body).ljust(256, b"\0")
-    frame_header = bytes([2, 4]) + session + (0).to_bytes(8, "big")
+    frame_header = bytes([3, 4]) + session + (0).to_bytes(8, "big")
     sealed = ChaCha20Poly1305(k_send).encrypt(aead_nonce(0), plaintext, frame_header)
     got["data frame"] = (frame_header + sealed).hex()
+
+    # Her second: a batch record (kind 4, ack 0, fragment 0 of 1) of seq 2 and 3, nonce 1.
+    texts = [ex["batch text 1"].encode(), ex["batch text 2"].encode()]
+    entries = b"".join(bytes([0]) + seq.to_bytes(8, "big") + bytes(8) + len(t).to_bytes(4, "big") + t
+                       for seq, t in zip((2, 3), texts))
+    batch = (2).to_bytes(2, "big") + entries
+    header = (bytes([4, 0]) + bytes(24) + (0).to_bytes(4, "big") + (1).to_bytes(4, "big") +
+              len(batch).to_bytes(4, "big"))
+    got["batch record"] = (header + batch).hex()
+    plaintext = (header + batch).ljust(256, b"\0")
+    frame_header = bytes([3, 4]) + session + (1).to_bytes(8, "big")
+    sealed = ChaCha20Poly1305(k_send).encrypt(aead_nonce(1), plaintext, frame_header)
+    got["batch frame"] = (frame_header + sealed).hex()
 
     bad = [name for name in got if ex.get(name) != got[name]]
     for name in bad:

@@ -1,6 +1,7 @@
 /* The worked example of docs/PROTOCOL.md ("Worked example"), recomputed: a private key -> its
  * public key -> its identifier; a secret, topics and that identifier -> the invitation line; the
- * three handshake frames of XXpsk3 (message 1 with its mac1) and Alice's first data frame. The
+ * three handshake frames of XXpsk3 (message 1 with its mac1), Alice's first data frame and her
+ * second, a batch record of two messages. The
  * inputs and the expected outputs are read from the document itself (lines "example <name>:
  * <value>"), so it cannot drift from the code; the identifier is also fixed here, so that code and
  * document cannot drift together. With --print, prints the lines the document should hold. */
@@ -129,11 +130,11 @@ static void test_invitation(const char *bob_id, uint8_t secret[32])
     invitation_free(inv);
 }
 
-/* The prologue of the document: "kchat/2" 0x00 | session | u8 len | a2b | u8 len | b2a. */
+/* The prologue of the document: "kchat/3" 0x00 | session | u8 len | a2b | u8 len | b2a. */
 static size_t prologue(uint8_t *out, const uint8_t *session, const char *a2b, const char *b2a)
 {
     size_t n = 0;
-    memcpy(out, "kchat/2", 8);
+    memcpy(out, "kchat/3", 8);
     n = 8;
     memcpy(out + n, session, 16);
     n += 16;
@@ -183,7 +184,7 @@ static void hop(example_hs *x, int step, size_t payload_len, size_t mac)
     CHECK(got == payload_len && memcmp(back, payload, got) == 0);
     x->len = h + n;
     if (mac > 0) {
-        /* sent_ms, u64 big-endian; mac1 key = BLAKE2b-256(key = secret, "kchat/2 mac1");
+        /* sent_ms, u64 big-endian; mac1 key = BLAKE2b-256(key = secret, "kchat/3 mac1");
          * mac1 = BLAKE2b-128(key = mac1 key, frame header || Noise message 1 || sent_ms). */
         char text[32];
         CHECK(value_of("message 1 sent ms", text, sizeof(text)) != NULL);
@@ -191,7 +192,7 @@ static void hop(example_hs *x, int step, size_t payload_len, size_t mac)
         for (int i = 0; i < 8; i++)
             x->frame[x->len++] = (uint8_t)(sent >> (56 - 8 * i));
         uint8_t key[32];
-        crypto_generichash(key, 32, (const uint8_t *)"kchat/2 mac1", 12, x->secret, 32);
+        crypto_generichash(key, 32, (const uint8_t *)"kchat/3 mac1", 12, x->secret, 32);
         expect_hex("mac1 key", key, 32);
         crypto_generichash(x->frame + x->len, 16, x->frame, x->len, key, 32);
         expect_hex("mac1", x->frame + x->len, 16);
@@ -201,6 +202,45 @@ static void hop(example_hs *x, int step, size_t payload_len, size_t mac)
     }
     snprintf(name, sizeof(name), "message %d frame", step);
     expect_hex(name, x->frame, x->len);
+}
+
+/* Alice's second data frame: a batch record (ack 0) of two messages, seq 2 and 3, sealed with
+ * nonce 1; Bob opens it and reads both back. */
+static void batch_frame(example_hs *x, noise_cipher *send, noise_cipher *brecv)
+{
+    char t1[64], t2[64];
+    CHECK(value_of("batch text 1", t1, sizeof(t1)) != NULL);
+    CHECK(value_of("batch text 2", t2, sizeof(t2)) != NULL);
+    channel_record m[2] = {
+        {.kind = RECORD_MSG,
+         .seq = 2,
+         .frag_count = 1,
+         .body = (const uint8_t *)t1,
+         .body_len = strlen(t1)},
+        {.kind = RECORD_MSG,
+         .seq = 3,
+         .frag_count = 1,
+         .body = (const uint8_t *)t2,
+         .body_len = strlen(t2)},
+    };
+    uint8_t pt[RECORD_MIN_PADDED];
+    size_t used = RECORD_HEADER_LEN + record_batch_len(m, 2);
+    CHECK(record_batch_msgs_valid(m, 2) == 0 && record_padded_len(used) == sizeof(pt));
+    CHECK(record_encode_batch(pt, 0, m, 2) == sizeof(pt));
+    expect_hex("batch record", pt, used);
+    static uint8_t out[FRAME_DATA_HEADER_LEN + RECORD_MIN_PADDED + NOISE_TAG_LEN];
+    size_t h = frame_write_header(out, FRAME_DATA, x->session, 1);
+    CHECK(noise_cipher_encrypt_long_n(send, 1, out, h, pt, sizeof(pt), out + h) == NOISE_OK);
+    expect_hex("batch frame", out, sizeof(out));
+    uint8_t back[RECORD_MIN_PADDED];
+    channel_record d, one;
+    size_t pos = 0;
+    CHECK(noise_cipher_decrypt_long_n(brecv, 1, out, h, out + h, sizeof(out) - h, back) ==
+          NOISE_OK);
+    CHECK(record_decode(back, sizeof(back), &d) == 0 && d.kind == RECORD_BATCH);
+    CHECK(channel_batch_next(&d, &pos, &one) == 1 && one.seq == 2 && one.body_len == strlen(t1));
+    CHECK(channel_batch_next(&d, &pos, &one) == 1 && one.seq == 3 && one.body_len == strlen(t2));
+    CHECK(channel_batch_next(&d, &pos, &one) == 0);
 }
 
 /* Alice's first data frame after the handshake: a message record "hello bob" (seq 1), padded
@@ -234,6 +274,7 @@ static void data_frame(example_hs *x)
     CHECK(noise_cipher_decrypt_long_n(brecv, 0, out, h, out + h, sizeof(out) - h, back) ==
           NOISE_OK);
     CHECK(record_decode(back, sizeof(back), &d) == 0 && d.body_len == strlen(text));
+    batch_frame(x, send, brecv);
     noise_cipher_free(send);
     noise_cipher_free(recv);
     noise_cipher_free(bsend);

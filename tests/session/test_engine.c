@@ -65,6 +65,23 @@ static void post_n(sim_side *side, const char *prefix, int n)
     }
 }
 
+static bool one_step(sim *m)
+{
+    (void)m;
+    return true;
+}
+
+/* Lines posted one step apart, so each leaves in a record of its own (no batch). */
+static void post_apart(sim *m, sim_side *side, const char *prefix, int n)
+{
+    for (int i = 1; i <= n; i++) {
+        char line[64];
+        snprintf(line, sizeof line, "%s %d", prefix, i);
+        sim_post(side, line);
+        sim_run(m, one_step, 0);
+    }
+}
+
 /* Every line prefix 1..n shown exactly once by side. */
 static bool each_once(const sim_side *side, const char *prefix, int n)
 {
@@ -222,7 +239,7 @@ static void test_cumulative_ack(void)
     CHECK(each_once(&m.bob, "msg", 100));
     /* one acknowledgement covers many messages */
     CHECK(m.bob.sent_by_type[FRAME_DATA] - bob_data < 10);
-    CHECK(m.alice.sent_by_type[FRAME_DATA] == 100); /* nothing resent */
+    CHECK(m.alice.sent_by_type[FRAME_DATA] == 1); /* one batch, nothing resent */
     for (size_t i = 0; i < 100; i++)
         CHECK(seq_of(sim_find(&m.alice, UI_EV_DELIVERED, i)) == i + 1);
     sim_free(&m);
@@ -253,7 +270,7 @@ static void test_duplicates(void)
     post_n(&m.alice, "dup", 10);
     want_delivered = 10;
     CHECK(sim_run(&m, delivered, 10000));
-    CHECK(m.alice.sent_by_type[FRAME_DATA] >= 20); /* resent while Bob's acks were lost */
+    CHECK(m.alice.sent_by_type[FRAME_DATA] >= 2); /* resent while Bob's acks were lost */
     CHECK(each_once(&m.bob, "dup", 10));
     CHECK(sim_frame_type(&m, SIM_A2B, first_data) == FRAME_DATA);
     m.bob.end->pos = (int64_t)first_data; /* redelivery from an older offset */
@@ -280,7 +297,7 @@ static void test_gap(void)
     sim_init(&m);
     start_chat(&m);
     m.filter = drop_second;
-    post_n(&m.alice, "gap", 3);
+    post_apart(&m, &m.alice, "gap", 3);
     want_shown = 2;
     CHECK(sim_run(&m, bob_shown, 200));
     sim_run_for(&m, SESSION_GAP_GRACE_MS + 100);
@@ -312,7 +329,7 @@ static void test_reorder(void)
     sim_init(&m);
     start_chat(&m);
     m.filter = delay_first;
-    post_n(&m.alice, "late", 3);
+    post_apart(&m, &m.alice, "late", 3);
     want_delivered = 3;
     CHECK(sim_run(&m, delivered, 3000));
     CHECK(each_once(&m.bob, "late", 3));
@@ -353,7 +370,7 @@ static void test_rekey_auto(void)
     for (int round = 0; round < 10; round++) {
         char prefix[16];
         snprintf(prefix, sizeof prefix, "r%d", round);
-        post_n(&m.alice, prefix, 1000);
+        post_apart(&m, &m.alice, prefix, 1000); /* a record each: 10,000 nonces */
         post_n(&m.bob, prefix, 3);
         sim_run_for(&m, 200);
     }
@@ -713,7 +730,7 @@ static void test_unconfirmed_window(void)
     sim_start(&m.alice);
     post_n(&m.alice, "early", 40);
     sim_run_for(&m, 500);
-    CHECK(m.alice.sent_by_type[FRAME_DATA] == SESSION_UNCONFIRMED_INFLIGHT);
+    CHECK(m.alice.s->tx.first_untx == SESSION_UNCONFIRMED_INFLIGHT);
     CHECK(sim_count(&m.bob, UI_EV_MESSAGE) == 0);
     want_delivered = 40;
     CHECK(sim_run(&m, delivered, 30000));
@@ -799,6 +816,134 @@ static void test_kafka_failures(void)
     sim_free(&m);
 }
 
+/* ---- batch records ---- */
+
+/* Each of side's events of type carries seqs 1..n exactly once, in order. */
+static bool seqs_in_order(const sim_side *side, ui_event_type type, size_t n)
+{
+    if (sim_count(side, type) != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (seq_of(sim_find(side, type, i)) != i + 1)
+            return false;
+    return true;
+}
+
+/* A paste of 1,000 lines leaves in a few records each way; every line shown once, echoed once,
+ * sent, delivered and acknowledged exactly once. */
+static void test_batch_paste(void)
+{
+    sim m;
+    sim_init(&m);
+    m.bob.cfg.echo = true;
+    start_chat(&m);
+    /* No linger: a lone line leaves in the step that takes it. */
+    unsigned before = m.alice.sent_by_type[FRAME_DATA];
+    sim_post(&m.alice, "paste 1");
+    sim_run(&m, one_step, 0);
+    CHECK(m.alice.sent_by_type[FRAME_DATA] == before + 1);
+    unsigned a0 = m.alice.sent_by_type[FRAME_DATA], b0 = m.bob.sent_by_type[FRAME_DATA];
+    for (int i = 2; i <= 1000; i++) {
+        char line[32];
+        snprintf(line, sizeof line, "paste %d", i);
+        sim_post(&m.alice, line);
+    }
+    want_delivered = 1000;
+    CHECK(sim_run(&m, delivered, 5000));
+    sim_run_for(&m, 500);
+    unsigned a = m.alice.sent_by_type[FRAME_DATA] - a0, b = m.bob.sent_by_type[FRAME_DATA] - b0;
+    fprintf(stderr, "1000 lines: %u records a2b, %u b2a\n", a, b);
+    CHECK(a <= 20 && b <= 40);
+    CHECK(each_once(&m.bob, "paste", 1000));
+    CHECK(seqs_in_order(&m.bob, UI_EV_MESSAGE, 1000));
+    CHECK(seqs_in_order(&m.alice, UI_EV_SENT, 1000));
+    CHECK(seqs_in_order(&m.alice, UI_EV_DELIVERED, 1000));
+    CHECK(sim_count(&m.alice, UI_EV_ECHO) == 1000);
+    for (int i = 1; i <= 1000; i++) {
+        char line[32];
+        snprintf(line, sizeof line, "paste %d", i);
+        CHECK(sim_count_text(&m.alice, UI_EV_ECHO, line) == 1);
+    }
+    CHECK(session_tx_outbox(m.alice.s)->n == 0 && session_tx_outbox(m.bob.s)->n == 0);
+    CHECK(session_rx_acked(m.bob.s) == 1000 && session_rx_acked(m.alice.s) == 1000);
+    CHECK(sim_count(&m.bob, UI_EV_GAP) == 0 && sim_count(&m.bob, UI_EV_REJECTED) == 0);
+    CHECK(sim_count(&m.alice, UI_EV_REJECTED) == 0);
+    sim_free(&m);
+}
+
+/* Alice's first batch is lost, and every later record of hers is in the topic twice: the
+ * retransmission (itself a batch) fills the hole, every line shown once. */
+static sim_action lose_then_dup(sim *m, sim_side *from, const frame *f, unsigned n, double *d)
+{
+    (void)m;
+    (void)d;
+    if (from != &m->alice || f->type != FRAME_DATA)
+        return SIM_PASS;
+    return n == 0 ? SIM_DROP : SIM_DUP;
+}
+
+static void test_batch_lost(void)
+{
+    sim m;
+    sim_init(&m);
+    m.bob.cfg.echo = true;
+    start_chat(&m);
+    m.filter = lose_then_dup;
+    post_n(&m.alice, "lost", 200);
+    want_delivered = 200;
+    double t0 = m.now;
+    CHECK(sim_run(&m, delivered, 10000));
+    CHECK(m.now - t0 >= SESSION_RTO_MS);
+    sim_run_for(&m, 500);
+    CHECK(m.alice.sent_by_type[FRAME_DATA] < 20);
+    CHECK(each_once(&m.bob, "lost", 200));
+    CHECK(seqs_in_order(&m.bob, UI_EV_MESSAGE, 200));
+    CHECK(sim_count(&m.alice, UI_EV_ECHO) == 200);
+    CHECK(seqs_in_order(&m.alice, UI_EV_DELIVERED, 200));
+    /* Redelivery of the whole topic (Bob's consumer rewound): nothing shown again. */
+    m.bob.end->pos = 0;
+    sim_run_for(&m, 1000);
+    CHECK(sim_count(&m.bob, UI_EV_MESSAGE) == 200);
+    CHECK(sim_count(&m.alice, UI_EV_ECHO) == 200);
+    sim_free(&m);
+}
+
+/* Kafka's report of one batch record marks every message in it as sent: Alice says "sent" for
+ * all while Bob's acknowledgements are lost, and Bob, whose echoes Alice never acknowledges,
+ * acknowledges every line on Kafka's word alone. */
+static sim_action mute_acks(sim *m, sim_side *from, const frame *f, unsigned n, double *d)
+{
+    (void)n;
+    (void)d;
+    if (f->type != FRAME_DATA)
+        return SIM_PASS;
+    if (from == &m->bob) /* Bob's echoes batch after his first record (the ack of Alice's) */
+        return *(int *)m->test ? SIM_DROP : SIM_PASS;
+    return n == 0 ? SIM_PASS : SIM_DROP; /* Alice: only her batch gets through */
+}
+
+static void test_batch_sent_reports(void)
+{
+    sim m;
+    sim_init(&m);
+    m.bob.cfg.echo = true;
+    start_chat(&m);
+    int bob_mute = 1;
+    m.test = &bob_mute;
+    m.filter = mute_acks;
+    unsigned a0 = m.alice.sent_by_type[FRAME_DATA];
+    post_n(&m.alice, "sent", 50);
+    sim_run_for(&m, 500);
+    CHECK(m.alice.sent_by_type[FRAME_DATA] - a0 == 1);
+    CHECK(seqs_in_order(&m.alice, UI_EV_SENT, 50));
+    CHECK(sim_count(&m.alice, UI_EV_DELIVERED) == 0);
+    CHECK(each_once(&m.bob, "sent", 50));
+    /* Bob's echoes went out batched; Kafka took them, so Bob acknowledges all 50. */
+    CHECK(session_tx_outbox(m.bob.s)->n == 50);
+    CHECK(session_rx_acked(m.bob.s) == 50);
+    sim_free(&m);
+}
+
 /* ---- the table ---- */
 
 static const check_case tests[] = {
@@ -830,6 +975,9 @@ static const check_case tests[] = {
     {"unconfirmed_window", test_unconfirmed_window},
     {"hostile_records", test_hostile_records},
     {"kafka_failures", test_kafka_failures},
+    {"batch_paste", test_batch_paste},
+    {"batch_lost", test_batch_lost},
+    {"batch_sent_reports", test_batch_sent_reports},
 };
 
 int main(int argc, char **argv)
