@@ -1,18 +1,25 @@
 /* kchat_bench_kchat: a worker's kchat end: the real session engine (src/session.h) set up as
  * `kchat listen --echo` (Bob: invitation, trust "anyone who holds the secret", listen state saved
  * after every batch) or `kchat connect INVITATION` (Alice: XXpsk3, trusting Bob's identifier)
- * do, with this worker as the front end: it hands lines over with session_post_line and reads
- * ui_events from the event queue, as batch mode does, minus printing them. */
+ * do, each with its conversation journal and history (src/conv_files.h, in a state directory of
+ * its own; every fresh Alice of the handshake phase a new one, as on a new machine), with this
+ * worker as the front end: it hands lines over with session_post_line and reads ui_events from
+ * the event queue, as batch mode does, minus printing them, giving receipts as it takes them.
+ * KCHAT_BENCH_NO_STATE=1 (diagnosis only) keeps no listen state, journal or history. */
 #include "bench/kchat_bench.h"
 #include "crypto/identity.h"
 #include "crypto/invitation.h"
 #include "crypto/trust.h"
+#include "src/conv_files.h"
 #include "src/event_queue.h"
 #include "src/listen_state.h"
 #include "src/session.h"
 
+#include <errno.h>
+#include <ftw.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,6 +37,9 @@ typedef struct kside {
     invitation *inv;
     listen_state *st;
     char state_path[4096];
+    conv_files files;  /* the session's journal and history (none with no_state) */
+    char xdg[4096];    /* XDG_STATE_HOME of this worker: <state_dir>/<name>.xdg */
+    unsigned sessions; /* sessions opened: each fresh Alice gets <xdg>/<n> */
     event_queue *q;
     session *s;
     /* what the events said */
@@ -46,7 +56,7 @@ typedef struct kside {
     size_t echo_len;
     bool echo_got;
     bool trace;
-    bool no_state; /* KCHAT_BENCH_NO_STATE=1: Bob without a listen state (diagnosis only) */
+    bool no_state; /* KCHAT_BENCH_NO_STATE=1: no listen state, journal, history (diagnosis) */
 } kside;
 
 /* KCHAT_BENCH_TRACE=1: every event with its time, for finding where time goes. */
@@ -155,9 +165,28 @@ static int wait_flag(kside *k, const bool *flag, int timeout_ms, const char *wha
     }
 }
 
+/* The journal and history as cmd_listen/cmd_connect open them, under a state directory of this
+ * worker's (an Alice's handshake sessions each under a new one: a first connect). */
+static int open_files(kside *k, char *err, size_t errlen)
+{
+    if (k->no_state)
+        return 0;
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/%u", k->xdg, k->a.alice ? k->sessions : 0);
+    k->sessions++;
+    if ((mkdir(k->xdg, 0700) != 0 && errno != EEXIST) ||
+        (mkdir(dir, 0700) != 0 && errno != EEXIST) || setenv("XDG_STATE_HOME", dir, 1) != 0) {
+        snprintf(err, errlen, "cannot make the state directory %s", dir);
+        return -1;
+    }
+    return conv_files_open(&k->files, k->self, k->inv, !k->a.alice, false, err, errlen);
+}
+
 static session *open_session(kside *k, char *err, size_t errlen)
 {
     bool bob = !k->a.alice;
+    if (open_files(k, err, errlen) != 0)
+        return NULL;
     session_config cfg = {
         .front_confirms = true,
         .role = bob ? SESSION_BOB : SESSION_ALICE,
@@ -172,6 +201,9 @@ static session *open_session(kside *k, char *err, size_t errlen)
         .handshake_timeout_s = HANDSHAKE_TIMEOUT_S,
         .state = bob && !k->no_state ? k->st : NULL,
         .state_path = bob && !k->no_state ? k->state_path : NULL,
+        .journal = k->files.journal,
+        .history = k->files.hist,
+        .history_show = CONV_FILES_SHOW,
     };
     k->secure = k->confirmed = k->waiting = k->ended = false;
     k->q = event_queue_new();
@@ -185,6 +217,8 @@ static session *open_session(kside *k, char *err, size_t errlen)
         event_queue_free(k->q);
         k->q = NULL;
     }
+    if (!s)
+        conv_files_close(&k->files);
     return s;
 }
 
@@ -198,6 +232,15 @@ static void close_session(kside *k)
     k->s = NULL;
     event_queue_free(k->q);
     k->q = NULL;
+    conv_files_close(&k->files);
+}
+
+static int remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
 }
 
 static int ready(void *ctx, int timeout_ms, char *err, size_t errlen)
@@ -390,6 +433,8 @@ static void kside_close(void *ctx)
         listen_state_free(k->st);
     if (k->state_path[0])
         unlink(k->state_path);
+    if (k->xdg[0])
+        nftw(k->xdg, remove_one, 16, FTW_DEPTH | FTW_PHYS);
     free(k);
 }
 
@@ -456,6 +501,7 @@ void *bench_kchat_new(const bench_wargs *a, const bench_side_ops **ops, char *er
     k->trace = tr && *tr == '1';
     const char *ns = getenv("KCHAT_BENCH_NO_STATE");
     k->no_state = ns && *ns == '1';
+    snprintf(k->xdg, sizeof k->xdg, "%s/%s.xdg", a->state_dir ? a->state_dir : "/tmp", a->name);
     k->inv = a->invitation ? invitation_parse(a->invitation, err, errlen) : NULL;
     int rc = !k->inv ? -1 : a->alice ? setup_alice(k, err, errlen) : setup_bob(k, err, errlen);
     if (rc == 0 && !(k->s = open_session(k, err, errlen)))

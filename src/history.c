@@ -14,7 +14,27 @@
 struct history {
     sealed_log *lg;
     size_t keep, count;
+    uint8_t *scratch; /* sodium_malloc'ed, for one entry's plaintext: reused, wiped after use */
+    size_t scratch_cap;
 };
+
+/* The scratch buffer, at least n bytes (a new one only when it must grow). */
+static uint8_t *scratch(history *h, size_t n)
+{
+    if (n <= h->scratch_cap)
+        return h->scratch;
+    size_t cap = h->scratch_cap ? h->scratch_cap : 1024;
+    while (cap < n)
+        cap *= 2;
+    uint8_t *p = sodium_malloc(cap);
+    if (!p)
+        return NULL;
+    if (h->scratch)
+        sodium_free(h->scratch);
+    h->scratch = p;
+    h->scratch_cap = cap;
+    return p;
+}
 
 /* dir u8, flags u8, seq u64, time i64, len u32, text: exactly. */
 static int decode(const uint8_t *rec, size_t len, history_entry *e)
@@ -67,8 +87,9 @@ history *history_open(const char *path, const uint8_t *key, size_t keep, char *e
     }
     h->keep = keep ? keep : HISTORY_KEEP_DEFAULT;
     h->lg = sealed_log_open(path, HISTORY_PURPOSE, key, true, count_cb, &h->count, err, errlen);
-    if (!h->lg || ((h->count > 2 * h->keep || sealed_log_bytes(h->lg) > HISTORY_BYTES_MAX) &&
-                   rotate(h, err, errlen) != 0)) {
+    if (!h->lg ||
+        ((h->count > HISTORY_SLACK * h->keep || sealed_log_bytes(h->lg) > HISTORY_BYTES_MAX) &&
+         rotate(h, err, errlen) != 0)) {
         history_close(h);
         return NULL;
     }
@@ -98,18 +119,18 @@ int history_add(history *h, uint8_t dir, uint64_t seq, int64_t time_ms, const vo
     uint8_t flags = len > HISTORY_TEXT_MAX ? ENTRY_CUT : 0;
     if (flags)
         len = HISTORY_TEXT_MAX;
-    uint8_t *rec = sodium_malloc(ENTRY_HDR_LEN + len);
+    uint8_t *rec = scratch(h, ENTRY_HDR_LEN + len);
     if (!rec) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     size_t n = encode(rec, dir, flags, seq, time_ms, text, len);
     int rc = sealed_log_append(h->lg, rec, &n, 1, err, errlen);
-    sodium_free(rec);
+    sodium_memzero(rec, n);
     if (rc != 0)
         return -1;
     h->count++;
-    if (h->count > 2 * h->keep || sealed_log_bytes(h->lg) > HISTORY_BYTES_MAX)
+    if (h->count > HISTORY_SLACK * h->keep || sealed_log_bytes(h->lg) > HISTORY_BYTES_MAX)
         return rotate(h, err, errlen);
     return 0;
 }
@@ -182,7 +203,7 @@ static int rotate(history *h, char *err, size_t errlen)
         size_t first = s.n > h->keep ? s.n - h->keep : 0, bytes = 0;
         for (size_t i = s.n; i > first; i--) {
             bytes += s.len[i - 1] + 64;
-            if (bytes > HISTORY_BYTES_MAX / 2) {
+            if (bytes > HISTORY_BYTES_MAX / HISTORY_SLACK) {
                 first = i;
                 break;
             }
@@ -281,5 +302,7 @@ void history_close(history *h)
         sealed_log_sync(h->lg, err, sizeof err);
         sealed_log_close(h->lg);
     }
+    if (h->scratch)
+        sodium_free(h->scratch);
     free(h);
 }

@@ -1,8 +1,10 @@
 /* history: the messages a side has shown (the peer's and its own), kept sealed at rest with the
  * identity's store key (crypto/store_key.h), so a resumed conversation can show its last lines.
  * An append-only sealed log (src/sealed_log.h), one record per message; unreadable without the
- * identity. Bounded: when it holds more than twice `keep` messages or HISTORY_BYTES_MAX bytes it
- * is rewritten with the last `keep` messages (at most half the byte bound). Texts longer than
+ * identity. Bounded: when it holds more than HISTORY_SLACK times `keep` messages or
+ * HISTORY_BYTES_MAX bytes it is rewritten with the last `keep` messages (at most
+ * 1/HISTORY_SLACK of the byte bound): each message is copied a third of a time on average, not
+ * once (a busy conversation paid a rewrite every `keep` messages). Texts longer than
  * HISTORY_TEXT_MAX are kept cut (the entry says so). Appends are written at once (a killed
  * process loses nothing) and fdatasynced by history_sync / history_close.
  * Path: $XDG_STATE_HOME/kchat/history/<name> (conv_state_name, conv_state_path). */
@@ -17,6 +19,7 @@
 #define HISTORY_BYTES_MAX (8u << 20)
 #define HISTORY_KEEP_DEFAULT 1000
 #define HISTORY_KEEP_MAX 100000
+#define HISTORY_SLACK 4
 
 enum { HISTORY_PEER = 0, HISTORY_OURS = 1 };
 

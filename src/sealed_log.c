@@ -84,25 +84,64 @@ static int check_header(const uint8_t *data, size_t len, const char *purpose, co
     return 0;
 }
 
+/* Plaintext room for the records of one parse: sodium_malloc'ed, grown as needed (not one
+ * allocation per record: each costs several system calls), wiped after each record. */
+typedef struct plainbuf {
+    uint8_t *p;
+    size_t cap;
+} plainbuf;
+
+static uint8_t *plainbuf_get(plainbuf *b, size_t n)
+{
+    if (n <= b->cap && b->p)
+        return b->p;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < n)
+        cap *= 2;
+    uint8_t *p = sodium_malloc(cap);
+    if (!p)
+        return NULL;
+    if (b->p)
+        sodium_free(b->p);
+    b->p = p;
+    b->cap = cap;
+    return p;
+}
+
 /* Opens the record sealed at rec (sealed bytes) and hands it to fn. 0, -1 (not authentic) or
  * -2 (fn refused it). */
-static int open_record(const uint8_t *rec, size_t sealed, const uint8_t *ad, size_t adlen,
-                       const uint8_t *key, sealed_log_fn fn, void *ctx)
+static int open_record(plainbuf *b, const uint8_t *rec, size_t sealed, const uint8_t *ad,
+                       size_t adlen, const uint8_t *key, sealed_log_fn fn, void *ctx)
 {
     size_t plen = sealed - STORE_SEAL_OVERHEAD;
-    uint8_t *plain = sodium_malloc(plen ? plen : 1);
+    uint8_t *plain = plainbuf_get(b, plen ? plen : 1);
     if (!plain)
         return -2;
     int rc = store_open(key, ad, adlen, rec, sealed, plain);
     if (rc == 0 && fn && fn(ctx, plain, plen) != 0)
         rc = -2;
-    sodium_free(plain);
+    sodium_memzero(plain, plen);
     return rc;
 }
+
+static int parse_records(plainbuf *b, const uint8_t *data, size_t len, const char *purpose,
+                         const uint8_t *key, sealed_log_fn fn, void *ctx, size_t *good,
+                         uint64_t *nrec, char *err, size_t errlen);
 
 static int parse_file(const uint8_t *data, size_t len, const char *purpose, const uint8_t *key,
                       sealed_log_fn fn, void *ctx, size_t *good, uint64_t *nrec, char *err,
                       size_t errlen)
+{
+    plainbuf b = {0};
+    int rc = parse_records(&b, data, len, purpose, key, fn, ctx, good, nrec, err, errlen);
+    if (b.p)
+        sodium_free(b.p);
+    return rc;
+}
+
+static int parse_records(plainbuf *b, const uint8_t *data, size_t len, const char *purpose,
+                         const uint8_t *key, sealed_log_fn fn, void *ctx, size_t *good,
+                         uint64_t *nrec, char *err, size_t errlen)
 {
     if (check_header(data, len, purpose, key, err, errlen) != 0)
         return -1;
@@ -132,7 +171,7 @@ static int parse_file(const uint8_t *data, size_t len, const char *purpose, cons
             break; /* incomplete: a crash mid-append */
         uint8_t ad[LOG_AD_MAX];
         size_t adlen = make_ad(ad, purpose, id, &idx);
-        int rc = open_record(data + off + SEALED_LOG_REC_HDR, sealed, ad, adlen, key, fn, ctx);
+        int rc = open_record(b, data + off + SEALED_LOG_REC_HDR, sealed, ad, adlen, key, fn, ctx);
         if (rc == -1 && SEALED_LOG_REC_HDR + sealed == rem)
             break; /* the last record, unauthenticated: a crash mid-append */
         if (rc != 0) {
