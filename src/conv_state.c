@@ -13,8 +13,8 @@
 /* A queued record is closed past this many bytes: a step's changes (the engine holds at most
  * 6 MiB of undelivered text) make one record, so a crash tears at most the last one. */
 #define REC_SOFT SEALED_LOG_REC_MAX
-#define COMPACT_MIN (256u << 10) /* journals smaller than this are never compacted */
-#define COMPACT_FACTOR 4         /* compact when the file is this many times its live data */
+#define COMPACT_MIN CONV_STATE_COMPACT_MIN
+#define COMPACT_FACTOR 4 /* compact when the file is this many times its live data */
 #define PEND_MAX (CONV_STATE_BYTES_MAX + (16u << 20)) /* queued bytes */
 
 /* Operations, one byte then big-endian fields. */

@@ -32,6 +32,9 @@
 #define CONV_STATE_ABOVE_MAX 65536u            /* shown numbers kept above the shown prefix */
 #define CONV_STATE_SEQ_MAX (UINT64_C(1) << 62) /* sequence numbers we accept */
 #define CONV_STATE_NAME_LEN 32                 /* hex characters of a file name */
+/* Journals smaller than this are never compacted (a compaction is a whole rewrite with three
+ * syncs: at 256 KiB a chat of 64 KiB messages paid one every fourth message). */
+#define CONV_STATE_COMPACT_MIN (16u << 20)
 
 typedef struct conv_state conv_state;
 

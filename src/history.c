@@ -186,7 +186,7 @@ static int rewrite_from(history *h, const sizes *s, size_t first, char *err, siz
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    int rc = sealed_log_replay(h->lg, keep_cb, &k, err, errlen);
+    int rc = sealed_log_replay_from(h->lg, first, keep_cb, &k, err, errlen);
     if (rc == 0)
         rc = sealed_log_rewrite(h->lg, k.buf, s->len + first, s->n - first, err, errlen);
     if (rc == 0)
@@ -198,7 +198,7 @@ static int rewrite_from(history *h, const sizes *s, size_t first, char *err, siz
 static int rotate(history *h, char *err, size_t errlen)
 {
     sizes s = {0};
-    int rc = sealed_log_replay(h->lg, sizes_cb, &s, err, errlen);
+    int rc = sealed_log_replay_from(h->lg, UINT64_MAX, sizes_cb, &s, err, errlen);
     if (rc == 0) {
         size_t first = s.n > h->keep ? s.n - h->keep : 0, bytes = 0;
         for (size_t i = s.n; i > first; i--) {

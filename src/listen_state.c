@@ -355,7 +355,7 @@ void listen_state_pin(listen_state *st, const char *id)
     st->header_dirty = true;
 }
 
-int listen_state_save(const char *path, listen_state *st, char *err, size_t errlen)
+static int save(const char *path, listen_state *st, bool sync, char *err, size_t errlen)
 {
     if (st->fd < 0 || st->header_dirty)
         return save_whole(path, st, err, errlen);
@@ -364,12 +364,31 @@ int listen_state_save(const char *path, listen_state *st, char *err, size_t errl
     format_slot(st, gen, slot);
     off_t at = STATE_HDR_LEN + (off_t)(gen & 1) * STATE_SLOT_LEN;
     ssize_t w = pwrite(st->fd, slot, sizeof slot, at);
-    if (w == (ssize_t)sizeof slot && fdatasync(st->fd) != 0)
+    if (w == (ssize_t)sizeof slot && sync && fdatasync(st->fd) != 0)
         w = -1; /* the slot must be on disk before the caller acts on it */
     if (w != (ssize_t)sizeof slot) {
         snprintf(err, errlen, "cannot write %s: %s", path, w < 0 ? strerror(errno) : "short write");
         return -1;
     }
     st->gen = gen;
+    return 0;
+}
+
+int listen_state_save(const char *path, listen_state *st, char *err, size_t errlen)
+{
+    return save(path, st, true, err, errlen);
+}
+
+int listen_state_write(const char *path, listen_state *st, char *err, size_t errlen)
+{
+    return save(path, st, false, err, errlen);
+}
+
+int listen_state_sync(const char *path, listen_state *st, char *err, size_t errlen)
+{
+    if (st->fd >= 0 && fdatasync(st->fd) != 0) {
+        snprintf(err, errlen, "cannot sync %s: %s", path, strerror(errno));
+        return -1;
+    }
     return 0;
 }

@@ -48,7 +48,15 @@ int listen_state_default_path(char *out, size_t cap);
 int listen_state_load(const char *path, listen_state *st, char *err, size_t errlen);
 /* Pins the invitation to the identifier id (saved whole by the next listen_state_save). */
 void listen_state_pin(listen_state *st, const char *id);
+/* Writes the state (the whole file the first time or after listen_state_pin, else the position
+ * slot) and waits until it is on disk. */
 int listen_state_save(const char *path, listen_state *st, char *err, size_t errlen);
+/* The same, but a position slot is only written (a killed process loses nothing; a power loss may
+ * roll the position back to an earlier save): for a caller whose journal keeps what must not
+ * roll back (the next sequence number), with listen_state_sync now and then. */
+int listen_state_write(const char *path, listen_state *st, char *err, size_t errlen);
+/* What listen_state_write wrote reaches the disk. */
+int listen_state_sync(const char *path, listen_state *st, char *err, size_t errlen);
 /* Parses a state file's bytes into st (exposed for the fuzz target). 0 or -1. */
 int listen_state_parse(listen_state *st, const char *data, size_t len);
 

@@ -89,6 +89,7 @@ static int check_header(const uint8_t *data, size_t len, const char *purpose, co
 typedef struct plainbuf {
     uint8_t *p;
     size_t cap;
+    uint64_t open_from; /* records before this index are framed-checked, not opened */
 } plainbuf;
 
 static uint8_t *plainbuf_get(plainbuf *b, size_t n)
@@ -128,11 +129,11 @@ static int parse_records(plainbuf *b, const uint8_t *data, size_t len, const cha
                          const uint8_t *key, sealed_log_fn fn, void *ctx, size_t *good,
                          uint64_t *nrec, char *err, size_t errlen);
 
-static int parse_file(const uint8_t *data, size_t len, const char *purpose, const uint8_t *key,
-                      sealed_log_fn fn, void *ctx, size_t *good, uint64_t *nrec, char *err,
-                      size_t errlen)
+static int parse_file(uint64_t open_from, const uint8_t *data, size_t len, const char *purpose,
+                      const uint8_t *key, sealed_log_fn fn, void *ctx, size_t *good, uint64_t *nrec,
+                      char *err, size_t errlen)
 {
-    plainbuf b = {0};
+    plainbuf b = {.open_from = open_from};
     int rc = parse_records(&b, data, len, purpose, key, fn, ctx, good, nrec, err, errlen);
     if (b.p)
         sodium_free(b.p);
@@ -171,7 +172,11 @@ static int parse_records(plainbuf *b, const uint8_t *data, size_t len, const cha
             break; /* incomplete: a crash mid-append */
         uint8_t ad[LOG_AD_MAX];
         size_t adlen = make_ad(ad, purpose, id, &idx);
-        int rc = open_record(b, data + off + SEALED_LOG_REC_HDR, sealed, ad, adlen, key, fn, ctx);
+        int rc = 0;
+        if (idx < b->open_from) /* only its length, for a caller who skips it */
+            rc = fn && fn(ctx, NULL, sealed - STORE_SEAL_OVERHEAD) != 0 ? -2 : 0;
+        else
+            rc = open_record(b, data + off + SEALED_LOG_REC_HDR, sealed, ad, adlen, key, fn, ctx);
         if (rc == -1 && SEALED_LOG_REC_HDR + sealed == rem)
             break; /* the last record, unauthenticated: a crash mid-append */
         if (rc != 0) {
@@ -192,7 +197,7 @@ int sealed_log_parse(const uint8_t *data, size_t len, const char *purpose, const
                      sealed_log_fn fn, void *ctx, size_t *good, uint64_t *nrec, char *err,
                      size_t errlen)
 {
-    return parse_file(data, len, purpose, key, fn, ctx, good, nrec, err, errlen);
+    return parse_file(0, data, len, purpose, key, fn, ctx, good, nrec, err, errlen);
 }
 
 /* Seals record idx (plaintext p, n bytes) at out: length and sealed bytes. */
@@ -329,7 +334,8 @@ static uint8_t *read_at_most(int fd, uint64_t size)
 }
 
 /* Reads the whole file and replays it; on success *good is the intact prefix. */
-static int load(sealed_log *lg, sealed_log_fn fn, void *ctx, size_t *good, char *err, size_t errlen)
+static int load(sealed_log *lg, uint64_t open_from, sealed_log_fn fn, void *ctx, size_t *good,
+                char *err, size_t errlen)
 {
     struct stat sb;
     if (fstat(lg->fd, &sb) != 0 || (uint64_t)sb.st_size > SEALED_LOG_FILE_MAX) {
@@ -343,8 +349,8 @@ static int load(sealed_log *lg, sealed_log_fn fn, void *ctx, size_t *good, char 
         return -1;
     }
     char why[256];
-    int rc =
-        parse_file(data, size, lg->purpose, lg->key, fn, ctx, good, &lg->nrec, why, sizeof why);
+    int rc = parse_file(open_from, data, size, lg->purpose, lg->key, fn, ctx, good, &lg->nrec, why,
+                        sizeof why);
     if (rc == 0)
         memcpy(lg->id, data + LOG_MAGIC_LEN, LOG_ID_LEN);
     else
@@ -434,7 +440,7 @@ sealed_log *sealed_log_open(const char *path, const char *purpose, const uint8_t
         create_file(path, lg->purpose, key, err, errlen) == 0)
         lg->fd = open_private(path, &size, err, errlen);
     size_t good = 0;
-    if (lg->fd < 0 || load(lg, fn, ctx, &good, err, errlen) != 0)
+    if (lg->fd < 0 || load(lg, 0, fn, ctx, &good, err, errlen) != 0)
         goto fail;
     if (good < lg->bytes) { /* cut the torn tail away, durably */
         if (ftruncate(lg->fd, (off_t)good) != 0 || fsync(lg->fd) != 0) {
@@ -456,7 +462,14 @@ fail : {
 int sealed_log_replay(sealed_log *lg, sealed_log_fn fn, void *ctx, char *err, size_t errlen)
 {
     size_t good;
-    return load(lg, fn, ctx, &good, err, errlen);
+    return load(lg, 0, fn, ctx, &good, err, errlen);
+}
+
+int sealed_log_replay_from(sealed_log *lg, uint64_t first, sealed_log_fn fn, void *ctx, char *err,
+                           size_t errlen)
+{
+    size_t good;
+    return load(lg, first, fn, ctx, &good, err, errlen);
 }
 
 int sealed_log_append(sealed_log *lg, const uint8_t *recs, const size_t *lens, size_t n, char *err,

@@ -38,6 +38,11 @@ sealed_log *sealed_log_open(const char *path, const char *purpose, const uint8_t
                             sealed_log_fn fn, void *ctx, char *err, size_t errlen);
 /* Replays the records of the file again (e.g. to read history). 0 or -1 with err filled. */
 int sealed_log_replay(sealed_log *lg, sealed_log_fn fn, void *ctx, char *err, size_t errlen);
+/* The same, but the records before index first are not opened (no decryption, no check of
+ * their content): fn gets rec NULL and the plaintext length for them. UINT64_MAX: the lengths
+ * of all records, cheaply. */
+int sealed_log_replay_from(sealed_log *lg, uint64_t first, sealed_log_fn fn, void *ctx, char *err,
+                           size_t errlen);
 /* Appends n records (plaintexts concatenated in recs, lens[i] bytes each) with one write; no
  * sync. On failure the file is cut back to where it was. 0 or -1 with err filled. */
 int sealed_log_append(sealed_log *lg, const uint8_t *recs, const size_t *lens, size_t n, char *err,

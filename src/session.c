@@ -576,7 +576,7 @@ void session_end(session *s)
     if (s->tp.ops && s->tp.ops->flush(s->tp.ctx, SESSION_CLOSE_FLUSH_MS) != 0)
         session_emit_text(s, UI_EV_ERROR, "some records were not confirmed by Kafka at exit");
     session_journal_sync(s);
-    session_store_save(s);
+    session_store_sync(s);
     session_emit_state(s, UI_STATE_CLOSED, "closed");
     session_flush_events(s);
     if (s->cfg.front_confirms) /* nothing more will be recorded: the front end waits no longer */

@@ -44,6 +44,8 @@
  * SESSION_ACK_EVERY messages are waiting for one. */
 #define SESSION_ACK_DELAY_MS 20.0
 #define SESSION_ACK_EVERY 32
+/* With a journal, the listen state's position reaches the disk at least this often. */
+#define SESSION_STATE_SYNC_MS 1000.0
 /* Several unsent (or due) messages, each small enough, go out as one batch record of at most
  * this much body: as full as one record may be. Only what already waits is batched (a lone
  * message goes at once, as a message record), so a fuller record delays nothing; it takes the
@@ -117,7 +119,9 @@ typedef struct session_tx_part {
 
 /* Persistence: written only by session_store.c (with cfg.state, the listen state it keeps). */
 typedef struct session_store_part {
-    bool dirty; /* cfg.state changed since it was last saved */
+    bool dirty;       /* cfg.state changed since it was last saved */
+    bool unsynced;    /* written since the last sync (with a journal: see session_store_save) */
+    double synced_ms; /* the last sync */
 } session_store_part;
 
 /* The conversation journal and history (cfg.journal, cfg.history): written only by
@@ -317,6 +321,8 @@ void session_store_new_conv(session *s, const uint8_t *conv);
 /* The invitation is pinned to the identifier id (rewrites the whole state at the next save). */
 void session_store_pin(session *s, const char *id);
 void session_store_save(session *s);
+/* Saved and on disk (at the end). */
+void session_store_sync(session *s);
 
 /* session_journal.c: mirrors the other parts' changes into cfg.journal (and the history), each
  * with the conv_state call of the same name; nothing happens without a journal. A journal that

@@ -58,12 +58,39 @@ void session_store_pin(session *s, const char *id)
     s->store.dirty = true;
 }
 
+/* With a journal, which keeps the next sequence number on disk before anything is sent, the
+ * position is written each step (a killed process loses nothing) but synced at most every
+ * SESSION_STATE_SYNC_MS and at the end: a power loss may then show a few messages again, never
+ * reuse a number. Without a journal every save is synced. */
 void session_store_save(session *s)
 {
-    if (!s->store.dirty || !s->cfg.state || !s->cfg.state_path)
+    if (!s->cfg.state || !s->cfg.state_path)
         return;
     char err[512];
-    if (listen_state_save(s->cfg.state_path, s->cfg.state, err, sizeof err) != 0)
+    double now = session_now_ms(s);
+    bool lazy = s->cfg.journal != NULL;
+    int rc = 0;
+    if (s->store.dirty)
+        rc = lazy ? listen_state_write(s->cfg.state_path, s->cfg.state, err, sizeof err)
+                  : listen_state_save(s->cfg.state_path, s->cfg.state, err, sizeof err);
+    if (rc == 0 && s->store.dirty && lazy)
+        s->store.unsynced = true;
+    if (rc == 0 && s->store.unsynced && now - s->store.synced_ms >= SESSION_STATE_SYNC_MS) {
+        rc = listen_state_sync(s->cfg.state_path, s->cfg.state, err, sizeof err);
+        s->store.unsynced = false;
+        s->store.synced_ms = now;
+    }
+    if (rc != 0)
         session_emit_text(s, UI_EV_ERROR, "%s", err);
     s->store.dirty = false;
+}
+
+void session_store_sync(session *s)
+{
+    char err[512];
+    session_store_save(s);
+    if (s->store.unsynced &&
+        listen_state_sync(s->cfg.state_path, s->cfg.state, err, sizeof err) != 0)
+        session_emit_text(s, UI_EV_ERROR, "%s", err);
+    s->store.unsynced = false;
 }
