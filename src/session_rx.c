@@ -225,14 +225,22 @@ static void show(session *s, const channel_record *r, uint8_t *text, size_t len,
         s->rx.gap_due_ms = session_now_ms(s) + SESSION_GAP_GRACE_MS;
 }
 
-/* A message shown before (a retransmission). Bob re-echoes what he never confirmed echoing,
- * e.g. after a restart lost the echo. */
+/* Bob echoes a message he showed before when it comes again and no echo of it is on its way. */
+static bool echo_again(const session *s, const channel_record *r)
+{
+    bool in_flight = r->seq <= s->rx.echo_queued && r->seq > s->rx.echo_confirmed;
+    return s->cfg.echo && s->cfg.role == SESSION_BOB && !(r->flags & RECORD_FLAG_ECHO) &&
+           seqset_has(&s->rx.shown, r->seq) && !in_flight;
+}
+
+/* A message shown before, sent again: its sender has not shown our echo (it keeps a message
+ * until then, see session_rx_data), so Bob echoes it again unless that echo is on its way, e.g.
+ * after a restart of either side lost it. */
 static void again(session *s, const channel_record *r, uint8_t *text, size_t len)
 {
-    if (s->cfg.echo && !(r->flags & RECORD_FLAG_ECHO) && r->seq > s->rx.acked_in &&
-        r->seq > s->rx.echo_queued && seqset_has(&s->rx.shown, r->seq)) {
+    if (echo_again(s, r)) {
         session_tx_queue(s, text, len, r->seq);
-        s->rx.echo_queued = r->seq;
+        s->rx.echo_queued = s->rx.echo_queued > r->seq ? s->rx.echo_queued : r->seq;
     }
 }
 
@@ -248,7 +256,7 @@ static void on_msg(session *s, const channel_record *r, int64_t offset)
         session_ack_soon(s, false);
     if (dup && r->seq <= s->rx.acked_in)
         session_tx_ack_again(s); /* the peer resent it: our acknowledgement was lost */
-    if (dup && !(s->cfg.echo && r->seq > s->rx.acked_in && r->seq > s->rx.echo_queued))
+    if (dup && !echo_again(s, r))
         return;
     uint8_t *text = NULL;
     size_t len = 0;
@@ -319,8 +327,14 @@ void session_rx_data(session *s, const frame *f, const uint8_t *buf, size_t len,
         return;
     }
     session_hs_heard(s);
-    if (r.ack > session_tx_outbox(s)->acked && r.ack < session_tx_outbox(s)->next_seq)
-        session_tx_acked(s, r.ack);
+    /* An echoing peer's acknowledgement does not release a message whose echo is not on the
+     * screen yet: that echo releases it (settle_echo), and a resumed Alice resends what it never
+     * showed, which the peer echoes again. */
+    uint64_t ack = r.ack;
+    if (s->peer_echoes && ack > s->rx.echo_shown.upto)
+        ack = s->rx.echo_shown.upto;
+    if (ack > session_tx_outbox(s)->acked && ack < session_tx_outbox(s)->next_seq)
+        session_tx_acked(s, ack);
     if (r.kind == RECORD_MSG)
         on_msg(s, &r, offset);
     else if (r.kind == RECORD_BATCH)

@@ -367,6 +367,32 @@ static void test_alice_crash_before_screen(void)
     world_free(&w);
 }
 
+/* Alice's echoes reach her session, and Bob's acknowledgements with them, but not her screen
+ * before she is killed: the resumed Alice still holds the messages (an echoing peer's
+ * acknowledgement does not release what has no echo on screen), resends them, and Bob echoes
+ * them again: each echo shown once. */
+static void test_alice_crash_before_echo_shown(void)
+{
+    world w;
+    world_init(&w);
+    w.m.alice.lag = true;
+    post_n(&w.m.alice, "mine", 3);
+    post_n(&w.m.bob, "nudge", 2); /* his records carry his acknowledgements */
+    sim_run_for(&w.m, 1500);
+    CHECK(each_once(&w.m.bob, UI_EV_MESSAGE, "mine", 3));
+    crash_alice(&w);
+    CHECK(sim_count(&w.m.alice, UI_EV_ECHO) == 0);
+    w.m.alice.lag = false;
+    restart_alice(&w);
+    want = 3;
+    CHECK(sim_run(&w.m, all_echoed, 30000));
+    sim_run_for(&w.m, 2000);
+    CHECK(each_once(&w.m.alice, UI_EV_ECHO, "mine", 3));
+    CHECK(each_once(&w.m.bob, UI_EV_MESSAGE, "mine", 3));
+    CHECK(each_once(&w.m.alice, UI_EV_MESSAGE, "nudge", 2));
+    world_free(&w);
+}
+
 /* Both killed at once, each with messages of its own unacknowledged. */
 static void test_both_crash(void)
 {
@@ -498,6 +524,7 @@ static const check_case tests[] = {
     {"both_crash", test_both_crash},
     {"bob_crash_before_screen", test_bob_crash_before_screen},
     {"alice_crash_before_screen", test_alice_crash_before_screen},
+    {"alice_crash_before_echo_shown", test_alice_crash_before_echo_shown},
     {"history", test_history},
     {"bob_new_journal", test_bob_new_journal},
 };
