@@ -184,11 +184,17 @@ static bool drain_events(event_queue *q, const out *o, int *code)
     return running;
 }
 
+static void publish(void *ctx)
+{
+    fflush(ctx);
+}
+
 int batch_run(session *s, event_queue *q, const kchat_options *opts)
 {
     /* written out once per batch of events, after the session recorded it (drain_events) */
     static char outbuf[1 << 20];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+    event_queue_on_publish(q, publish, stdout);
     out o = {.json = opts->json, .verbose = opts->verbose};
     if (opts->log_path && !(o.log = fopen(opts->log_path, "a")))
         fprintf(stderr, "kchat: cannot open log file %s; logging to it is off\n", opts->log_path);

@@ -32,6 +32,9 @@ struct event_queue {
     uint64_t receipt_popped; /* the reader's: number of the last popped event asking a receipt */
     uint64_t recorded;       /* under lock: receipted events up to here are recorded */
     pthread_cond_t recorded_cond;
+    uint64_t waiting_for;       /* under lock: the reader waits for this (0: it does not wait) */
+    void (*publish)(void *ctx); /* the reader's: makes what it holds visible (set before start) */
+    void *publish_ctx;
 };
 
 event_queue *event_queue_new(void)
@@ -166,11 +169,25 @@ void event_queue_drain_wake(event_queue *q)
     sys_wake_drain(&q->w);
 }
 
+void event_queue_on_publish(event_queue *q, void (*publish)(void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&q->lock);
+    q->publish = publish;
+    q->publish_ctx = ctx;
+    pthread_mutex_unlock(&q->lock);
+}
+
 void event_queue_recorded(event_queue *q, uint64_t upto)
 {
     pthread_mutex_lock(&q->lock);
     if (upto > q->recorded) {
         q->recorded = upto;
+        /* the reader holds what it waits to show: shown from here, at once, rather than after
+         * the reader's thread wakes up (a process killed in between would lose it) */
+        if (q->waiting_for && upto >= q->waiting_for && q->publish) {
+            q->publish(q->publish_ctx);
+            q->waiting_for = 0;
+        }
         pthread_cond_broadcast(&q->recorded_cond);
     }
     pthread_mutex_unlock(&q->lock);
@@ -188,9 +205,11 @@ bool event_queue_wait_recorded(event_queue *q, int timeout_ms)
     }
     bool ok = true;
     pthread_mutex_lock(&q->lock);
+    q->waiting_for = q->receipt_popped;
     while (q->recorded < q->receipt_popped && ok)
         ok = pthread_cond_timedwait(&q->recorded_cond, &q->lock, &until) == 0;
     ok = q->recorded >= q->receipt_popped;
+    q->waiting_for = 0;
     pthread_mutex_unlock(&q->lock);
     return ok;
 }

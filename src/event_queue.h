@@ -52,6 +52,12 @@ void event_queue_recorded(event_queue *q, uint64_t upto);
  * event popped so far that asked for a receipt is recorded, so a crash can no longer show it
  * twice. Returns false on timeout. Call after event_queue_shown. */
 bool event_queue_wait_recorded(event_queue *q, int timeout_ms);
+/* Optional, set by the front end (its thread, before it first waits): while it waits in
+ * event_queue_wait_recorded, the thread that says the events are recorded calls publish(ctx)
+ * there and then (under the queue's lock), so what was waiting becomes visible without waiting
+ * for the front end's thread to be scheduled. publish must only write out what the front end
+ * holds (e.g. fflush of its stream). */
+void event_queue_on_publish(event_queue *q, void (*publish)(void *ctx), void *ctx);
 /* Frees the queue and every event still in it. */
 void event_queue_free(event_queue *q);
 

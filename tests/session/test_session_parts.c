@@ -9,6 +9,9 @@
 
 #include <jansson.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -316,9 +319,43 @@ static void test_event_queue_recorded(void)
     event_queue_free(q);
 }
 
+static void *wait_thread(void *q)
+{
+    return (void *)(intptr_t)event_queue_wait_recorded(q, 5000);
+}
+
+/* While the front end waits, the session's "recorded" publishes what it holds at once, on the
+ * session's thread; not when nobody waits. */
+static void test_event_queue_publish(void)
+{
+    event_queue *q = event_queue_new();
+    int published = 0;
+    event_queue_on_publish(q, count_call, &published);
+    ui_event *msg = numbered(1), *ev;
+    msg->receipt = true;
+    event_queue_push(q, msg);
+    event_queue_recorded(q, 0);
+    CHECK(published == 0);
+    CHECK(event_queue_pop(q, &ev));
+    ui_event_free(ev);
+    event_queue_shown(q);
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, wait_thread, q) == 0);
+    struct timespec pause = {0, 200 * 1000000L}; /* let it wait */
+    nanosleep(&pause, NULL);
+    event_queue_recorded(q, 1);
+    void *ok = NULL;
+    pthread_join(th, &ok);
+    CHECK(ok && published == 1);
+    event_queue_recorded(q, 2); /* nobody waits */
+    CHECK(published == 1);
+    event_queue_free(q);
+}
+
 int main(void)
 {
     test_event_queue();
+    test_event_queue_publish();
     test_event_queue_receipts();
     test_event_queue_recorded();
     test_seqset();
