@@ -14,27 +14,8 @@
 struct history {
     sealed_log *lg;
     size_t keep, count;
-    uint8_t *scratch; /* sodium_malloc'ed, for one entry's plaintext: reused, wiped after use */
-    size_t scratch_cap;
+    sealed_buf scratch; /* one entry's plaintext: reused, wiped after use */
 };
-
-/* The scratch buffer, at least n bytes (a new one only when it must grow). */
-static uint8_t *scratch(history *h, size_t n)
-{
-    if (n <= h->scratch_cap)
-        return h->scratch;
-    size_t cap = h->scratch_cap ? h->scratch_cap : 1024;
-    while (cap < n)
-        cap *= 2;
-    uint8_t *p = sodium_malloc(cap);
-    if (!p)
-        return NULL;
-    if (h->scratch)
-        sodium_free(h->scratch);
-    h->scratch = p;
-    h->scratch_cap = cap;
-    return p;
-}
 
 /* dir u8, flags u8, seq u64, time i64, len u32, text: exactly. */
 static int decode(const uint8_t *rec, size_t len, history_entry *e)
@@ -119,7 +100,7 @@ int history_add(history *h, uint8_t dir, uint64_t seq, int64_t time_ms, const vo
     uint8_t flags = len > HISTORY_TEXT_MAX ? ENTRY_CUT : 0;
     if (flags)
         len = HISTORY_TEXT_MAX;
-    uint8_t *rec = scratch(h, ENTRY_HDR_LEN + len);
+    uint8_t *rec = sealed_buf_get(&h->scratch, ENTRY_HDR_LEN + len);
     if (!rec) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -302,7 +283,6 @@ void history_close(history *h)
         sealed_log_sync(h->lg, err, sizeof err);
         sealed_log_close(h->lg);
     }
-    if (h->scratch)
-        sodium_free(h->scratch);
+    sealed_buf_free(&h->scratch);
     free(h);
 }

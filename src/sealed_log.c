@@ -84,15 +84,13 @@ static int check_header(const uint8_t *data, size_t len, const char *purpose, co
     return 0;
 }
 
-/* Plaintext room for the records of one parse: sodium_malloc'ed, grown as needed (not one
- * allocation per record: each costs several system calls), wiped after each record. */
+/* One parse: plaintext room for its records (wiped after each), and where opening starts. */
 typedef struct plainbuf {
-    uint8_t *p;
-    size_t cap;
+    sealed_buf buf;
     uint64_t open_from; /* records before this index are framed-checked, not opened */
 } plainbuf;
 
-static uint8_t *plainbuf_get(plainbuf *b, size_t n)
+uint8_t *sealed_buf_get(sealed_buf *b, size_t n)
 {
     if (n <= b->cap && b->p)
         return b->p;
@@ -102,11 +100,18 @@ static uint8_t *plainbuf_get(plainbuf *b, size_t n)
     uint8_t *p = sodium_malloc(cap);
     if (!p)
         return NULL;
-    if (b->p)
-        sodium_free(b->p);
+    sealed_buf_free(b);
     b->p = p;
     b->cap = cap;
     return p;
+}
+
+void sealed_buf_free(sealed_buf *b)
+{
+    if (b->p)
+        sodium_free(b->p);
+    b->p = NULL;
+    b->cap = 0;
 }
 
 /* Opens the record sealed at rec (sealed bytes) and hands it to fn. 0, -1 (not authentic) or
@@ -115,7 +120,7 @@ static int open_record(plainbuf *b, const uint8_t *rec, size_t sealed, const uin
                        size_t adlen, const uint8_t *key, sealed_log_fn fn, void *ctx)
 {
     size_t plen = sealed - STORE_SEAL_OVERHEAD;
-    uint8_t *plain = plainbuf_get(b, plen ? plen : 1);
+    uint8_t *plain = sealed_buf_get(&b->buf, plen ? plen : 1);
     if (!plain)
         return -2;
     int rc = store_open(key, ad, adlen, rec, sealed, plain);
@@ -135,8 +140,7 @@ static int parse_file(uint64_t open_from, const uint8_t *data, size_t len, const
 {
     plainbuf b = {.open_from = open_from};
     int rc = parse_records(&b, data, len, purpose, key, fn, ctx, good, nrec, err, errlen);
-    if (b.p)
-        sodium_free(b.p);
+    sealed_buf_free(&b.buf);
     return rc;
 }
 

@@ -31,6 +31,16 @@ typedef struct sealed_log sealed_log;
  * an error (the record is well sealed but its content is invalid). */
 typedef int (*sealed_log_fn)(void *ctx, const uint8_t *rec, size_t len);
 
+/* Room for the plaintexts of sealed records: sodium_malloc'ed, grown as needed and reused (not
+ * one allocation, several system calls, per record). Wipe what you put in it. */
+typedef struct sealed_buf {
+    uint8_t *p;
+    size_t cap;
+} sealed_buf;
+/* At least n bytes (contents not kept when it grows), or NULL when out of memory. */
+uint8_t *sealed_buf_get(sealed_buf *b, size_t n);
+void sealed_buf_free(sealed_buf *b);
+
 /* Opens path and replays its records through fn. Missing file: created (with its directories,
  * 0700) when create, else NULL with errno ENOENT. NULL with err filled on failure. purpose is a
  * short constant naming the kind of file; key is STORE_KEY_LEN bytes, kept by reference. */
