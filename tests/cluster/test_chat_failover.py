@@ -159,12 +159,11 @@ def test_bob_killed_during_failover():
         later = [f"after the crash {i:03d}" for i in range(1, 41)]
         alice.send(later)
         bob2 = chat.bob("--echo", "--resume", brokers=brokers, name="bob")
-        # The node comes back while Bob resumes (if it led the group's coordinator too, a Bob
-        # started mid-election may wait for it to fetch his committed position).
-        restart = threading.Thread(target=kafka_local, args=("restart", str(old)), daemon=True)
-        restart.start()
-        bob2.wait_event("state", 180, state="secure")
-        restart.join(240)
+        try:  # the node stays down until the resumed Bob is ready (if it was the coordinator of
+            # his group too, he fetches his committed position from the new one)
+            bob2.wait_event("state", 60, state="secure")
+        finally:
+            kafka_local("restart", str(old))
         alice.close_stdin()
         code = alice.wait_exit(300)
         check(code == 0, f"alice exited {code}: {alice.stderr[-3:]}")
