@@ -5,9 +5,10 @@
  *
  * A group's committed offset is fetched here (rd_kafka_committed, retried through coordinator
  * elections) and assigned as a concrete offset, never as RD_KAFKA_OFFSET_STORED: librdkafka
- * 2.8 leaves a partition assigned at STORED waiting for good when its OffsetFetch gets a
+ * can leave a partition assigned at STORED waiting for good when its OffsetFetch gets a
  * request-level NOT_COORDINATOR from a coordinator that just lost the group (it refreshes the
- * coordinator but never sends the OffsetFetch again; librdkafka issue #5586). */
+ * coordinator but never sends the OffsetFetch again; librdkafka issue #5586), and the wait is
+ * bounded and said here, not hidden in librdkafka. */
 #include "net/consumer.h"
 #include "net/admin.h"
 #include "net/net_internal.h"

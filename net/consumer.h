@@ -39,7 +39,10 @@ typedef struct net_record {
 net_consumer *net_consumer_new(const net_config *cfg, const char *topic, const char *group_id,
                                net_start start, char *err, size_t errlen);
 /* 1: *rec filled; 0: nothing within timeout_ms; -1: error (err filled; transient errors such as
- * a broker being down are reported once and retried by librdkafka, not returned as -1). */
+ * a broker being down are reported once and retried by librdkafka, not returned as -1). While
+ * a broker loss is reported ("electing ... waiting") and no record has come, a poll that finds
+ * nothing asks the partition's leader for its end offset, at most once a second and 200 ms,
+ * and says "Kafka: records flow again" when it answers. */
 int net_consumer_poll(net_consumer *c, int timeout_ms, net_record *rec, char *err, size_t errlen);
 void net_record_release(net_record *rec);
 /* Marks every record up to and including offset as processed (stores offset+1). */
