@@ -471,15 +471,19 @@ int net_consumer_commit(net_consumer *c)
     return commit_wait(c, NET_COMMIT_WAIT_MS) == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : -1;
 }
 
+/* The end first: it is the position when the call began (a session takes the records below it
+ * for ones from before its start), not after the wait for the coordinator. */
 int64_t net_consumer_end_offset(net_consumer *c, int timeout_ms)
 {
     double deadline = sys_now_ms() + timeout_ms;
-    rd_kafka_resp_err_t why;
-    if (resolve_stored(c, timeout_ms, &why) != 0)
+    int64_t hi = -1;
+    if (query_end(c, timeout_ms, &hi) != RD_KAFKA_RESP_ERR_NO_ERROR)
         return -1;
     double left = deadline - sys_now_ms();
-    int64_t hi = -1;
-    return query_end(c, left > 1 ? (int)left : 1, &hi) == RD_KAFKA_RESP_ERR_NO_ERROR ? hi : -1;
+    rd_kafka_resp_err_t why;
+    if (resolve_stored(c, left > 1 ? (int)left : 1, &why) != 0)
+        return -1;
+    return hi;
 }
 
 int net_consumer_fd(net_consumer *c)
