@@ -76,6 +76,18 @@ static void serve_errors_for(net_consumer *c, int ms)
     serve_errors(c);
 }
 
+/* Asks a broker for the topic's metadata (at most wait_ms): a leader elected since is then
+ * known, even while the topic is not assigned yet (nothing else refreshes it then). */
+static void refresh_leader(net_consumer *c, int wait_ms)
+{
+    rd_kafka_topic_t *t = rd_kafka_topic_new(c->rk, c->topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    if (t && rd_kafka_metadata(c->rk, 0, t, &md, wait_ms) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        rd_kafka_metadata_destroy(md);
+    if (t)
+        rd_kafka_topic_destroy(t);
+}
+
 /* The high watermark of partition 0, retried through leader elections and broker restarts
  * until timeout_ms is spent (each try waits at most 2 s, so a dead leader that metadata still
  * names does not use up the whole wait). Says once, through on_error, that Kafka is electing. */
@@ -112,6 +124,7 @@ static rd_kafka_resp_err_t query_end(net_consumer *c, int timeout_ms, int64_t *h
             pause_ms(100);
         else
             serve_errors_for(c, 100); /* nothing assigned yet: only errors and logs queued */
+        refresh_leader(c, 500);
     }
 }
 
