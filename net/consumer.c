@@ -1,7 +1,14 @@
 /* consumer: partition 0 of one topic by rd_kafka_assign (no group membership, no rebalances).
  * Offsets are stored only through net_consumer_done and committed every second and on close.
  * The consumer queue (into which the main queue, logs included, is forwarded) has an IO event
- * on a pipe so the caller can poll() net_consumer_fd. */
+ * on a pipe so the caller can poll() net_consumer_fd.
+ *
+ * A group's committed offset is fetched here (rd_kafka_committed, retried through coordinator
+ * elections) and assigned as a concrete offset, never as RD_KAFKA_OFFSET_STORED: librdkafka
+ * can leave a partition assigned at STORED waiting for good when its OffsetFetch gets a
+ * request-level NOT_COORDINATOR from a coordinator that just lost the group (it refreshes the
+ * coordinator but never sends the OffsetFetch again; librdkafka issue #5586), and the wait is
+ * bounded and said here, not hidden in librdkafka. */
 #include "net/consumer.h"
 #include "net/admin.h"
 #include "net/net_internal.h"
@@ -16,7 +23,11 @@
 /* Bounds on the waits for the cluster: a commit, and closing (its final commit). */
 #define NET_COMMIT_WAIT_MS 3000
 #define NET_CLOSE_WAIT_MS 3000
-#define NET_END_WAIT_MS 10000 /* finding the end offset for NET_START_END */
+#define NET_END_WAIT_MS 10000        /* finding the end offset for NET_START_END */
+#define NET_TRY_MS 2000              /* one try of a wait that retries through elections */
+#define NET_STORED_POLL_MS 100       /* a poll's try at the committed offset, while none is known */
+#define NET_LEADER_CHECK_MS 1000     /* while "electing" is said: how often the leader is asked */
+#define NET_LEADER_CHECK_WAIT_MS 200 /* and how long its answer is waited for */
 /* A topic just created may take this long to be known to every broker of a cluster: missing
  * until then is waited for (a wrong topic name is reported after it). */
 #define NET_NEW_TOPIC_GRACE_MS 5000
@@ -26,8 +37,10 @@ struct net_consumer {
     rd_kafka_t *rk;
     rd_kafka_queue_t *q;
     int wake[2];
-    bool group;    /* a caller's group: offsets are stored and committed */
-    bool assigned; /* the queue may hold records: never drained blindly */
+    bool group;          /* a caller's group: offsets are stored and committed */
+    bool assigned;       /* the queue may hold records: never drained blindly */
+    bool stored_pending; /* NET_START_STORED with a group: the committed offset not known yet */
+    double leader_checked_ms; /* the last check_leader_back */
     char topic[256];
 };
 
@@ -38,8 +51,8 @@ static int64_t start_offset(net_start start)
         return RD_KAFKA_OFFSET_BEGINNING;
     case NET_START_END:
         return RD_KAFKA_OFFSET_END;
-    default:
-        return RD_KAFKA_OFFSET_STORED;
+    default: /* NET_START_STORED without a group: a fresh group has committed nothing */
+        return RD_KAFKA_OFFSET_BEGINNING;
     }
 }
 
@@ -66,6 +79,18 @@ static void serve_errors_for(net_consumer *c, int ms)
     serve_errors(c);
 }
 
+/* Asks a broker for the topic's metadata (at most wait_ms): a leader elected since is then
+ * known, even while the topic is not assigned yet (nothing else refreshes it then). */
+static void refresh_leader(net_consumer *c, int wait_ms)
+{
+    rd_kafka_topic_t *t = rd_kafka_topic_new(c->rk, c->topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    if (t && rd_kafka_metadata(c->rk, 0, t, &md, wait_ms) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        rd_kafka_metadata_destroy(md);
+    if (t)
+        rd_kafka_topic_destroy(t);
+}
+
 /* The high watermark of partition 0, retried through leader elections and broker restarts
  * until timeout_ms is spent (each try waits at most 2 s, so a dead leader that metadata still
  * names does not use up the whole wait). Says once, through on_error, that Kafka is electing. */
@@ -84,6 +109,8 @@ static rd_kafka_resp_err_t query_end(net_consumer *c, int timeout_ms, int64_t *h
                      rd_kafka_err2str(e));
             c->cl.log(c->cl.log_ctx, LOG_DEBUG, line);
         }
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR && told)
+            net_client_success(&c->cl); /* "records flow again": the wait said is over */
         bool retry = net_err_retriable(e) || net_topic_missing_in_grace(&c->cl, e);
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR || !retry || c->cl.auth_err[0] ||
             deadline - sys_now_ms() <= 100)
@@ -94,13 +121,104 @@ static rd_kafka_resp_err_t query_end(net_consumer *c, int timeout_ms, int64_t *h
             snprintf(line, sizeof line, "Kafka: topic '%s' has no leader yet (%s), waiting",
                      c->topic, rd_kafka_err2str(e));
             net_client_report(&c->cl, LOG_NOTICE, line);
+            c->cl.partial_reported = true; /* ended by net_client_success */
             told = true;
         }
         if (c->assigned)
             pause_ms(100);
         else
             serve_errors_for(c, 100); /* nothing assigned yet: only errors and logs queued */
+        refresh_leader(c, 500);
     }
+}
+
+/* One try at the group's committed offset of partition 0 (RD_KAFKA_OFFSET_BEGINNING when the
+ * group has committed nothing), waiting at most wait_ms. */
+static rd_kafka_resp_err_t committed_once(net_consumer *c, int wait_ms, int64_t *offset)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, c->topic, 0);
+    rd_kafka_resp_err_t e = rd_kafka_committed(c->rk, l, wait_ms);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+        e = l->elems[0].err;
+    int64_t o = l->elems[0].offset;
+    rd_kafka_topic_partition_list_destroy(l);
+    *offset = o >= 0 ? o : RD_KAFKA_OFFSET_BEGINNING;
+    if (c->cl.log && e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        char line[512];
+        snprintf(line, sizeof line, "kchat: committed offset of %s: %s", c->topic,
+                 rd_kafka_err2str(e));
+        c->cl.log(c->cl.log_ctx, LOG_DEBUG, line);
+    }
+    return e;
+}
+
+static void report_no_coordinator(net_consumer *c, rd_kafka_resp_err_t e)
+{
+    char line[512];
+    snprintf(line, sizeof line,
+             "Kafka: the group coordinator of topic '%s' is not available yet (%s), waiting",
+             c->topic, rd_kafka_err2str(e));
+    net_client_report(&c->cl, LOG_NOTICE, line);
+}
+
+/* The committed offset, retried through coordinator elections and broker restarts until
+ * timeout_ms is spent (each try at most NET_TRY_MS). Says once, through on_error, that the
+ * coordinator is being waited for. Nothing is assigned yet: the queue holds only errors. */
+static rd_kafka_resp_err_t query_committed(net_consumer *c, int timeout_ms, int64_t *offset)
+{
+    double deadline = sys_now_ms() + timeout_ms;
+    bool told = false;
+    for (;;) {
+        double left = deadline - sys_now_ms();
+        int wait = left > NET_TRY_MS ? NET_TRY_MS : left > 0 ? (int)left : 1;
+        rd_kafka_resp_err_t e = committed_once(c, wait, offset);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR && told)
+            net_client_success(&c->cl); /* "records flow again": the wait said is over */
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR || !net_err_retriable(e) || c->cl.auth_err[0] ||
+            deadline - sys_now_ms() <= 100)
+            return e;
+        if (!told && e != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN &&
+            e != RD_KAFKA_RESP_ERR__TRANSPORT) {
+            report_no_coordinator(c, e);
+            c->cl.partial_reported = true; /* ended by net_client_success */
+            told = true;
+        }
+        serve_errors_for(c, 100);
+    }
+}
+
+static int assign_at(net_consumer *c, int64_t offset, char *err, size_t errlen)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, c->topic, 0)->offset = offset;
+    rd_kafka_resp_err_t e = rd_kafka_assign(c->rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    c->assigned = e == RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        errf(err, errlen, "cannot read topic '%s': %s", c->topic, rd_kafka_err2str(e));
+        return -1;
+    }
+    return 0;
+}
+
+/* Assigns partition 0 at the group's committed offset once it is known, trying for at most
+ * timeout_ms. 0: assigned (or already was); -1: not yet (the error code in *why). */
+static int resolve_stored(net_consumer *c, int timeout_ms, rd_kafka_resp_err_t *why)
+{
+    if (!c->stored_pending)
+        return 0;
+    int64_t offset = RD_KAFKA_OFFSET_BEGINNING;
+    *why = query_committed(c, timeout_ms, &offset);
+    if (*why != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return -1;
+    char err[256];
+    if (assign_at(c, offset, err, sizeof err) != 0) {
+        *why = RD_KAFKA_RESP_ERR__STATE;
+        return -1;
+    }
+    c->stored_pending = false;
+    return 0;
 }
 
 /* NET_START_END is resolved here, before returning: a lazily resolved "end" could land after
@@ -127,21 +245,18 @@ static int resolve_end(net_consumer *c, int64_t *offset, char *err, size_t errle
     return -1;
 }
 
+/* A group's NET_START_STORED is resolved later (resolve_stored), by the first wait that may
+ * take long (net_consumer_end_offset) or, a short try each, by net_consumer_poll. */
 static int assign_partition(net_consumer *c, net_start start, char *err, size_t errlen)
 {
+    if (start == NET_START_STORED && c->group) {
+        c->stored_pending = true;
+        return 0;
+    }
     int64_t offset = start_offset(start);
     if (start == NET_START_END && resolve_end(c, &offset, err, errlen) != 0)
         return -1;
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, c->topic, 0)->offset = offset;
-    rd_kafka_resp_err_t e = rd_kafka_assign(c->rk, l);
-    rd_kafka_topic_partition_list_destroy(l);
-    c->assigned = e == RD_KAFKA_RESP_ERR_NO_ERROR;
-    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        errf(err, errlen, "cannot read topic '%s': %s", c->topic, rd_kafka_err2str(e));
-        return -1;
-    }
-    return 0;
+    return assign_at(c, offset, err, errlen);
 }
 
 static int consumer_start(net_consumer *c, const net_config *cfg, const char *group_id,
@@ -262,8 +377,37 @@ static bool reading_failed(net_consumer *c, char *err, size_t errlen)
     return true;
 }
 
+/* While this client says the cluster is electing and no record has come to say it is over (the
+ * peer may be waiting for us, not writing): once a second, asks partition 0's leader for its
+ * end offset; an answer means the partition has a live leader, and that is said as records
+ * flowing again. Without it a reader whose partition never lost its leader (another node was
+ * killed) would say "waiting" until the next record, and the session would excuse a silent
+ * peer for that long. */
+static void check_leader_back(net_consumer *c)
+{
+    double now = sys_now_ms();
+    if (!c->cl.partial_reported || !c->assigned || now - c->leader_checked_ms < NET_LEADER_CHECK_MS)
+        return;
+    c->leader_checked_ms = now;
+    int64_t lo = -1, hi = -1;
+    if (rd_kafka_query_watermark_offsets(c->rk, c->topic, 0, &lo, &hi, NET_LEADER_CHECK_WAIT_MS) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR)
+        net_client_success(&c->cl);
+}
+
 int net_consumer_poll(net_consumer *c, int timeout_ms, net_record *rec, char *err, size_t errlen)
 {
+    rd_kafka_resp_err_t why;
+    int try_ms = timeout_ms < 0                    ? NET_TRY_MS
+                 : timeout_ms > NET_STORED_POLL_MS ? timeout_ms
+                                                   : NET_STORED_POLL_MS;
+    if (c->stored_pending && resolve_stored(c, try_ms, &why) != 0) {
+        serve_errors(c); /* nothing assigned: only errors and logs are queued */
+        if (reading_failed(c, err, errlen))
+            return -1;
+        net_client_check_up(&c->cl);
+        return 0;
+    }
     double deadline = sys_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     for (;;) {
         if (reading_failed(c, err, errlen))
@@ -288,6 +432,7 @@ int net_consumer_poll(net_consumer *c, int timeout_ms, net_record *rec, char *er
     if (reading_failed(c, err, errlen)) /* the error callback ran inside the poll */
         return -1;
     net_client_check_up(&c->cl);
+    check_leader_back(c);
     return 0;
 }
 
@@ -344,10 +489,19 @@ int net_consumer_commit(net_consumer *c)
     return commit_wait(c, NET_COMMIT_WAIT_MS) == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : -1;
 }
 
+/* The end first: it is the position when the call began (a session takes the records below it
+ * for ones from before its start), not after the wait for the coordinator. */
 int64_t net_consumer_end_offset(net_consumer *c, int timeout_ms)
 {
+    double deadline = sys_now_ms() + timeout_ms;
     int64_t hi = -1;
-    return query_end(c, timeout_ms, &hi) == RD_KAFKA_RESP_ERR_NO_ERROR ? hi : -1;
+    if (query_end(c, timeout_ms, &hi) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return -1;
+    double left = deadline - sys_now_ms();
+    rd_kafka_resp_err_t why;
+    if (resolve_stored(c, left > 1 ? (int)left : 1, &why) != 0)
+        return -1;
+    return hi;
 }
 
 int net_consumer_fd(net_consumer *c)

@@ -1,17 +1,82 @@
 /* transport_kafka: the session's transport over Kafka, a net_producer for the peer's topic and a
- * net_consumer for ours (partition 0, by assignment). */
+ * net_consumer for ours (partition 0, by assignment). The two clients' "Kafka is electing,
+ * waiting" (level 5) and "flowing again" (level 6) reach the session as one state: out from the
+ * first client's level 5 until every client that said it has said level 6 (one client's
+ * records flowing does not end the other's election). */
 #include "net/consumer.h"
 #include "net/producer.h"
 #include "src/transport.h"
 #include "sys/wake.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+struct kafka_transport;
+
+/* One client's view of Kafka, between it and the session's callbacks. */
+typedef struct kafka_side {
+    struct kafka_transport *k;
+    net_config cfg; /* the session's, with this side as the callbacks' ctx */
+    bool out;       /* said level 5, not yet level 6 */
+} kafka_side;
 
 typedef struct kafka_transport {
     net_producer *prod;
     net_consumer *cons;
+    net_config session_cfg; /* the session's callbacks */
+    kafka_side side[2];     /* producer, consumer */
+    pthread_mutex_t lock;
 } kafka_transport;
+
+static void side_log(void *ctx, int level, const char *line)
+{
+    const kafka_side *side = ctx;
+    if (side->k->session_cfg.log)
+        side->k->session_cfg.log(side->k->session_cfg.log_ctx, level, line);
+}
+
+/* False when the line only repeats (level 5) or ends too early (level 6) what the session knows. */
+static bool side_passes(kafka_side *side, int level)
+{
+    kafka_transport *k = side->k;
+    kafka_side *other = &k->side[side == &k->side[0] ? 1 : 0];
+    if (level == 5) {
+        bool first = !side->out && !other->out;
+        side->out = true;
+        return first;
+    }
+    if (level >= 6 && side->out) {
+        side->out = false;
+        return !other->out;
+    }
+    return true;
+}
+
+static void side_error(void *ctx, int level, const char *line)
+{
+    kafka_side *side = ctx;
+    kafka_transport *k = side->k;
+    pthread_mutex_lock(&k->lock);
+    bool pass = side_passes(side, level);
+    pthread_mutex_unlock(&k->lock);
+    if (pass && k->session_cfg.on_error)
+        k->session_cfg.on_error(k->session_cfg.log_ctx, level, line);
+}
+
+static void sides_init(kafka_transport *k, const net_config *net)
+{
+    k->session_cfg = *net;
+    pthread_mutex_init(&k->lock, NULL);
+    for (int i = 0; i < 2; i++) {
+        k->side[i].k = k;
+        k->side[i].cfg = *net;
+        k->side[i].cfg.log = side_log;
+        k->side[i].cfg.on_error = side_error;
+        k->side[i].cfg.log_ctx = &k->side[i];
+    }
+}
 
 static int k_send(void *ctx, const void *buf, size_t len, uint64_t token, char *err, size_t errlen)
 {
@@ -93,6 +158,7 @@ static void k_free(void *ctx)
     k_close(k);
     if (k->prod)
         net_producer_free(k->prod);
+    pthread_mutex_destroy(&k->lock);
     free(k);
 }
 
@@ -119,12 +185,15 @@ int transport_kafka_open(void *arg, const transport_params *p, transport *t, cha
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    k->prod = net_producer_new(p->net, p->out_topic, p->on_delivery, p->delivery_ctx, err, errlen);
+    sides_init(k, p->net);
+    k->prod = net_producer_new(&k->side[0].cfg, p->out_topic, p->on_delivery, p->delivery_ctx, err,
+                               errlen);
     if (!k->prod) {
+        pthread_mutex_destroy(&k->lock);
         free(k);
         return -1;
     }
-    k->cons = net_consumer_new(p->net, p->in_topic, p->group,
+    k->cons = net_consumer_new(&k->side[1].cfg, p->in_topic, p->group,
                                p->from_stored ? NET_START_STORED : NET_START_END, err, errlen);
     if (!k->cons) {
         char why[512];

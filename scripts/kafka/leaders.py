@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""leaders.py HOST:PORT[,...]: prints each partition's leader and in-sync replicas, one line per
-partition ("topic partition leader=N isr=[..] replicas=[..]"), from a Metadata v4 request (plain
-sockets: no Kafka client needed). Internal topics are skipped. Exit 1 if no broker answers."""
+"""leaders.py HOST:PORT[,...] [--internal]: prints each partition's leader and in-sync replicas,
+one line per partition ("topic partition leader=N isr=[..] replicas=[..]"), from a Metadata v4
+request (plain sockets: no Kafka client needed). Internal topics are skipped unless --internal is
+given (the leader of __consumer_offsets 0 is every group's coordinator on a kafka-local cluster,
+which has one offsets partition). Exit 1 if no broker answers."""
 import socket
 import struct
 import sys
@@ -73,6 +75,7 @@ def parse(buf):
 
 
 def main():
+    internal_too = "--internal" in sys.argv[2:]
     for addr in sys.argv[1].split(","):
         host, port = addr.rsplit(":", 1)
         try:
@@ -81,7 +84,7 @@ def main():
             continue
         print("brokers in metadata: " + " ".join(f"{n}={a}" for n, a in sorted(brokers.items())))
         for name, internal, err, parts in sorted(topics):
-            if internal or name.startswith("__"):
+            if (internal or name.startswith("__")) and not internal_too:
                 continue
             for idx, leader, isr, replicas, perr in sorted(parts):
                 print(f"{name} {idx} leader={leader} isr={isr} replicas={replicas}"
