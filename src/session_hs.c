@@ -466,7 +466,7 @@ static bool peer_silent(const session *s, double now)
     const out_msg *m = outbox_at(session_tx_outbox(s), 0);
     return m && s->kafka_out_since == 0 && m->tx_count >= 2 &&
            now - m->first_ms >= SESSION_REHANDSHAKE_MS &&
-           now - s->last_peer_ms >= SESSION_REHANDSHAKE_MS;
+           now - s->last_peer_ms >= SESSION_REHANDSHAKE_MS && now >= s->silence_excused_until;
 }
 
 static void alice_timers(session *s, double now)
@@ -532,9 +532,12 @@ void session_hs_heard(session *s)
         session_hs_confirmed(s);
 }
 
+/* Kafka flows again for us, but the peer's clients may still be waiting for the same election
+ * (or for its metadata): its silence counts only after a grace. */
 void session_hs_excuse_silence(session *s)
 {
     s->last_peer_ms = session_now_ms(s);
+    s->silence_excused_until = s->last_peer_ms + SESSION_KAFKA_GRACE_MS;
 }
 
 void session_peer_left(session *s)

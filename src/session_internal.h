@@ -25,6 +25,9 @@
 #define SESSION_REASM_MAX_MS 30000.0 /* an incomplete message is dropped after this */
 #define SESSION_HS_RETRY_MS 5000.0
 #define SESSION_REHANDSHAKE_MS 5000.0
+/* After a Kafka outage ends for us, how long the peer may stay silent (its own clients may still
+ * be waiting out the same election) before a handshake tries again. */
+#define SESSION_KAFKA_GRACE_MS 15000.0
 /* How long a Kafka wait that may span a leader election (end offsets) may take. */
 #define SESSION_KAFKA_WAIT_MS 30000
 #define SESSION_MAX_INFLIGHT 4096
@@ -180,6 +183,7 @@ struct session {
     double hs_start_ms;              /* this handshake series began */
     double hs_sent_ms;               /* last message 1 sent */
     double last_peer_ms;             /* last authenticated frame from the peer */
+    double silence_excused_until;    /* after a Kafka outage: the peer is not silent before */
     char hs_fail[512];               /* why the last handshake attempt failed, if known */
     char peer_name[HS_NAME_MAX + 1]; /* the peer's display name, from its handshake message */
 

@@ -556,6 +556,42 @@ static void test_echo_acknowledges(void)
     sim_free(&m);
 }
 
+/* Bob's sealed records are lost while *(double *)m->test is in the future. */
+static sim_action bob_silent_until(sim *m, sim_side *from, const frame *f, unsigned n,
+                                   double *delay)
+{
+    (void)n;
+    (void)delay;
+    return from == &m->bob && f->type == FRAME_DATA && m->now < *(double *)m->test ? SIM_DROP
+                                                                                   : SIM_PASS;
+}
+
+/* Kafka is out for Alice (a leader election, said at level 5) and flows again (level 6) while
+ * Bob's side still waits for it: his silence for 10 s after that is Kafka's, not his, so Alice
+ * does not handshake again, and her line is delivered and echoed once. */
+static void test_kafka_outage_grace(void)
+{
+    sim m;
+    sim_init(&m);
+    m.bob.cfg.echo = true;
+    start_chat(&m);
+    unsigned hs1 = m.alice.sent_by_type[FRAME_HS1];
+    double bob_back = m.now + 14000;
+    m.test = &bob_back;
+    m.filter = bob_silent_until;
+    session *a = m.alice.s;
+    a->cfg.net.on_error(a->cfg.net.log_ctx, 5, "Kafka: electing a leader, waiting");
+    sim_post(&m.alice, "during the election");
+    sim_run_for(&m, 4000);
+    a->cfg.net.on_error(a->cfg.net.log_ctx, 6, "Kafka: records flow again");
+    want_delivered = 1;
+    CHECK(sim_run(&m, delivered, 30000));
+    CHECK(m.alice.sent_by_type[FRAME_HS1] == hs1); /* no needless handshake */
+    CHECK(sim_count_text(&m.bob, UI_EV_MESSAGE, "during the election") == 1);
+    CHECK(sim_count_text(&m.alice, UI_EV_ECHO, "during the election") == 1);
+    sim_free(&m);
+}
+
 static bool alice_closed(sim *m)
 {
     return sim_has_text(&m->alice, UI_EV_STATE, "peer left");
@@ -967,6 +1003,7 @@ static const check_case tests[] = {
     {"timeout_before_secure", test_timeout_before_secure},
     {"echo_done", test_echo_done},
     {"echo_acknowledges", test_echo_acknowledges},
+    {"kafka_outage_grace", test_kafka_outage_grace},
     {"peer_left", test_peer_left},
     {"resume_after_crash", test_resume_after_crash},
     {"resume_after_stop", test_resume_after_stop},
