@@ -3,7 +3,9 @@ on the 3-node cluster (fixture "cluster"), so 50,000 messages each way, while a 
 and restarted over and over (the next kill once the last node is back, at least 20 s apart) and
 Bob is SIGKILLed and resumed twice. Every line is shown by Bob once (across his three processes)
 and echoed to Alice once; Alice's RSS stays flat (the last third's peak at most 1.25 times the
-middle third's, once warmed up). Prints the figures. KCHAT_SOAK_LINES changes the count."""
+middle third's, once warmed up). Prints the figures. KCHAT_SOAK_LINES changes the count. The
+lines are fed in blocks paced over KCHAT_SOAK_SECONDS (default 180): a chat, not a bulk copy, so
+that the node kills (every 20 s) and Bob's kills land while messages flow."""
 import collections
 import os
 import random
@@ -20,6 +22,19 @@ ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 KAFKA_LOCAL = os.path.join(ROOT, "scripts", "kafka-local")
 CDIR = os.environ["KCHAT_CLUSTER_DIR"]
 LINES = int(os.environ.get("KCHAT_SOAK_LINES", "50000"))
+SECONDS = float(os.environ.get("KCHAT_SOAK_SECONDS", "180"))
+BLOCK = 100  # lines fed at once
+
+
+def feed(alice, lines):
+    """Alice's lines in blocks of BLOCK, paced to take SECONDS, then the end of input."""
+    t0 = time.monotonic()
+    for i in range(0, len(lines), BLOCK):
+        alice.send(lines[i:i + BLOCK])
+        wait = t0 + SECONDS * (i + BLOCK) / len(lines) - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+    alice.close_stdin()
 
 
 def kafka_local(*args):
@@ -58,8 +73,7 @@ def test_soak():
         inv = bob.wait_event("invitation")
         alice = chat.alice(inv["invitation"], "--timeout", "3000", brokers=brokers)
         lines = [f"soak {i:06d}" for i in range(1, LINES + 1)]
-        threading.Thread(target=lambda: (alice.send(lines), alice.close_stdin()),
-                         daemon=True).start()
+        threading.Thread(target=feed, args=(alice, lines), daemon=True).start()
         chaos_thread = threading.Thread(target=chaos, daemon=True)
         chaos_thread.start()
         bobs, samples, t0 = [bob], [], time.monotonic()
