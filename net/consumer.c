@@ -23,9 +23,11 @@
 /* Bounds on the waits for the cluster: a commit, and closing (its final commit). */
 #define NET_COMMIT_WAIT_MS 3000
 #define NET_CLOSE_WAIT_MS 3000
-#define NET_END_WAIT_MS 10000        /* finding the end offset for NET_START_END */
-#define NET_TRY_MS 2000              /* one try of a wait that retries through elections */
-#define NET_STORED_POLL_MS 100       /* a poll's try at the committed offset, while none is known */
+#define NET_END_WAIT_MS 10000 /* finding the end offset for NET_START_END */
+#define NET_TRY_MS 2000       /* one try of a wait that retries through elections */
+/* A poll's try at the committed offset while none is known: a coordinator lookup and an offset
+ * fetch must fit in it across a wide-area link (at 20 ms one way, 100 ms never did). */
+#define NET_STORED_POLL_MS 1000
 #define NET_LEADER_CHECK_MS 1000     /* while "electing" is said: how often the leader is asked */
 #define NET_LEADER_CHECK_WAIT_MS 200 /* and how long its answer is waited for */
 /* A topic just created may take this long to be known to every broker of a cluster: missing
