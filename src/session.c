@@ -488,6 +488,15 @@ static void settle(session *s)
         event_queue_want_shown(s->events, want);
 }
 
+/* At the end of a step: a receipt is asked for what waits for one; what the front end has shown
+ * already is settled by the next step, at once (session_wait_ms). */
+static void ask_receipt(session *s)
+{
+    uint64_t want = s->cfg.front_confirms ? session_rx_unsettled_qno(s) : 0;
+    if (want)
+        event_queue_want_shown(s->events, want);
+}
+
 void session_step(session *s)
 {
     settle(s);
@@ -512,7 +521,7 @@ void session_step(session *s)
     session_store_save(s);
     announce_recorded(s);
     session_flush_events(s);
-    settle(s);
+    ask_receipt(s); /* settling here would leave its echo unsent until the next wake-up */
     if (last >= 0 && s->cfg.role == SESSION_BOB)
         s->tp.ops->done(s->tp.ctx, session_rx_done_offset(s, last));
 }

@@ -42,7 +42,7 @@
 #define SESSION_INPUT_MAX_BYTES (2u * 1024u * 1024u)
 /* Lines taken per step (beyond one line): each step's journal record, and its sealed copy, stay
  * small; the loop comes back at once for the rest. */
-#define SESSION_STEP_BYTES (128u * 1024u)
+#define SESSION_STEP_BYTES (1024u * 1024u)
 /* A standalone acknowledgement waits this long for an outgoing message to ride on, unless
  * SESSION_ACK_EVERY messages are waiting for one. */
 #define SESSION_ACK_DELAY_MS 20.0
@@ -281,6 +281,8 @@ void session_rx_pushed(session *s, uint64_t qno);
 /* Settles what the front end has shown (cfg.front_confirms): acknowledges, echoes and records
  * it. Returns the number of the event a receipt is still awaited for (0: none). */
 uint64_t session_rx_settle(session *s);
+/* The event number of the oldest message waiting for the front end's receipt (0: none). */
+uint64_t session_rx_unsettled_qno(const session *s);
 /* The event number of the last message settled (what the journal records once synced). */
 uint64_t session_rx_settled_qno(const session *s);
 /* The front end showed something not yet settled: the loop must not sleep. */

@@ -157,6 +157,12 @@ uint64_t session_rx_settle(session *s)
     return u ? u->qno : 0;
 }
 
+uint64_t session_rx_unsettled_qno(const session *s)
+{
+    const unsettled *u = oldest_unsettled(s);
+    return u ? u->qno : 0;
+}
+
 uint64_t session_rx_settled_qno(const session *s)
 {
     return s->rx.settled_qno;
