@@ -6,9 +6,11 @@
  * included) and resident set (/proc/self/status VmHWM, reset per phase through clear_refs):
  *   kchat: the real session engine (src/session.h), configured exactly as `kchat listen --echo`
  *     (Bob: invitation secret, trust "anyone holding it", listen state saved after each batch)
- *     and `kchat connect INVITATION` (Alice: XXpsk3, trusting Bob's identifier) configure it.
+ *     and `kchat connect INVITATION` (Alice: XXpsk3, trusting Bob's identifier) configure it,
+ *     each with its conversation journal and history (KCHAT_BENCH_NO_STATE=1: none of them).
  *     The worker is the front end: session_post_line() to hand a message over, ui_events popped
- *     from the event queue to see it arrive -- what batch mode does, without printing. It sets
+ *     from the event queue to see it arrive, receipts given -- what batch mode does, without
+ *     printing. It sets
  *     up malloc as kchat's main does (src/memtune.h); plain workers keep glibc's defaults.
  *   plain: the same net/ producer and consumer (identical librdkafka settings: acks=all,
  *     idempotence, linger 0, no Nagle, the same fetch waits), the same two-topic layout; Bob
