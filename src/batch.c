@@ -192,7 +192,7 @@ static void publish(void *ctx)
 int batch_run(session *s, event_queue *q, const kchat_options *opts)
 {
     /* written out once per batch of events, after the session recorded it (drain_events) */
-    static char outbuf[1 << 20];
+    static char outbuf[256 << 10];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     event_queue_on_publish(q, publish, stdout);
     out o = {.json = opts->json, .verbose = opts->verbose};

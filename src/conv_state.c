@@ -584,22 +584,33 @@ int conv_state_clear(conv_state *st)
     return queue_u64(st, OP_CLEAR, 0);
 }
 
-int conv_state_sync(conv_state *st, char *err, size_t errlen)
+int conv_state_write(conv_state *st, char *err, size_t errlen)
 {
-    if (st->pend.len == 0 && !st->need_sync)
+    if (st->pend.len == 0)
         return 0;
     if (jbuf_close_record(&st->pend) != 0) {
         snprintf(err, errlen, "cannot save the conversation state: out of memory");
         return -1;
     }
     if (compaction_due(st))
-        return compact(st, err, errlen);
+        return compact(st, err, errlen); /* synced and renamed: nothing left to sync */
     if (st->pend.nrec) {
         if (sealed_log_append(st->lg, st->pend.p, st->pend.lens, st->pend.nrec, err, errlen) != 0)
             return -1; /* nothing written: still queued */
         jbuf_clear(&st->pend);
         st->need_sync = true;
     }
+    return 0;
+}
+
+int conv_state_sync(conv_state *st, char *err, size_t errlen)
+{
+    if (st->pend.len == 0 && !st->need_sync)
+        return 0;
+    if (conv_state_write(st, err, errlen) != 0)
+        return -1;
+    if (!st->need_sync)
+        return 0;
     if (sealed_log_sync(st->lg, err, errlen) != 0)
         return -1; /* written: the next sync syncs again */
     st->need_sync = false;

@@ -92,8 +92,12 @@ int conv_state_renumber(conv_state *st, uint64_t first);
 /* As outbox_free + outbox_init(1): every message dropped, our numbering restarts from 1. */
 int conv_state_clear(conv_state *st);
 
-/* Writes what changed since the last sync as one record and fdatasyncs it (or compacts the
- * file). 0 or -1 with err filled; after a failure the changes stay queued for the next sync. */
+/* Writes what changed since the last write as one record (or compacts the file): a killed
+ * process finds it, a power loss may not until conv_state_sync. 0 or -1 with err filled; after
+ * a failure the changes stay queued. */
+int conv_state_write(conv_state *st, char *err, size_t errlen);
+/* conv_state_write, then fdatasync. 0 or -1 with err filled; after a failure the changes stay
+ * queued (or, written, are synced by the next sync). */
 int conv_state_sync(conv_state *st, char *err, size_t errlen);
 
 /* Replays a journal file's bytes (for the fuzz target): 0 or -1 with err filled. */

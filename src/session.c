@@ -507,9 +507,10 @@ void session_step(session *s)
     timers(s, now);
     /* what the steps above journaled and the sequence numbers they handed out are saved before
      * anything is sent (the journal first: it holds the messages the listen state numbers) */
-    session_journal_sync(s);
+    session_journal_write(s);
     session_store_save(s);
-    announce_recorded(s);
+    announce_recorded(s); /* written: a killed process has it; shown from here */
+    session_journal_sync(s);
     /* shown at once: what was journaled as shown is on its way to the front end before the
      * step goes on (a process killed in between would neither show it nor show it again) */
     session_flush_events(s);
@@ -517,9 +518,10 @@ void session_step(session *s)
     session_tx_ack(s, now);
     check_epochs(s);
     session_stats_tick(s, now);
-    session_journal_sync(s);
+    session_journal_write(s);
     session_store_save(s);
-    announce_recorded(s);
+    announce_recorded(s); /* written: a killed process has it; shown from here */
+    session_journal_sync(s);
     session_flush_events(s);
     ask_receipt(s); /* settling here would leave its echo unsent until the next wake-up */
     if (last >= 0 && s->cfg.role == SESSION_BOB)
@@ -562,9 +564,10 @@ static void await_receipts(session *s)
     for (;;) {
         session_flush_events(s);
         uint64_t want = s->cfg.front_confirms ? session_rx_settle(s) : 0;
-        session_journal_sync(s);
+        session_journal_write(s);
         session_store_save(s);
         announce_recorded(s);
+        session_journal_sync(s);
         double left = until - sys_now_ms();
         if (!want || left <= 0 || !s->own_thread)
             return;

@@ -42,7 +42,7 @@
 #define SESSION_INPUT_MAX_BYTES (2u * 1024u * 1024u)
 /* Lines taken per step (beyond one line): each step's journal record, and its sealed copy, stay
  * small; the loop comes back at once for the rest. */
-#define SESSION_STEP_BYTES (1024u * 1024u)
+#define SESSION_STEP_BYTES (256u * 1024u)
 /* A standalone acknowledgement waits this long for an outgoing message to ride on, unless
  * SESSION_ACK_EVERY messages are waiting for one. */
 #define SESSION_ACK_DELAY_MS 20.0
@@ -346,6 +346,9 @@ void session_journal_renumber(session *s, uint64_t first);
 void session_journal_clear(session *s);
 /* Once per step, before anything journaled in it is sent (see session_step). */
 void session_journal_sync(session *s);
+/* The journal's changes written, not yet synced: what a killed process finds (session_step
+ * shows messages after this, sends after session_journal_sync). */
+void session_journal_write(session *s);
 bool session_journal_failed(const session *s);
 /* The last cfg.history_show messages of the history, as UI_EV_HISTORY events. */
 void session_journal_show_history(session *s);

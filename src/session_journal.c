@@ -109,6 +109,15 @@ void session_journal_clear(session *s)
         check(s, conv_state_clear(s->cfg.journal), "cannot journal a new conversation");
 }
 
+void session_journal_write(session *s)
+{
+    if (!s->cfg.journal || s->journal.failed)
+        return;
+    char err[512];
+    if (conv_state_write(s->cfg.journal, err, sizeof err) != 0)
+        fail(s, "cannot save", err);
+}
+
 void session_journal_sync(session *s)
 {
     if (!s->cfg.journal || s->journal.failed)
