@@ -87,6 +87,9 @@ typedef struct unsettled {
     uint64_t echo_of; /* the echo of our message it carries, or 0 */
     uint8_t *text;    /* Bob with --echo: the text to echo (wiped when freed), else NULL */
     size_t len;
+    /* not a message: our messages up to here were acknowledged, journaled once the front end
+     * has the delivered events that say so (0: a message) */
+    uint64_t acked_upto;
 } unsettled;
 
 /* Receiving: written only by session_rx.c. */
@@ -116,6 +119,7 @@ typedef struct session_tx_part {
     bool ack_due;
     double ack_due_ms; /* when a standalone acknowledgement goes out if nothing carries it */
     bool broker_down;
+    bool delivered_now;                     /* session_tx_acked: delivered events were emitted */
     channel_record batch[RECORD_BATCH_MAX]; /* the messages of the batch being sealed */
     sent_time sent_times[8192]; /* first transmission of our recent messages, for round trips */
 } session_tx_part;
@@ -276,6 +280,10 @@ uint64_t session_rx_acked(const session *s);
 const seqset *session_rx_echoed(const session *s);
 /* Bob: the echo of the peer's message echo_of is in Kafka, so that message may be acknowledged. */
 void session_rx_echo_taken(session *s, uint64_t echo_of);
+/* Our messages up to upto were acknowledged (delivered: with delivered events, which ask for a
+ * receipt): journaled now, or once the front end has those events (and before a new
+ * conversation renumbers anything). */
+void session_rx_defer_acked(session *s, uint64_t upto, bool delivered);
 /* The events held so far were pushed; the last has number qno in the event queue. */
 void session_rx_pushed(session *s, uint64_t qno);
 /* Settles what the front end has shown (cfg.front_confirms): acknowledges, echoes and records

@@ -57,6 +57,10 @@ static void settle_echo(session *s, uint64_t seq)
  * it (and acknowledges it once Kafka took the echo), anyone else acknowledges it. */
 static void settle(session *s, const unsettled *u)
 {
+    if (u->acked_upto) {
+        session_journal_acked(s, u->acked_upto);
+        return;
+    }
     seqset_add(&s->rx.shown, u->seq);
     session_store_shown(s, s->rx.shown.upto);
     session_journal_shown(s, u->seq);
@@ -126,6 +130,15 @@ static bool hand_over(session *s, const channel_record *r, uint64_t echo_of, con
     return true;
 }
 
+void session_rx_defer_acked(session *s, uint64_t upto, bool delivered)
+{
+    if (!s->cfg.front_confirms || !delivered || reserve_unsettled(&s->rx) != 0) {
+        session_journal_acked(s, upto);
+        return;
+    }
+    s->rx.unsettled[s->rx.n_unsettled++] = (unsettled){.acked_upto = upto};
+}
+
 void session_rx_pushed(session *s, uint64_t qno)
 {
     session_rx_part *rx = &s->rx;
@@ -174,10 +187,17 @@ bool session_rx_settle_ready(const session *s)
     return u && u->qno && u->qno <= event_queue_shown_upto(s->events);
 }
 
-static void drop_all_unsettled(session *s)
+/* Messages not yet on the screen are forgotten (shown again after a restart). Acknowledgements
+ * are journaled first when the conversation goes on (journal_acks: a new conversation must not
+ * renumber and resend what they cover); at the end they are not (their delivered events were
+ * never shown: a resumed side shows them then). */
+static void drop_all_unsettled(session *s, bool journal_acks)
 {
-    for (size_t i = s->rx.unsettled_head; i < s->rx.n_unsettled; i++)
+    for (size_t i = s->rx.unsettled_head; i < s->rx.n_unsettled; i++) {
+        if (journal_acks && s->rx.unsettled[i].acked_upto)
+            session_journal_acked(s, s->rx.unsettled[i].acked_upto);
         drop_unsettled(&s->rx.unsettled[i]);
+    }
     s->rx.unsettled_head = s->rx.n_unsettled = 0;
 }
 
@@ -444,7 +464,7 @@ void session_rx_free(session *s)
     seqset_free(&s->rx.echoed);
     seqset_free(&s->rx.echo_shown);
     reassembly_free(&s->rx.reasm);
-    drop_all_unsettled(s);
+    drop_all_unsettled(s, false);
     free(s->rx.unsettled);
     s->rx.unsettled = NULL;
     s->rx.cap_unsettled = 0;
@@ -458,7 +478,7 @@ void session_rx_reset(session *s)
     seqset_init(&s->rx.seen, 0);
     seqset_free(&s->rx.shown);
     seqset_init(&s->rx.shown, 0);
-    drop_all_unsettled(s);
+    drop_all_unsettled(s, true);
     reassembly_free(&s->rx.reasm);
     s->rx.acked_in = s->rx.echo_queued = s->rx.echo_confirmed = s->rx.gap_reported = 0;
 }

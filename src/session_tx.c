@@ -326,16 +326,19 @@ static void on_acked(void *ctx, const out_msg *m)
     ui_event *ev = session_event(UI_EV_DELIVERED);
     if (ev) {
         ev->seq = m->seq;
+        ev->receipt = s->cfg.front_confirms; /* shown once journaled (session_rx_defer_acked) */
         session_emit(s, ev);
     }
+    s->tx.delivered_now = true;
     session_count(s, STAT_DELIVERED);
 }
 
 void session_tx_acked(session *s, uint64_t upto)
 {
     size_t before = s->tx.out.n;
+    s->tx.delivered_now = false;
     outbox_ack(&s->tx.out, upto, on_acked, s);
-    session_journal_acked(s, s->tx.out.acked);
+    session_rx_defer_acked(s, s->tx.out.acked, s->tx.delivered_now);
     size_t removed = before - s->tx.out.n;
     if (removed >
         s->tx.first_untx) /* acknowledged beyond what this session sent: all left are new */

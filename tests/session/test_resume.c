@@ -388,6 +388,7 @@ static void test_alice_crash_before_echo_shown(void)
     CHECK(sim_run(&w.m, all_echoed, 30000));
     sim_run_for(&w.m, 2000);
     CHECK(each_once(&w.m.alice, UI_EV_ECHO, "mine", 3));
+    CHECK(delivered_once(&w.m.alice, 3));
     CHECK(each_once(&w.m.bob, UI_EV_MESSAGE, "mine", 3));
     CHECK(each_once(&w.m.alice, UI_EV_MESSAGE, "nudge", 2));
     world_free(&w);
