@@ -27,7 +27,7 @@
 #define SESSION_REHANDSHAKE_MS 5000.0
 /* After a Kafka outage ends for us, how long the peer may stay silent (its own clients may still
  * be waiting out the same election) before a handshake tries again. */
-#define SESSION_KAFKA_GRACE_MS 15000.0
+#define SESSION_KAFKA_GRACE_MS 8000.0
 /* How long a Kafka wait that may span a leader election (end offsets) may take. */
 #define SESSION_KAFKA_WAIT_MS 30000
 #define SESSION_MAX_INFLIGHT 4096

@@ -567,7 +567,7 @@ static sim_action bob_silent_until(sim *m, sim_side *from, const frame *f, unsig
 }
 
 /* Kafka is out for Alice (a leader election, said at level 5) and flows again (level 6) while
- * Bob's side still waits for it: his silence for 10 s after that is Kafka's, not his, so Alice
+ * Bob's side still waits for it: his silence for 6 s after that is Kafka's, not his, so Alice
  * does not handshake again, and her line is delivered and echoed once. */
 static void test_kafka_outage_grace(void)
 {
@@ -576,7 +576,7 @@ static void test_kafka_outage_grace(void)
     m.bob.cfg.echo = true;
     start_chat(&m);
     unsigned hs1 = m.alice.sent_by_type[FRAME_HS1];
-    double bob_back = m.now + 14000;
+    double bob_back = m.now + 10000; /* 6 s after Kafka flows again for Alice */
     m.test = &bob_back;
     m.filter = bob_silent_until;
     session *a = m.alice.s;
