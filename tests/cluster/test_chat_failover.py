@@ -164,18 +164,23 @@ def test_bob_killed_during_failover():
             bob2.wait_event("state", 60, state="secure")
         finally:
             kafka_local("restart", str(old))
-        alice.close_stdin()
-        code = alice.wait_exit(300)
-        check(code == 0, f"alice exited {code}: {alice.stderr[-3:]}")
-        got = [e["text"] for e in alice.of("echo")]
-        check(sorted(got) == sorted(first + later) and len(set(got)) == len(got),
-              f"echoes: {len(got)} of {len(first) + len(later)}, each once: {len(set(got))}")
-        shown = bob.texts() + bob2.texts()
-        check(sorted(shown) == sorted(first + later) and len(set(shown)) == len(shown),
-              f"bob showed {len(shown)} lines ({len(set(shown))} different) of "
-              f"{len(first) + len(later)}")
+        finish_resumed(alice, bob, bob2, first + later)
         check(bob2.stop() == 0, "the resumed bob did not exit 0")
 
+
+
+def finish_resumed(alice, bob, bob2, lines):
+    """Alice's input ends; she exits 0 with every line echoed once, and Bob's two processes
+    showed every line once between them."""
+    alice.close_stdin()
+    code = alice.wait_exit(300)
+    check(code == 0, f"alice exited {code}: {alice.stderr[-3:]}")
+    got = [e["text"] for e in alice.of("echo")]
+    check(sorted(got) == sorted(lines) and len(set(got)) == len(got),
+          f"echoes: {len(got)} of {len(lines)}, each once: {len(set(got))}")
+    shown = bob.texts() + bob2.texts()
+    check(sorted(shown) == sorted(lines) and len(set(shown)) == len(shown),
+          f"bob showed {len(shown)} lines ({len(set(shown))} different) of {len(lines)}")
 
 def wait_new_leader(brokers, topic, old, t_kill):
     """The time at which topic gets a leader other than old (checked within 60 s)."""
@@ -221,16 +226,7 @@ def test_bob_resumes_without_his_coordinator():
                            "every echo with the coordinator down")
         finally:
             kafka_local("restart", str(coord))
-        alice.close_stdin()
-        code = alice.wait_exit(300)
-        check(code == 0, f"alice exited {code}: {alice.stderr[-3:]}")
-        got = [e["text"] for e in alice.of("echo")]
-        check(sorted(got) == sorted(first + later) and len(set(got)) == len(got),
-              f"echoes: {len(got)} of {len(first) + len(later)}, each once: {len(set(got))}")
-        shown = bob.texts() + bob2.texts()
-        check(sorted(shown) == sorted(first + later) and len(set(shown)) == len(shown),
-              f"bob showed {len(shown)} lines ({len(set(shown))} different) of "
-              f"{len(first) + len(later)}")
+        finish_resumed(alice, bob, bob2, first + later)
         said = [e for e in bob2.of("state") if "Kafka" in e.get("detail", "")]
         check(said, "the resumed Bob did not say he was waiting for Kafka")
         check(bob2.stop() == 0, "the resumed bob did not exit 0")
