@@ -109,22 +109,24 @@ void session_journal_clear(session *s)
         check(s, conv_state_clear(s->cfg.journal), "cannot journal a new conversation");
 }
 
-void session_journal_write(session *s)
+/* Writes (conv_state_write) or writes and syncs (conv_state_sync) what the step journaled. */
+static void save(session *s, int (*how)(conv_state *, char *, size_t))
 {
     if (!s->cfg.journal || s->journal.failed)
         return;
     char err[512];
-    if (conv_state_write(s->cfg.journal, err, sizeof err) != 0)
+    if (how(s->cfg.journal, err, sizeof err) != 0)
         fail(s, "cannot save", err);
+}
+
+void session_journal_write(session *s)
+{
+    save(s, conv_state_write);
 }
 
 void session_journal_sync(session *s)
 {
-    if (!s->cfg.journal || s->journal.failed)
-        return;
-    char err[512];
-    if (conv_state_sync(s->cfg.journal, err, sizeof err) != 0)
-        fail(s, "cannot save", err);
+    save(s, conv_state_sync);
 }
 
 bool session_journal_failed(const session *s)

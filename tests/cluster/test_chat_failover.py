@@ -146,12 +146,7 @@ def test_bob_killed_during_failover():
     brokers = bootstrap()
     os.environ["KCHAT_TEST_BROKERS"] = brokers
     with harness.Chat() as chat:
-        bob = chat.bob("--echo", brokers=brokers)
-        inv = bob.wait_event("invitation")
-        first = [f"before the crash {i:03d}" for i in range(1, 41)]
-        alice = chat.alice(inv["invitation"], "--timeout", "600", brokers=brokers)
-        alice.send(first)
-        alice.wait_for(lambda e: len(alice.of("echo")) >= 20, 60, "20 echoes")
+        bob, inv, alice, first = chat_under_way(chat, brokers, "before the crash")
         old = leader(brokers, inv["a2b"])
         check(old is not None, "no leader for a2b")
         bob.kill()
@@ -168,6 +163,17 @@ def test_bob_killed_during_failover():
         check(bob2.stop() == 0, "the resumed bob did not exit 0")
 
 
+
+
+def chat_under_way(chat, brokers, label):
+    """Bob (--echo) and Alice chatting: 40 lines sent, 20 of them echoed."""
+    bob = chat.bob("--echo", brokers=brokers)
+    inv = bob.wait_event("invitation")
+    first = [f"{label} {i:03d}" for i in range(1, 41)]
+    alice = chat.alice(inv["invitation"], "--timeout", "600", brokers=brokers)
+    alice.send(first)
+    alice.wait_for(lambda e: len(alice.of("echo")) >= 20, 60, "20 echoes")
+    return bob, inv, alice, first
 
 def finish_resumed(alice, bob, bob2, lines):
     """Alice's input ends; she exits 0 with every line echoed once, and Bob's two processes
@@ -199,12 +205,7 @@ def test_bob_resumes_without_his_coordinator():
     brokers = bootstrap()
     os.environ["KCHAT_TEST_BROKERS"] = brokers
     with harness.Chat() as chat:
-        bob = chat.bob("--echo", brokers=brokers)
-        inv = bob.wait_event("invitation")
-        first = [f"before the coordinator {i:03d}" for i in range(1, 41)]
-        alice = chat.alice(inv["invitation"], "--timeout", "600", brokers=brokers)
-        alice.send(first)
-        alice.wait_for(lambda e: len(alice.of("echo")) >= 20, 60, "20 echoes")
+        bob, inv, alice, first = chat_under_way(chat, brokers, "before the coordinator")
         time.sleep(1.5)  # Bob's group has committed (every second): the coordinator knows it
         coord = leader(brokers, OFFSETS)
         check(coord is not None, "no coordinator (no leader for __consumer_offsets)")
