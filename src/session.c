@@ -377,6 +377,7 @@ static void describe_missing(session *s)
 
 static void timers(session *s, double now)
 {
+    session_tx_kafka_stalled(s, now); /* said when it starts, whoever we are */
     session_hs_timers(s, now);
     session_rx_timers(s, now);
     if (s->done)

@@ -28,6 +28,9 @@
 /* After a Kafka outage ends for us, how long the peer may stay silent (its own clients may still
  * be waiting out the same election) before a handshake tries again. */
 #define SESSION_KAFKA_GRACE_MS 8000.0
+/* Records of ours handed to Kafka and none taken for this long: Kafka is stuck for us (no leader
+ * yet, not enough in-sync replicas), which is said and not counted as the peer's silence. */
+#define SESSION_KAFKA_STALL_MS 2000.0
 /* How long a Kafka wait that may span a leader election (end offsets) may take. */
 #define SESSION_KAFKA_WAIT_MS 30000
 #define SESSION_MAX_INFLIGHT 4096
@@ -119,7 +122,10 @@ typedef struct session_tx_part {
     bool ack_due;
     double ack_due_ms; /* when a standalone acknowledgement goes out if nothing carries it */
     bool broker_down;
-    bool delivered_now;                     /* session_tx_acked: delivered events were emitted */
+    size_t in_kafka;      /* records handed to Kafka without a delivery report yet */
+    double kafka_wait_ms; /* since when Kafka has taken none of them (0: none waiting) */
+    bool kafka_stalled;   /* said: SESSION_KAFKA_STALL_MS without Kafka taking one */
+    bool delivered_now;   /* session_tx_acked: delivered events were emitted */
     channel_record batch[RECORD_BATCH_MAX]; /* the messages of the batch being sealed */
     sent_time sent_times[8192]; /* first transmission of our recent messages, for round trips */
 } session_tx_part;
@@ -322,6 +328,9 @@ int session_tx_wait_ms(const session *s, double now, int cap);
 void session_tx_close(session *s);
 void session_tx_acked(session *s, uint64_t upto);
 void session_tx_delivery(void *ctx, uint64_t token, int64_t offset, const char *err);
+/* Whether Kafka has taken none of our records for SESSION_KAFKA_STALL_MS (said once, when it
+ * starts; when Kafka takes one again the peer's silence is excused as after an outage). */
+bool session_tx_kafka_stalled(session *s, double now);
 void session_tx_restart(session *s, uint64_t peer_acked);
 
 /* session_store.c: the listen state (cfg.state), saved to cfg.state_path by session_store_save

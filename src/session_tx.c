@@ -16,8 +16,11 @@ static bool can_send(const session *s)
 int session_tx_frame(session *s, const uint8_t *buf, size_t len, uint64_t token)
 {
     char err[256];
-    if (s->tp.ops->send(s->tp.ctx, buf, len, token, err, sizeof err) == 0)
+    if (s->tp.ops->send(s->tp.ctx, buf, len, token, err, sizeof err) == 0) {
+        if (s->tx.in_kafka++ == 0)
+            s->tx.kafka_wait_ms = session_now_ms(s);
         return 0;
+    }
     session_emit_text(s, UI_EV_ERROR, "cannot queue a record for Kafka: %s", err);
     return -1;
 }
@@ -366,10 +369,44 @@ static void on_sent(session *s, out_msg *m)
         emit_sent(s, m->seq);
 }
 
+bool session_tx_kafka_stalled(session *s, double now)
+{
+    if (s->tx.kafka_stalled || !s->tx.in_kafka ||
+        now - s->tx.kafka_wait_ms < SESSION_KAFKA_STALL_MS)
+        return s->tx.kafka_stalled;
+    s->tx.kafka_stalled = true;
+    char line[128];
+    snprintf(line, sizeof line,
+             "Kafka: none of our records taken for %.0f s (no leader or too few in-sync "
+             "replicas?); waiting",
+             (now - s->tx.kafka_wait_ms) / 1000.0);
+    session_emit_state(s, session_current_state(s), line);
+    return true;
+}
+
+/* A delivery report: one record fewer waiting; one taken ends a stall. */
+static void kafka_answered(session *s, bool taken)
+{
+    if (s->tx.in_kafka)
+        s->tx.in_kafka--;
+    if (!taken) {
+        if (!s->tx.in_kafka)
+            s->tx.kafka_wait_ms = 0;
+        return;
+    }
+    s->tx.kafka_wait_ms = s->tx.in_kafka ? session_now_ms(s) : 0;
+    if (!s->tx.kafka_stalled)
+        return;
+    s->tx.kafka_stalled = false;
+    session_emit_state(s, session_current_state(s), "Kafka: takes our records again");
+    session_hs_excuse_silence(s);
+}
+
 void session_tx_delivery(void *ctx, uint64_t token, int64_t offset, const char *err)
 {
     session *s = ctx;
     (void)offset;
+    kafka_answered(s, err == NULL);
     if (err) {
         if (!s->tx.broker_down)
             session_emit_text(s, UI_EV_ERROR, "Kafka did not take a record: %s", err);

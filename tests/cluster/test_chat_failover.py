@@ -83,6 +83,9 @@ def fail_over(alice, brokers, topic, figures, sent):
     t_flow = time.monotonic()
     figures.append((topic, t_leader - t_kill, t_flow - t_leader))
     kafka_local("restart", str(old))
+    # on the clock of KCHAT_E2E_KEEP's logs
+    print(f"{topic}: node {old} killed at {t_kill:.3f}, node {new} led at {t_leader:.3f}, "
+          f"echo at {t_flow:.3f}, node {old} back at {time.monotonic():.3f}", flush=True)
 
 
 def test_chat_through_leader_failover():

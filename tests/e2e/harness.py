@@ -57,6 +57,7 @@ class Peer:
     def __init__(self, name, args, workdir, stdin_lines=None, env=None):
         self.name = name
         self.events = []
+        self.times = []  # time.monotonic() when each event was read (kept logs show them)
         self.stderr = []
         self.cond = threading.Condition()
         penv = dict(os.environ)
@@ -85,6 +86,7 @@ class Peer:
                 ev = {"event": "unparsable", "line": line}
             with self.cond:
                 self.events.append(ev)
+                self.times.append(time.monotonic())
                 self.cond.notify_all()
         with self.cond:
             self.out_eof = True
@@ -222,10 +224,12 @@ class Chat:
         keep = os.environ.get("KCHAT_E2E_KEEP")  # a directory: every peer's events and stderr
         if keep:
             os.makedirs(keep, exist_ok=True)
+            where = tempfile.mkdtemp(prefix="chat-", dir=keep)  # one directory per chat
             for i, p in enumerate(self.peers):
                 if isinstance(p, Peer):
-                    with open(os.path.join(keep, f"{i:02d}-{p.name}.jsonl"), "w") as f:
-                        f.writelines(json.dumps(e) + "\n" for e in p.events)
+                    with open(os.path.join(where, f"{i:02d}-{p.name}.jsonl"), "w") as f:
+                        f.writelines(f"{t:.3f} {json.dumps(e)}\n"
+                                     for t, e in zip(p.times, p.events))
                         f.writelines(f"stderr: {line}\n" for line in p.stderr)
         self.tmp.cleanup()
 

@@ -592,6 +592,45 @@ static void test_kafka_outage_grace(void)
     sim_free(&m);
 }
 
+/* Kafka takes no record until ((double *)m->test)[0] (Alice's) or [1] (Bob's): the records wait
+ * in the producer (too few in-sync replicas), no outage is signalled, then they land. */
+static sim_action kafka_stuck_until(sim *m, sim_side *from, const frame *f, unsigned n,
+                                    double *delay)
+{
+    (void)f;
+    (void)n;
+    double until = ((double *)m->test)[from == &m->bob];
+    if (m->now >= until)
+        return SIM_PASS;
+    *delay = until - m->now;
+    return SIM_DELAY;
+}
+
+/* Kafka takes none of Alice's records for 7 s, and Bob's for 6 s more, without a word (as with
+ * too few in-sync replicas): Alice says Kafka is stuck, does not take it for the peer's silence
+ * (no handshake again), and her line is delivered and echoed once. */
+static void test_kafka_stall_not_silence(void)
+{
+    sim m;
+    sim_init(&m);
+    m.bob.cfg.echo = true;
+    start_chat(&m);
+    unsigned hs1 = m.alice.sent_by_type[FRAME_HS1];
+    double until[2] = {m.now + 7000, m.now + 13000};
+    m.test = until;
+    m.filter = kafka_stuck_until;
+    sim_post(&m.alice, "while Kafka is stuck");
+    want_delivered = 1;
+    CHECK(sim_run(&m, delivered, 30000));
+    CHECK(m.alice.sent_by_type[FRAME_HS1] == hs1); /* no needless handshake */
+    CHECK(sim_has_text(&m.alice, UI_EV_STATE, "none of our records taken"));
+    CHECK(sim_has_text(&m.alice, UI_EV_STATE, "takes our records again"));
+    CHECK(!sim_has_text(&m.alice, UI_EV_STATE, "no answer from the peer"));
+    CHECK(sim_count_text(&m.bob, UI_EV_MESSAGE, "while Kafka is stuck") == 1);
+    CHECK(sim_count_text(&m.alice, UI_EV_ECHO, "while Kafka is stuck") == 1);
+    sim_free(&m);
+}
+
 static bool alice_closed(sim *m)
 {
     return sim_has_text(&m->alice, UI_EV_STATE, "peer left");
@@ -1004,6 +1043,7 @@ static const check_case tests[] = {
     {"echo_done", test_echo_done},
     {"echo_acknowledges", test_echo_acknowledges},
     {"kafka_outage_grace", test_kafka_outage_grace},
+    {"kafka_stall_not_silence", test_kafka_stall_not_silence},
     {"peer_left", test_peer_left},
     {"resume_after_crash", test_resume_after_crash},
     {"resume_after_stop", test_resume_after_stop},
