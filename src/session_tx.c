@@ -375,12 +375,15 @@ bool session_tx_kafka_stalled(session *s, double now)
         now - s->tx.kafka_wait_ms < SESSION_KAFKA_STALL_MS)
         return s->tx.kafka_stalled;
     s->tx.kafka_stalled = true;
-    char line[128];
-    snprintf(line, sizeof line,
-             "Kafka: none of our records taken for %.0f s (no leader or too few in-sync "
-             "replicas?); waiting",
-             (now - s->tx.kafka_wait_ms) / 1000.0);
-    session_emit_state(s, session_current_state(s), line);
+    s->tx.stall_said = s->kafka_out_since == 0; /* an outage said already says it */
+    if (s->tx.stall_said) {
+        char line[128];
+        snprintf(line, sizeof line,
+                 "Kafka: none of our records taken for %.0f s (no leader or too few in-sync "
+                 "replicas?); waiting",
+                 (now - s->tx.kafka_wait_ms) / 1000.0);
+        session_emit_state(s, session_current_state(s), line);
+    }
     return true;
 }
 
@@ -398,7 +401,8 @@ static void kafka_answered(session *s, bool taken)
     if (!s->tx.kafka_stalled)
         return;
     s->tx.kafka_stalled = false;
-    session_emit_state(s, session_current_state(s), "Kafka: takes our records again");
+    if (s->tx.stall_said)
+        session_emit_state(s, session_current_state(s), "Kafka: takes our records again");
     session_hs_excuse_silence(s);
 }
 
