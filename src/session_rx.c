@@ -71,6 +71,9 @@ static void settle(session *s, const unsettled *u)
         s->rx.echo_queued = s->rx.echo_queued > u->seq ? s->rx.echo_queued : u->seq;
     } else {
         set_acked(s, s->rx.shown.upto);
+        /* its receipt may come after the acknowledgement timer fired with nothing new to say:
+         * without a timer of its own the peer's window would stay full until it resends */
+        session_ack_soon(s, false);
     }
 }
 

@@ -592,6 +592,28 @@ static void test_kafka_outage_grace(void)
     sim_free(&m);
 }
 
+/* Bob's screen lags behind his acknowledgement timer (his receipts come 200 ms after the
+ * messages): what he shows later is still acknowledged at once, not when Alice, her window full,
+ * resends (after a second). */
+static void test_ack_after_late_receipt(void)
+{
+    sim m;
+    sim_init(&m);
+    m.alice.cfg.front_confirms = m.bob.cfg.front_confirms = true; /* as kchat's front ends */
+    start_chat(&m);
+    unsigned data = m.alice.sent_by_type[FRAME_DATA];
+    m.bob.lag = true;
+    post_n(&m.alice, "shown late", 40);
+    sim_run_for(&m, 200);
+    CHECK(sim_count(&m.alice, UI_EV_DELIVERED) == 0);
+    m.bob.lag = false;
+    want_delivered = 40;
+    CHECK(sim_run(&m, delivered, 300));
+    CHECK(m.alice.sent_by_type[FRAME_DATA] - data <= 40); /* nothing resent */
+    CHECK(each_once(&m.bob, "shown late", 40));
+    sim_free(&m);
+}
+
 /* Kafka takes no record until ((double *)m->test)[0] (Alice's) or [1] (Bob's): the records wait
  * in the producer (too few in-sync replicas), no outage is signalled, then they land. */
 static sim_action kafka_stuck_until(sim *m, sim_side *from, const frame *f, unsigned n,
@@ -1044,6 +1066,7 @@ static const check_case tests[] = {
     {"echo_acknowledges", test_echo_acknowledges},
     {"kafka_outage_grace", test_kafka_outage_grace},
     {"kafka_stall_not_silence", test_kafka_stall_not_silence},
+    {"ack_after_late_receipt", test_ack_after_late_receipt},
     {"peer_left", test_peer_left},
     {"resume_after_crash", test_resume_after_crash},
     {"resume_after_stop", test_resume_after_stop},
