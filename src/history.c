@@ -14,6 +14,9 @@
 struct history {
     sealed_log *lg;
     size_t keep, count;
+    size_t *lens; /* the plaintext length of each record, in file order (count of them) */
+    size_t cap_lens;
+    bool oom;           /* lens could not grow */
     sealed_buf scratch; /* one entry's plaintext: reused, wiped after use */
 };
 
@@ -45,6 +48,32 @@ static int count_cb(void *ctx, const uint8_t *rec, size_t len)
     return 0;
 }
 
+/* One more record of len plaintext bytes (count and lens). */
+static int note_record(history *h, size_t len)
+{
+    if (h->count == h->cap_lens) {
+        size_t cap = h->cap_lens ? h->cap_lens * 2 : 256;
+        size_t *p = realloc(h->lens, cap * sizeof *p);
+        if (!p) {
+            h->oom = true;
+            return -1;
+        }
+        h->lens = p;
+        h->cap_lens = cap;
+    }
+    h->lens[h->count++] = len;
+    return 0;
+}
+
+/* Opening: each record checked and its length noted. */
+static int open_cb(void *ctx, const uint8_t *rec, size_t len)
+{
+    history_entry e;
+    if (decode(rec, len, &e) != 0)
+        return -1;
+    return note_record(ctx, len);
+}
+
 int history_parse(const uint8_t *data, size_t len, const uint8_t *key, char *err, size_t errlen)
 {
     size_t count = 0, good;
@@ -67,8 +96,10 @@ history *history_open(const char *path, const uint8_t *key, size_t keep, char *e
         return NULL;
     }
     h->keep = keep ? keep : HISTORY_KEEP_DEFAULT;
-    h->lg = sealed_log_open(path, HISTORY_PURPOSE, key, true, count_cb, &h->count, err, errlen);
-    if (!h->lg ||
+    h->lg = sealed_log_open(path, HISTORY_PURPOSE, key, true, open_cb, h, err, errlen);
+    if (h->oom)
+        snprintf(err, errlen, "out of memory");
+    if (!h->lg || h->oom ||
         ((h->count > HISTORY_SLACK * h->keep || sealed_log_bytes(h->lg) > HISTORY_BYTES_MAX) &&
          rotate(h, err, errlen) != 0)) {
         history_close(h);
@@ -110,91 +141,73 @@ int history_add(history *h, uint8_t dir, uint64_t seq, int64_t time_ms, const vo
     sodium_memzero(rec, n);
     if (rc != 0)
         return -1;
-    h->count++;
+    if (note_record(h, n) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     if (h->count > HISTORY_SLACK * h->keep || sealed_log_bytes(h->lg) > HISTORY_BYTES_MAX)
         return rotate(h, err, errlen);
     return 0;
 }
 
-/* ---- rotation: keep the last `keep` records within half the byte bound ---- */
-
-typedef struct sizes {
-    size_t *len;
-    size_t n, cap;
-    bool oom;
-} sizes;
-
-static int sizes_cb(void *ctx, const uint8_t *rec, size_t len)
-{
-    sizes *s = ctx;
-    (void)rec;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 256;
-        size_t *p = realloc(s->len, cap * sizeof *p);
-        if (!p) {
-            s->oom = true;
-            return -1;
-        }
-        s->len = p;
-        s->cap = cap;
-    }
-    s->len[s->n++] = len;
-    return 0;
-}
+/* ---- rotation: keep the last `keep` records within 1/HISTORY_SLACK of the byte bound ---- */
 
 typedef struct keeper {
-    size_t first, idx, off;
+    size_t off;
     uint8_t *buf;
 } keeper;
 
 static int keep_cb(void *ctx, const uint8_t *rec, size_t len)
 {
     keeper *k = ctx;
-    if (k->idx++ >= k->first) {
-        memcpy(k->buf + k->off, rec, len);
-        k->off += len;
-    }
+    memcpy(k->buf + k->off, rec, len);
+    k->off += len;
     return 0;
 }
 
-static int rewrite_from(history *h, const sizes *s, size_t first, char *err, size_t errlen)
+/* Rewrites the file with the records from index first on: only they are read (from their offset
+ * on, known from the lengths), opened and sealed again. */
+static int rewrite_from(history *h, size_t first, char *err, size_t errlen)
 {
     size_t total = 0;
-    for (size_t i = first; i < s->n; i++)
-        total += s->len[i];
-    keeper k = {first, 0, 0, sodium_malloc(total ? total : 1)};
+    uint64_t offset = SEALED_LOG_HDR_LEN;
+    for (size_t i = 0; i < h->count; i++) {
+        if (i < first)
+            offset += sealed_log_record_size(h->lens[i]);
+        else
+            total += h->lens[i];
+    }
+    keeper k = {0, sodium_malloc(total ? total : 1)};
     if (!k.buf) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    int rc = sealed_log_replay_from(h->lg, first, keep_cb, &k, err, errlen);
+    int rc = sealed_log_replay_tail(h->lg, first, offset, keep_cb, &k, err, errlen);
+    if (rc == 0 && k.off != total) {
+        snprintf(err, errlen, "the history changed while it was rotated");
+        rc = -1;
+    }
     if (rc == 0)
-        rc = sealed_log_rewrite(h->lg, k.buf, s->len + first, s->n - first, err, errlen);
-    if (rc == 0)
-        h->count = s->n - first;
+        rc = sealed_log_rewrite(h->lg, k.buf, h->lens + first, h->count - first, err, errlen);
+    if (rc == 0) {
+        memmove(h->lens, h->lens + first, (h->count - first) * sizeof *h->lens);
+        h->count -= first;
+    }
     sodium_free(k.buf);
     return rc;
 }
 
 static int rotate(history *h, char *err, size_t errlen)
 {
-    sizes s = {0};
-    int rc = sealed_log_replay_from(h->lg, UINT64_MAX, sizes_cb, &s, err, errlen);
-    if (rc == 0) {
-        size_t first = s.n > h->keep ? s.n - h->keep : 0, bytes = 0;
-        for (size_t i = s.n; i > first; i--) {
-            bytes += s.len[i - 1] + 64;
-            if (bytes > HISTORY_BYTES_MAX / HISTORY_SLACK) {
-                first = i;
-                break;
-            }
+    size_t first = h->count > h->keep ? h->count - h->keep : 0, bytes = 0;
+    for (size_t i = h->count; i > first; i--) {
+        bytes += h->lens[i - 1] + 64;
+        if (bytes > HISTORY_BYTES_MAX / HISTORY_SLACK) {
+            first = i;
+            break;
         }
-        rc = rewrite_from(h, &s, first, err, errlen);
-    } else if (s.oom) {
-        snprintf(err, errlen, "out of memory");
     }
-    free(s.len);
-    return rc;
+    return rewrite_from(h, first, err, errlen);
 }
 
 /* ---- reading the last messages ---- */
@@ -284,5 +297,6 @@ void history_close(history *h)
         sealed_log_close(h->lg);
     }
     sealed_buf_free(&h->scratch);
+    free(h->lens);
     free(h);
 }

@@ -130,29 +130,30 @@ static int open_record(plainbuf *b, const uint8_t *rec, size_t sealed, const uin
     return rc;
 }
 
-static int parse_records(plainbuf *b, const uint8_t *data, size_t len, const char *purpose,
-                         const uint8_t *key, sealed_log_fn fn, void *ctx, size_t *good,
-                         uint64_t *nrec, char *err, size_t errlen);
+static int parse_records(plainbuf *b, const uint8_t *data, size_t len, uint64_t idx0,
+                         const char *purpose, const uint8_t *key, sealed_log_fn fn, void *ctx,
+                         size_t *good, uint64_t *nrec, char *err, size_t errlen);
 
 static int parse_file(uint64_t open_from, const uint8_t *data, size_t len, const char *purpose,
                       const uint8_t *key, sealed_log_fn fn, void *ctx, size_t *good, uint64_t *nrec,
                       char *err, size_t errlen)
 {
     plainbuf b = {.open_from = open_from};
-    int rc = parse_records(&b, data, len, purpose, key, fn, ctx, good, nrec, err, errlen);
+    int rc = parse_records(&b, data, len, 0, purpose, key, fn, ctx, good, nrec, err, errlen);
     sealed_buf_free(&b.buf);
     return rc;
 }
 
-static int parse_records(plainbuf *b, const uint8_t *data, size_t len, const char *purpose,
-                         const uint8_t *key, sealed_log_fn fn, void *ctx, size_t *good,
-                         uint64_t *nrec, char *err, size_t errlen)
+/* data: the header, then records from index idx0 on (0: the whole file). */
+static int parse_records(plainbuf *b, const uint8_t *data, size_t len, uint64_t idx0,
+                         const char *purpose, const uint8_t *key, sealed_log_fn fn, void *ctx,
+                         size_t *good, uint64_t *nrec, char *err, size_t errlen)
 {
     if (check_header(data, len, purpose, key, err, errlen) != 0)
         return -1;
     const uint8_t *id = data + LOG_MAGIC_LEN;
     size_t off = SEALED_LOG_HDR_LEN;
-    uint64_t idx = 0;
+    uint64_t idx = idx0;
     while (off < len) {
         size_t rem = len - off;
         if (rem < SEALED_LOG_REC_HDR)
@@ -320,19 +321,30 @@ static int open_private(const char *path, uint64_t *size, char *err, size_t errl
     return fd;
 }
 
-static uint8_t *read_at_most(int fd, uint64_t size)
+/* Reads n bytes at off into dst. 0 or -1 (errno set). */
+static int read_range(int fd, uint64_t off, size_t n, uint8_t *dst)
 {
-    uint8_t *buf = malloc(size ? size : 1);
     size_t got = 0;
-    while (buf && got < size) {
-        ssize_t r = pread(fd, buf + got, size - got, (off_t)got);
+    while (got < n) {
+        ssize_t r = pread(fd, dst + got, n - got, (off_t)(off + got));
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {
-            free(buf);
-            return NULL;
+            if (r == 0)
+                errno = EIO; /* shorter than it said */
+            return -1;
         }
         got += (size_t)r;
+    }
+    return 0;
+}
+
+static uint8_t *read_at_most(int fd, uint64_t size)
+{
+    uint8_t *buf = malloc(size ? size : 1);
+    if (buf && read_range(fd, 0, size, buf) != 0) {
+        free(buf);
+        return NULL;
     }
     return buf;
 }
@@ -474,6 +486,42 @@ int sealed_log_replay_from(sealed_log *lg, uint64_t first, sealed_log_fn fn, voi
 {
     size_t good;
     return load(lg, first, fn, ctx, &good, err, errlen);
+}
+
+uint64_t sealed_log_record_size(size_t len)
+{
+    return SEALED_LOG_REC_HDR + (uint64_t)len + STORE_SEAL_OVERHEAD;
+}
+
+int sealed_log_replay_tail(sealed_log *lg, uint64_t first, uint64_t offset, sealed_log_fn fn,
+                           void *ctx, char *err, size_t errlen)
+{
+    struct stat sb;
+    if (fstat(lg->fd, &sb) != 0 || (uint64_t)sb.st_size > SEALED_LOG_FILE_MAX ||
+        offset < SEALED_LOG_HDR_LEN || offset > (uint64_t)sb.st_size) {
+        snprintf(err, errlen, "cannot read %s from byte %llu: too large, unreadable or shorter",
+                 lg->path, (unsigned long long)offset);
+        return -1;
+    }
+    size_t tail = (size_t)((uint64_t)sb.st_size - offset);
+    uint8_t *data = malloc(SEALED_LOG_HDR_LEN + tail);
+    if (!data || read_range(lg->fd, 0, SEALED_LOG_HDR_LEN, data) != 0 ||
+        read_range(lg->fd, offset, tail, data + SEALED_LOG_HDR_LEN) != 0) {
+        snprintf(err, errlen, "cannot read %s: %s", lg->path, data ? strerror(errno) : "no memory");
+        free(data);
+        return -1;
+    }
+    plainbuf b = {.open_from = 0};
+    size_t good;
+    uint64_t nrec;
+    char why[256];
+    int rc = parse_records(&b, data, SEALED_LOG_HDR_LEN + tail, first, lg->purpose, lg->key, fn,
+                           ctx, &good, &nrec, why, sizeof why);
+    if (rc != 0)
+        snprintf(err, errlen, "cannot load %s: %s", lg->path, why);
+    sealed_buf_free(&b.buf);
+    free(data);
+    return rc;
 }
 
 int sealed_log_append(sealed_log *lg, const uint8_t *recs, const size_t *lens, size_t n, char *err,

@@ -53,6 +53,13 @@ int sealed_log_replay(sealed_log *lg, sealed_log_fn fn, void *ctx, char *err, si
  * of all records, cheaply. */
 int sealed_log_replay_from(sealed_log *lg, uint64_t first, sealed_log_fn fn, void *ctx, char *err,
                            size_t errlen);
+/* The bytes a record of len plaintext bytes takes in the file, its header included. */
+uint64_t sealed_log_record_size(size_t len);
+/* Replays the records from index first on, which start at byte offset of the file (the header's
+ * SEALED_LOG_HDR_LEN plus the record sizes of the records before first): only the file's header
+ * and that tail are read. A wrong offset reads as a damaged record (-1, err filled). */
+int sealed_log_replay_tail(sealed_log *lg, uint64_t first, uint64_t offset, sealed_log_fn fn,
+                           void *ctx, char *err, size_t errlen);
 /* Appends n records (plaintexts concatenated in recs, lens[i] bytes each) with one write; no
  * sync. On failure the file is cut back to where it was. 0 or -1 with err filled. */
 int sealed_log_append(sealed_log *lg, const uint8_t *recs, const size_t *lens, size_t n, char *err,

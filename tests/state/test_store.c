@@ -118,6 +118,15 @@ static void test_log(const char *dir)
     memset(&l, 0, sizeof l);
     CHECK(lg && sealed_log_replay_from(lg, UINT64_MAX, lengths_cb, &l, err, sizeof err) == 0);
     CHECK(l.n == 3 && l.opened == 0 && l.len[1] == 3 && l.len[2] == 5);
+    /* the tail from record 2 on, read from its offset; a wrong offset reads as damage */
+    s.n = 0;
+    uint64_t at2 = SEALED_LOG_HDR_LEN + sealed_log_record_size(3) + sealed_log_record_size(3);
+    CHECK(lg && sealed_log_replay_tail(lg, 2, at2, count_cb, &s, err, sizeof err) == 0);
+    CHECK(s.n == 1 && !strcmp(s.last, "three"));
+    CHECK(lg && sealed_log_replay_tail(lg, 1, at2, count_cb, &s, err, sizeof err) != 0);
+    CHECK(lg && sealed_log_replay_tail(lg, 2, at2 + 1, count_cb, &s, err, sizeof err) != 0);
+    CHECK(lg &&
+          sealed_log_replay_tail(lg, 0, (uint64_t)full + 1, count_cb, &s, err, sizeof err) != 0);
     sealed_log_close(lg);
     /* another key, another purpose: refused before anything is cut */
     CHECK(!sealed_log_open(path, "test", other, false, count_cb, &s, err, sizeof err));
