@@ -16,8 +16,11 @@ struct history {
     size_t keep, count;
     size_t *lens; /* the plaintext length of each record, in file order (count of them) */
     size_t cap_lens;
-    bool oom;           /* lens could not grow */
-    sealed_buf scratch; /* one entry's plaintext: reused, wiped after use */
+    bool oom; /* lens could not grow */
+    /* entries queued by history_add, written by history_flush: plaintext, wiped once written */
+    sealed_buf pend;
+    size_t pend_len, pend_n;
+    size_t pend_lens[HISTORY_PEND_MAX_N];
 };
 
 /* dir u8, flags u8, seq u64, time i64, len u32, text: exactly. */
@@ -121,6 +124,24 @@ static size_t encode(uint8_t *out, uint8_t dir, uint8_t flags, uint64_t seq, int
     return ENTRY_HDR_LEN + len;
 }
 
+int history_flush(history *h, char *err, size_t errlen)
+{
+    if (!h->pend_n)
+        return 0;
+    int rc = sealed_log_append(h->lg, h->pend.p, h->pend_lens, h->pend_n, err, errlen);
+    for (size_t i = 0; rc == 0 && i < h->pend_n; i++)
+        if (note_record(h, h->pend_lens[i]) != 0) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+        }
+    sodium_memzero(h->pend.p, h->pend_len);
+    h->pend_len = h->pend_n = 0;
+    if (rc == 0 &&
+        (h->count > HISTORY_SLACK * h->keep || sealed_log_bytes(h->lg) > HISTORY_BYTES_MAX))
+        rc = rotate(h, err, errlen);
+    return rc;
+}
+
 int history_add(history *h, uint8_t dir, uint64_t seq, int64_t time_ms, const void *text,
                 size_t len, char *err, size_t errlen)
 {
@@ -131,22 +152,17 @@ int history_add(history *h, uint8_t dir, uint64_t seq, int64_t time_ms, const vo
     uint8_t flags = len > HISTORY_TEXT_MAX ? ENTRY_CUT : 0;
     if (flags)
         len = HISTORY_TEXT_MAX;
-    uint8_t *rec = sealed_buf_get(&h->scratch, ENTRY_HDR_LEN + len);
-    if (!rec) {
+    if ((h->pend_len + ENTRY_HDR_LEN + len > HISTORY_PEND_MAX || h->pend_n == HISTORY_PEND_MAX_N) &&
+        history_flush(h, err, errlen) != 0)
+        return -1;
+    if (!h->pend.p &&
+        !sealed_buf_get(&h->pend, HISTORY_PEND_MAX + ENTRY_HDR_LEN + HISTORY_TEXT_MAX)) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    size_t n = encode(rec, dir, flags, seq, time_ms, text, len);
-    int rc = sealed_log_append(h->lg, rec, &n, 1, err, errlen);
-    sodium_memzero(rec, n);
-    if (rc != 0)
-        return -1;
-    if (note_record(h, n) != 0) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    if (h->count > HISTORY_SLACK * h->keep || sealed_log_bytes(h->lg) > HISTORY_BYTES_MAX)
-        return rotate(h, err, errlen);
+    size_t n = encode(h->pend.p + h->pend_len, dir, flags, seq, time_ms, text, len);
+    h->pend_len += n;
+    h->pend_lens[h->pend_n++] = n;
     return 0;
 }
 
@@ -257,6 +273,8 @@ int history_last(history *h, size_t n, history_fn fn, void *ctx, char *err, size
 {
     if (n == 0)
         return 0;
+    if (history_flush(h, err, errlen) != 0)
+        return -1;
     if (n > h->count)
         n = h->count ? h->count : 1;
     ring r = {calloc(n, sizeof *r.rec), calloc(n, sizeof *r.len), 0, n, 0, false};
@@ -279,11 +297,13 @@ int history_last(history *h, size_t n, history_fn fn, void *ctx, char *err, size
 
 size_t history_count(const history *h)
 {
-    return h->count;
+    return h->count + h->pend_n;
 }
 
 int history_sync(history *h, char *err, size_t errlen)
 {
+    if (history_flush(h, err, errlen) != 0)
+        return -1;
     return sealed_log_sync(h->lg, err, errlen);
 }
 
@@ -293,10 +313,11 @@ void history_close(history *h)
         return;
     if (h->lg) {
         char err[256];
-        sealed_log_sync(h->lg, err, sizeof err);
+        if (history_flush(h, err, sizeof err) == 0)
+            sealed_log_sync(h->lg, err, sizeof err);
         sealed_log_close(h->lg);
     }
-    sealed_buf_free(&h->scratch);
+    sealed_buf_free(&h->pend);
     free(h->lens);
     free(h);
 }

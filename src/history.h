@@ -5,8 +5,11 @@
  * HISTORY_BYTES_MAX bytes it is rewritten with the last `keep` messages (at most
  * 1/HISTORY_SLACK of the byte bound): each message is copied a third of a time on average, not
  * once (a busy conversation paid a rewrite every `keep` messages). Texts longer than
- * HISTORY_TEXT_MAX are kept cut (the entry says so). Appends are written at once (a killed
- * process loses nothing) and fdatasynced by history_sync / history_close.
+ * HISTORY_TEXT_MAX are kept cut (the entry says so). Appends are queued and written together
+ * (one write) by history_flush, which the session calls with each write of its journal, before
+ * what they hold is shown (a killed process loses nothing shown), and by history_last,
+ * history_sync and history_close (and once HISTORY_PEND_MAX bytes are queued); fdatasynced by
+ * history_sync / history_close.
  * Path: $XDG_STATE_HOME/kchat/history/<name> (conv_state_name, conv_state_path). */
 #ifndef KCHAT_HISTORY_H
 #define KCHAT_HISTORY_H
@@ -20,6 +23,8 @@
 #define HISTORY_KEEP_DEFAULT 1000
 #define HISTORY_KEEP_MAX 100000
 #define HISTORY_SLACK 4
+#define HISTORY_PEND_MAX (256u << 10) /* bytes of entries queued before they are written */
+#define HISTORY_PEND_MAX_N 4096       /* entries queued */
 
 enum { HISTORY_PEER = 0, HISTORY_OURS = 1 };
 
@@ -40,12 +45,15 @@ typedef void (*history_fn)(void *ctx, const history_entry *e);
  * (STORE_KEY_LEN bytes, kept by reference). keep: messages kept at rotation (1..HISTORY_KEEP_MAX,
  * 0: HISTORY_KEEP_DEFAULT). NULL with err filled: damaged, or sealed by another identity. */
 history *history_open(const char *path, const uint8_t *key, size_t keep, char *err, size_t errlen);
-/* Appends one message (texts longer than HISTORY_TEXT_MAX are cut). 0 or -1 with err filled. */
+/* Queues one message (texts longer than HISTORY_TEXT_MAX are cut). 0 or -1 with err filled. */
 int history_add(history *h, uint8_t dir, uint64_t seq, int64_t time_ms, const void *text,
                 size_t len, char *err, size_t errlen);
+/* Writes the queued messages (one write, no sync), rotating the file when it is due. 0 or -1
+ * with err filled (the queued messages are then dropped). */
+int history_flush(history *h, char *err, size_t errlen);
 /* Calls fn for the last n messages, oldest first. 0 or -1 with err filled. */
 int history_last(history *h, size_t n, history_fn fn, void *ctx, char *err, size_t errlen);
-size_t history_count(const history *h); /* messages in the file */
+size_t history_count(const history *h); /* messages in the file and queued */
 int history_sync(history *h, char *err, size_t errlen);
 void history_close(history *h); /* syncs */
 

@@ -27,16 +27,30 @@ static void check(session *s, int rc, const char *what)
         fail(s, what, NULL);
 }
 
+static void history_failed(session *s, const char *err)
+{
+    s->journal.history_off = true;
+    session_emit_text(s, UI_EV_ERROR, "history: %s; no more history is kept", err);
+}
+
+/* Queued: written with the journal (session_journal_write), before what it holds is shown. */
 static void add_history(session *s, uint8_t dir, uint64_t seq, const void *text, size_t len)
 {
     if (!s->cfg.history || s->journal.history_off)
         return;
     char err[256];
-    if (history_add(s->cfg.history, dir, seq, (int64_t)sys_wall_ms(), text, len, err, sizeof err) ==
+    if (history_add(s->cfg.history, dir, seq, (int64_t)sys_wall_ms(), text, len, err, sizeof err) !=
         0)
+        history_failed(s, err);
+}
+
+static void flush_history(session *s)
+{
+    if (!s->cfg.history || s->journal.history_off)
         return;
-    s->journal.history_off = true;
-    session_emit_text(s, UI_EV_ERROR, "history: %s; no more history is kept", err);
+    char err[256];
+    if (history_flush(s->cfg.history, err, sizeof err) != 0)
+        history_failed(s, err);
 }
 
 void session_journal_msg(session *s, const out_msg *m)
@@ -121,6 +135,7 @@ static void save(session *s, int (*how)(conv_state *, char *, size_t))
 
 void session_journal_write(session *s)
 {
+    flush_history(s);
     save(s, conv_state_write);
 }
 

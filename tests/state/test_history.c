@@ -64,6 +64,11 @@ static void test_roundtrip(void)
                       sizeof err) == 0);
     CHECK(history_add(h, HISTORY_OURS, 2, 3000, "ok", 2, err, sizeof err) == 0);
     CHECK(history_add(h, 2, 3, 4000, "bad dir", 7, err, sizeof err) != 0);
+    /* queued, not yet written; one write for the three */
+    long before = tu_size(path);
+    CHECK(history_count(h) == 3);
+    CHECK(history_flush(h, err, sizeof err) == 0);
+    CHECK(tu_size(path) > before);
     history_close(h);
     struct stat sb;
     CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
@@ -108,6 +113,7 @@ static void test_rotation(void)
         snprintf(text, sizeof text, "line %llu", (unsigned long long)i);
         CHECK(history_add(h, HISTORY_OURS, i, (int64_t)i, text, strlen(text), err, sizeof err) ==
               0);
+        CHECK(history_flush(h, err, sizeof err) == 0); /* as the session, each step */
         CHECK(history_count(h) <= 10 * HISTORY_SLACK);
     }
     got g = {0};
