@@ -92,8 +92,13 @@ static int apply_props(rd_kafka_conf_t *conf, const net_config *cfg, char *err, 
             errf(err, errlen, "expected PROP=VAL, got nothing");
             return -1;
         }
-        if (split_prop(cfg->props[i], name, sizeof name, &value, err, errlen) != 0 ||
-            set_one(conf, name, value, err, errlen) != 0)
+        if (split_prop(cfg->props[i], name, sizeof name, &value, err, errlen) != 0)
+            return -1;
+        if (!strcmp(name, "delivery.report.only.error")) {
+            errf(err, errlen, "'%s' cannot be set: kchat needs a report for every record", name);
+            return -1;
+        }
+        if (set_one(conf, name, value, err, errlen) != 0)
             return -1;
     }
     return 0;

@@ -184,6 +184,18 @@ static void send_again(net_producer *p)
     p->nagain = 0;
 }
 
+/* No handle to send the kept records again: each is reported as failed (one report per token,
+ * as producer.h promises). */
+static void fail_again(net_producer *p, const char *why)
+{
+    for (size_t i = 0; i < p->nagain; i++) {
+        if (p->cb)
+            p->cb(p->cb_ctx, p->again[i].token, -1, why);
+        free(p->again[i].buf);
+    }
+    p->nagain = 0;
+}
+
 /* A fatal error ended the handle: a new one takes over. 0, or -1 with err filled. */
 static int restart(net_producer *p, char *err, size_t errlen)
 {
@@ -194,8 +206,10 @@ static int restart(net_producer *p, char *err, size_t errlen)
     pthread_mutex_lock(&p->cl.lock);
     p->cl.nseen = 0; /* the new handle reports its own brokers */
     pthread_mutex_unlock(&p->cl.lock);
-    if (handle_start(p, rd_kafka_conf_dup(p->conf), err, errlen) != 0)
+    if (handle_start(p, rd_kafka_conf_dup(p->conf), err, errlen) != 0) {
+        fail_again(p, "the Kafka producer could not be restarted");
         return -1;
+    }
     p->restarts++;
     snprintf(line, sizeof line,
              "Kafka producer failed (%s): replaced it, %zu unconfirmed records sent again", why,

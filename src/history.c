@@ -126,6 +126,10 @@ static size_t encode(uint8_t *out, uint8_t dir, uint8_t flags, uint64_t seq, int
 
 int history_flush(history *h, char *err, size_t errlen)
 {
+    if (h->oom) { /* the lengths no longer match the file: nothing more is written */
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     if (!h->pend_n)
         return 0;
     int rc = sealed_log_append(h->lg, h->pend.p, h->pend_lens, h->pend_n, err, errlen);
@@ -169,13 +173,15 @@ int history_add(history *h, uint8_t dir, uint64_t seq, int64_t time_ms, const vo
 /* ---- rotation: keep the last `keep` records within 1/HISTORY_SLACK of the byte bound ---- */
 
 typedef struct keeper {
-    size_t off;
+    size_t off, total;
     uint8_t *buf;
 } keeper;
 
 static int keep_cb(void *ctx, const uint8_t *rec, size_t len)
 {
     keeper *k = ctx;
+    if (len > k->total - k->off)
+        return -1; /* not the records the lengths say */
     memcpy(k->buf + k->off, rec, len);
     k->off += len;
     return 0;
@@ -193,7 +199,7 @@ static int rewrite_from(history *h, size_t first, char *err, size_t errlen)
         else
             total += h->lens[i];
     }
-    keeper k = {0, sodium_malloc(total ? total : 1)};
+    keeper k = {0, total, sodium_malloc(total ? total : 1)};
     if (!k.buf) {
         snprintf(err, errlen, "out of memory");
         return -1;

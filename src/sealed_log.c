@@ -517,6 +517,10 @@ int sealed_log_replay_tail(sealed_log *lg, uint64_t first, uint64_t offset, seal
     char why[256];
     int rc = parse_records(&b, data, SEALED_LOG_HDR_LEN + tail, first, lg->purpose, lg->key, fn,
                            ctx, &good, &nrec, why, sizeof why);
+    if (rc == 0 && good != SEALED_LOG_HDR_LEN + tail) { /* torn tails were cut at open */
+        snprintf(why, sizeof why, "no whole record at byte %llu", (unsigned long long)offset);
+        rc = -1;
+    }
     if (rc != 0)
         snprintf(err, errlen, "cannot load %s: %s", lg->path, why);
     sealed_buf_free(&b.buf);

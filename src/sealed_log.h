@@ -57,7 +57,8 @@ int sealed_log_replay_from(sealed_log *lg, uint64_t first, sealed_log_fn fn, voi
 uint64_t sealed_log_record_size(size_t len);
 /* Replays the records from index first on, which start at byte offset of the file (the header's
  * SEALED_LOG_HDR_LEN plus the record sizes of the records before first): only the file's header
- * and that tail are read. A wrong offset reads as a damaged record (-1, err filled). */
+ * and that tail are read; the records must end where the file does. A wrong offset reads as a
+ * damaged record (-1, err filled). */
 int sealed_log_replay_tail(sealed_log *lg, uint64_t first, uint64_t offset, sealed_log_fn fn,
                            void *ctx, char *err, size_t errlen);
 /* Appends n records (plaintexts concatenated in recs, lens[i] bytes each) with one write; no

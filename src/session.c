@@ -57,6 +57,7 @@ static void on_net_error(void *ctx, int level, const char *line)
     else if (level >= 6 && s->kafka_out_since != 0) {
         s->kafka_out_since = 0;
         session_hs_excuse_silence(s);
+        session_tx_outage_over(s);
     }
     ui_event *ev = session_event(UI_EV_STATE);
     if (!ev)

@@ -333,6 +333,8 @@ void session_tx_delivery(void *ctx, uint64_t token, int64_t offset, const char *
  * unless an outage is being said; when Kafka takes one again the peer's silence is excused as
  * after an outage). */
 bool session_tx_kafka_stalled(session *s, double now);
+/* The outage being said is over: a stall that began during it is said if it goes on. */
+void session_tx_outage_over(session *s);
 void session_tx_restart(session *s, uint64_t peer_acked);
 
 /* session_store.c: the listen state (cfg.state), saved to cfg.state_path by session_store_save

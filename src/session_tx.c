@@ -387,6 +387,15 @@ bool session_tx_kafka_stalled(session *s, double now)
     return true;
 }
 
+void session_tx_outage_over(session *s)
+{
+    if (!s->tx.kafka_stalled || s->tx.stall_said)
+        return;
+    s->tx.kafka_stalled = false; /* said, if it goes on, SESSION_KAFKA_STALL_MS from now */
+    if (s->tx.in_kafka)
+        s->tx.kafka_wait_ms = session_now_ms(s);
+}
+
 /* A delivery report: one record fewer waiting; one taken ends a stall. */
 static void kafka_answered(session *s, bool taken)
 {

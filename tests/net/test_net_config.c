@@ -38,6 +38,15 @@ static void test_unknown_prop(void)
     CHECK(strcmp(err, "unknown property 'foo.bar'") == 0);
 }
 
+/* kchat counts a delivery report for every record (sent events, Kafka stalls): not optional */
+static void test_kchat_owned_prop(void)
+{
+    const char *props[] = {"delivery.report.only.error=true"};
+    char err[256];
+    CHECK(check_props(props, 1, err, sizeof err) == -1);
+    CHECK(strstr(err, "delivery.report.only.error") && strstr(err, "every record"));
+}
+
 static void test_bad_value(void)
 {
     const char *props[] = {"fetch.wait.max.ms=banana"};
@@ -134,6 +143,7 @@ int main(void)
 {
     test_good_props();
     test_unknown_prop();
+    test_kchat_owned_prop();
     test_bad_value();
     test_missing_equals();
     test_small_err_buffer();

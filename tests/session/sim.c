@@ -121,8 +121,10 @@ static int send_locked(sim_end *e, const void *buf, size_t len, uint64_t token, 
         return 0;
     }
     queue_rec(m, e, buf, len, token, at, a == SIM_FAIL);
-    if (a == SIM_DUP)
+    if (a == SIM_DUP) { /* Kafka's own duplicate: no delivery report of its own */
         queue_rec(m, e, buf, len, 0, at, false);
+        m->pending[m->n_pending - 1].from = NULL;
+    }
     if (m->threaded)
         deliver(m, NULL);
     return 0;

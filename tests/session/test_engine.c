@@ -653,6 +653,31 @@ static void test_kafka_stall_not_silence(void)
     sim_free(&m);
 }
 
+/* A stall that began while an outage was being said is said once that outage is over and Kafka
+ * still takes nothing; the line still arrives and is echoed once. */
+static void test_kafka_stall_after_outage(void)
+{
+    sim m;
+    sim_init(&m);
+    m.bob.cfg.echo = true;
+    start_chat(&m);
+    double until[2] = {m.now + 8000, m.now + 8000};
+    m.test = until;
+    m.filter = kafka_stuck_until;
+    session *a = m.alice.s;
+    a->cfg.net.on_error(a->cfg.net.log_ctx, 5, "Kafka: electing a leader, waiting");
+    sim_post(&m.alice, "after the outage");
+    sim_run_for(&m, 3000);
+    CHECK(!sim_has_text(&m.alice, UI_EV_STATE, "none of our records taken")); /* said already */
+    a->cfg.net.on_error(a->cfg.net.log_ctx, 6, "Kafka: records flow again");
+    sim_run_for(&m, 2500);
+    CHECK(sim_has_text(&m.alice, UI_EV_STATE, "none of our records taken"));
+    want_delivered = 1;
+    CHECK(sim_run(&m, delivered, 30000));
+    CHECK(sim_count_text(&m.alice, UI_EV_ECHO, "after the outage") == 1);
+    sim_free(&m);
+}
+
 static bool alice_closed(sim *m)
 {
     return sim_has_text(&m->alice, UI_EV_STATE, "peer left");
@@ -1067,6 +1092,7 @@ static const check_case tests[] = {
     {"kafka_outage_grace", test_kafka_outage_grace},
     {"kafka_stall_not_silence", test_kafka_stall_not_silence},
     {"ack_after_late_receipt", test_ack_after_late_receipt},
+    {"kafka_stall_after_outage", test_kafka_stall_after_outage},
     {"peer_left", test_peer_left},
     {"resume_after_crash", test_resume_after_crash},
     {"resume_after_stop", test_resume_after_stop},

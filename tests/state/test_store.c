@@ -125,6 +125,8 @@ static void test_log(const char *dir)
     CHECK(s.n == 1 && !strcmp(s.last, "three"));
     CHECK(lg && sealed_log_replay_tail(lg, 1, at2, count_cb, &s, err, sizeof err) != 0);
     CHECK(lg && sealed_log_replay_tail(lg, 2, at2 + 1, count_cb, &s, err, sizeof err) != 0);
+    CHECK(lg && sealed_log_replay_tail(lg, 2, (uint64_t)full - 3, count_cb, &s, err, sizeof err) !=
+                    0); /* inside the last record's end */
     CHECK(lg &&
           sealed_log_replay_tail(lg, 0, (uint64_t)full + 1, count_cb, &s, err, sizeof err) != 0);
     sealed_log_close(lg);
