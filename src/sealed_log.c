@@ -84,12 +84,6 @@ static int check_header(const uint8_t *data, size_t len, const char *purpose, co
     return 0;
 }
 
-/* One parse: plaintext room for its records (wiped after each), and where opening starts. */
-typedef struct plainbuf {
-    sealed_buf buf;
-    uint64_t open_from; /* records before this index are framed-checked, not opened */
-} plainbuf;
-
 uint8_t *sealed_buf_get(sealed_buf *b, size_t n)
 {
     if (n <= b->cap && b->p)
@@ -116,11 +110,11 @@ void sealed_buf_free(sealed_buf *b)
 
 /* Opens the record sealed at rec (sealed bytes) and hands it to fn. 0, -1 (not authentic) or
  * -2 (fn refused it). */
-static int open_record(plainbuf *b, const uint8_t *rec, size_t sealed, const uint8_t *ad,
+static int open_record(sealed_buf *b, const uint8_t *rec, size_t sealed, const uint8_t *ad,
                        size_t adlen, const uint8_t *key, sealed_log_fn fn, void *ctx)
 {
     size_t plen = sealed - STORE_SEAL_OVERHEAD;
-    uint8_t *plain = sealed_buf_get(&b->buf, plen ? plen : 1);
+    uint8_t *plain = sealed_buf_get(b, plen ? plen : 1);
     if (!plain)
         return -2;
     int rc = store_open(key, ad, adlen, rec, sealed, plain);
@@ -130,22 +124,9 @@ static int open_record(plainbuf *b, const uint8_t *rec, size_t sealed, const uin
     return rc;
 }
 
-static int parse_records(plainbuf *b, const uint8_t *data, size_t len, uint64_t idx0,
-                         const char *purpose, const uint8_t *key, sealed_log_fn fn, void *ctx,
-                         size_t *good, uint64_t *nrec, char *err, size_t errlen);
-
-static int parse_file(uint64_t open_from, const uint8_t *data, size_t len, const char *purpose,
-                      const uint8_t *key, sealed_log_fn fn, void *ctx, size_t *good, uint64_t *nrec,
-                      char *err, size_t errlen)
-{
-    plainbuf b = {.open_from = open_from};
-    int rc = parse_records(&b, data, len, 0, purpose, key, fn, ctx, good, nrec, err, errlen);
-    sealed_buf_free(&b.buf);
-    return rc;
-}
-
-/* data: the header, then records from index idx0 on (0: the whole file). */
-static int parse_records(plainbuf *b, const uint8_t *data, size_t len, uint64_t idx0,
+/* data: the header, then records from index idx0 on (0: the whole file); each record is opened
+ * into b. */
+static int parse_records(sealed_buf *b, const uint8_t *data, size_t len, uint64_t idx0,
                          const char *purpose, const uint8_t *key, sealed_log_fn fn, void *ctx,
                          size_t *good, uint64_t *nrec, char *err, size_t errlen)
 {
@@ -177,11 +158,7 @@ static int parse_records(plainbuf *b, const uint8_t *data, size_t len, uint64_t 
             break; /* incomplete: a crash mid-append */
         uint8_t ad[LOG_AD_MAX];
         size_t adlen = make_ad(ad, purpose, id, &idx);
-        int rc = 0;
-        if (idx < b->open_from) /* only its length, for a caller who skips it */
-            rc = fn && fn(ctx, NULL, sealed - STORE_SEAL_OVERHEAD) != 0 ? -2 : 0;
-        else
-            rc = open_record(b, data + off + SEALED_LOG_REC_HDR, sealed, ad, adlen, key, fn, ctx);
+        int rc = open_record(b, data + off + SEALED_LOG_REC_HDR, sealed, ad, adlen, key, fn, ctx);
         if (rc == -1 && SEALED_LOG_REC_HDR + sealed == rem)
             break; /* the last record, unauthenticated: a crash mid-append */
         if (rc != 0) {
@@ -198,11 +175,21 @@ static int parse_records(plainbuf *b, const uint8_t *data, size_t len, uint64_t 
     return 0;
 }
 
+static int parse_file(const uint8_t *data, size_t len, uint64_t idx0, const char *purpose,
+                      const uint8_t *key, sealed_log_fn fn, void *ctx, size_t *good, uint64_t *nrec,
+                      char *err, size_t errlen)
+{
+    sealed_buf b = {0};
+    int rc = parse_records(&b, data, len, idx0, purpose, key, fn, ctx, good, nrec, err, errlen);
+    sealed_buf_free(&b);
+    return rc;
+}
+
 int sealed_log_parse(const uint8_t *data, size_t len, const char *purpose, const uint8_t *key,
                      sealed_log_fn fn, void *ctx, size_t *good, uint64_t *nrec, char *err,
                      size_t errlen)
 {
-    return parse_file(0, data, len, purpose, key, fn, ctx, good, nrec, err, errlen);
+    return parse_file(data, len, 0, purpose, key, fn, ctx, good, nrec, err, errlen);
 }
 
 /* Seals record idx (plaintext p, n bytes) at out: length and sealed bytes. */
@@ -349,24 +336,32 @@ static uint8_t *read_at_most(int fd, uint64_t size)
     return buf;
 }
 
-/* Reads the whole file and replays it; on success *good is the intact prefix. */
-static int load(sealed_log *lg, uint64_t open_from, sealed_log_fn fn, void *ctx, size_t *good,
-                char *err, size_t errlen)
+/* The file's size, if it is one we agree to read. 0 or -1 with err filled. */
+static int file_size(const sealed_log *lg, uint64_t *size, char *err, size_t errlen)
 {
     struct stat sb;
     if (fstat(lg->fd, &sb) != 0 || (uint64_t)sb.st_size > SEALED_LOG_FILE_MAX) {
         snprintf(err, errlen, "cannot read %s: too large or unreadable", lg->path);
         return -1;
     }
-    uint64_t size = (uint64_t)sb.st_size;
+    *size = (uint64_t)sb.st_size;
+    return 0;
+}
+
+/* Reads the whole file and replays it; on success *good is the intact prefix. */
+static int load(sealed_log *lg, sealed_log_fn fn, void *ctx, size_t *good, char *err, size_t errlen)
+{
+    uint64_t size;
+    if (file_size(lg, &size, err, errlen) != 0)
+        return -1;
     uint8_t *data = read_at_most(lg->fd, size);
     if (!data) {
         snprintf(err, errlen, "cannot read %s: %s", lg->path, strerror(errno));
         return -1;
     }
     char why[256];
-    int rc = parse_file(open_from, data, size, lg->purpose, lg->key, fn, ctx, good, &lg->nrec, why,
-                        sizeof why);
+    int rc =
+        parse_file(data, size, 0, lg->purpose, lg->key, fn, ctx, good, &lg->nrec, why, sizeof why);
     if (rc == 0)
         memcpy(lg->id, data + LOG_MAGIC_LEN, LOG_ID_LEN);
     else
@@ -456,7 +451,7 @@ sealed_log *sealed_log_open(const char *path, const char *purpose, const uint8_t
         create_file(path, lg->purpose, key, err, errlen) == 0)
         lg->fd = open_private(path, &size, err, errlen);
     size_t good = 0;
-    if (lg->fd < 0 || load(lg, 0, fn, ctx, &good, err, errlen) != 0)
+    if (lg->fd < 0 || load(lg, fn, ctx, &good, err, errlen) != 0)
         goto fail;
     if (good < lg->bytes) { /* cut the torn tail away, durably */
         if (ftruncate(lg->fd, (off_t)good) != 0 || fsync(lg->fd) != 0) {
@@ -478,14 +473,7 @@ fail : {
 int sealed_log_replay(sealed_log *lg, sealed_log_fn fn, void *ctx, char *err, size_t errlen)
 {
     size_t good;
-    return load(lg, 0, fn, ctx, &good, err, errlen);
-}
-
-int sealed_log_replay_from(sealed_log *lg, uint64_t first, sealed_log_fn fn, void *ctx, char *err,
-                           size_t errlen)
-{
-    size_t good;
-    return load(lg, first, fn, ctx, &good, err, errlen);
+    return load(lg, fn, ctx, &good, err, errlen);
 }
 
 uint64_t sealed_log_record_size(size_t len)
@@ -496,14 +484,15 @@ uint64_t sealed_log_record_size(size_t len)
 int sealed_log_replay_tail(sealed_log *lg, uint64_t first, uint64_t offset, sealed_log_fn fn,
                            void *ctx, char *err, size_t errlen)
 {
-    struct stat sb;
-    if (fstat(lg->fd, &sb) != 0 || (uint64_t)sb.st_size > SEALED_LOG_FILE_MAX ||
-        offset < SEALED_LOG_HDR_LEN || offset > (uint64_t)sb.st_size) {
-        snprintf(err, errlen, "cannot read %s from byte %llu: too large, unreadable or shorter",
-                 lg->path, (unsigned long long)offset);
+    uint64_t size;
+    if (file_size(lg, &size, err, errlen) != 0)
+        return -1;
+    if (offset < SEALED_LOG_HDR_LEN || offset > size) {
+        snprintf(err, errlen, "cannot read %s from byte %llu: outside the file", lg->path,
+                 (unsigned long long)offset);
         return -1;
     }
-    size_t tail = (size_t)((uint64_t)sb.st_size - offset);
+    size_t tail = (size_t)(size - offset);
     uint8_t *data = malloc(SEALED_LOG_HDR_LEN + tail);
     if (!data || read_range(lg->fd, 0, SEALED_LOG_HDR_LEN, data) != 0 ||
         read_range(lg->fd, offset, tail, data + SEALED_LOG_HDR_LEN) != 0) {
@@ -511,19 +500,17 @@ int sealed_log_replay_tail(sealed_log *lg, uint64_t first, uint64_t offset, seal
         free(data);
         return -1;
     }
-    plainbuf b = {.open_from = 0};
     size_t good;
     uint64_t nrec;
     char why[256];
-    int rc = parse_records(&b, data, SEALED_LOG_HDR_LEN + tail, first, lg->purpose, lg->key, fn,
-                           ctx, &good, &nrec, why, sizeof why);
+    int rc = parse_file(data, SEALED_LOG_HDR_LEN + tail, first, lg->purpose, lg->key, fn, ctx,
+                        &good, &nrec, why, sizeof why);
     if (rc == 0 && good != SEALED_LOG_HDR_LEN + tail) { /* torn tails were cut at open */
         snprintf(why, sizeof why, "no whole record at byte %llu", (unsigned long long)offset);
         rc = -1;
     }
     if (rc != 0)
         snprintf(err, errlen, "cannot load %s: %s", lg->path, why);
-    sealed_buf_free(&b.buf);
     free(data);
     return rc;
 }

@@ -48,11 +48,6 @@ sealed_log *sealed_log_open(const char *path, const char *purpose, const uint8_t
                             sealed_log_fn fn, void *ctx, char *err, size_t errlen);
 /* Replays the records of the file again (e.g. to read history). 0 or -1 with err filled. */
 int sealed_log_replay(sealed_log *lg, sealed_log_fn fn, void *ctx, char *err, size_t errlen);
-/* The same, but the records before index first are not opened (no decryption, no check of
- * their content): fn gets rec NULL and the plaintext length for them. UINT64_MAX: the lengths
- * of all records, cheaply. */
-int sealed_log_replay_from(sealed_log *lg, uint64_t first, sealed_log_fn fn, void *ctx, char *err,
-                           size_t errlen);
 /* The bytes a record of len plaintext bytes takes in the file, its header included. */
 uint64_t sealed_log_record_size(size_t len);
 /* Replays the records from index first on, which start at byte offset of the file (the header's

@@ -57,7 +57,6 @@ static void on_net_error(void *ctx, int level, const char *line)
     else if (level >= 6 && s->kafka_out_since != 0) {
         s->kafka_out_since = 0;
         session_hs_excuse_silence(s);
-        session_tx_outage_over(s);
     }
     ui_event *ev = session_event(UI_EV_STATE);
     if (!ev)
@@ -479,6 +478,17 @@ static void announce_recorded(session *s)
         event_queue_recorded(s->events, session_rx_settled_qno(s));
 }
 
+/* What the step journaled and the sequence numbers it handed out are saved before anything is
+ * sent (the journal first: it holds the messages the listen state numbers): written (a killed
+ * process has it), then announced (the front end may show it), then synced. */
+static void save_step(session *s)
+{
+    session_journal_write(s);
+    session_store_save(s);
+    announce_recorded(s);
+    session_journal_sync(s);
+}
+
 /* What the front end has shown is settled (acknowledged, echoed, recorded); for the rest a
  * receipt is asked for, which wakes the loop. */
 static void settle(session *s)
@@ -507,12 +517,7 @@ void session_step(session *s)
     handle_input(s); /* after the acknowledgements above made room in the outbox */
     double now = session_now_ms(s);
     timers(s, now);
-    /* what the steps above journaled and the sequence numbers they handed out are saved before
-     * anything is sent (the journal first: it holds the messages the listen state numbers) */
-    session_journal_write(s);
-    session_store_save(s);
-    announce_recorded(s); /* written: a killed process has it; shown from here */
-    session_journal_sync(s);
+    save_step(s);
     /* shown at once: what was journaled as shown is on its way to the front end before the
      * step goes on (a process killed in between would neither show it nor show it again) */
     session_flush_events(s);
@@ -520,10 +525,7 @@ void session_step(session *s)
     session_tx_ack(s, now);
     check_epochs(s);
     session_stats_tick(s, now);
-    session_journal_write(s);
-    session_store_save(s);
-    announce_recorded(s); /* written: a killed process has it; shown from here */
-    session_journal_sync(s);
+    save_step(s);
     session_flush_events(s);
     ask_receipt(s); /* settling here would leave its echo unsent until the next wake-up */
     if (last >= 0 && s->cfg.role == SESSION_BOB)
@@ -566,10 +568,7 @@ static void await_receipts(session *s)
     for (;;) {
         session_flush_events(s);
         uint64_t want = s->cfg.front_confirms ? session_rx_settle(s) : 0;
-        session_journal_write(s);
-        session_store_save(s);
-        announce_recorded(s);
-        session_journal_sync(s);
+        save_step(s);
         double left = until - sys_now_ms();
         if (!want || left <= 0 || !s->own_thread)
             return;

@@ -125,7 +125,7 @@ typedef struct session_tx_part {
     size_t in_kafka;      /* records handed to Kafka without a delivery report yet */
     double kafka_wait_ms; /* since when Kafka has taken none of them (0: none waiting) */
     bool kafka_stalled;   /* SESSION_KAFKA_STALL_MS without Kafka taking one */
-    bool stall_said;      /* ... and said so (an outage being said already says it) */
+    bool stall_said;      /* ... and said so */
     bool delivered_now;   /* session_tx_acked: delivered events were emitted */
     channel_record batch[RECORD_BATCH_MAX]; /* the messages of the batch being sealed */
     sent_time sent_times[8192]; /* first transmission of our recent messages, for round trips */
@@ -329,12 +329,10 @@ int session_tx_wait_ms(const session *s, double now, int cap);
 void session_tx_close(session *s);
 void session_tx_acked(session *s, uint64_t upto);
 void session_tx_delivery(void *ctx, uint64_t token, int64_t offset, const char *err);
-/* Whether Kafka has taken none of our records for SESSION_KAFKA_STALL_MS (said when it starts,
- * unless an outage is being said; when Kafka takes one again the peer's silence is excused as
- * after an outage). */
+/* Whether Kafka has taken none of our records for SESSION_KAFKA_STALL_MS (said once, as soon as
+ * no outage is being said; when Kafka takes one again the peer's silence is excused as after an
+ * outage). */
 bool session_tx_kafka_stalled(session *s, double now);
-/* The outage being said is over: a stall that began during it is said if it goes on. */
-void session_tx_outage_over(session *s);
 void session_tx_restart(session *s, uint64_t peer_acked);
 
 /* session_store.c: the listen state (cfg.state), saved to cfg.state_path by session_store_save

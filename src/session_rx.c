@@ -40,6 +40,20 @@ static void set_acked(session *s, uint64_t upto)
     session_store_acked(s, upto);
 }
 
+/* Bob with --echo: he echoes the peer's messages (not its echoes) and acknowledges them so. */
+static bool bob_echoes(const session *s)
+{
+    return s->cfg.echo && s->cfg.role == SESSION_BOB;
+}
+
+/* Bob's echo of the peer's message seq goes into his outbox. */
+static void queue_echo(session *s, const uint8_t *text, size_t len, uint64_t seq)
+{
+    session_tx_queue(s, text, len, seq);
+    if (seq > s->rx.echo_queued)
+        s->rx.echo_queued = seq;
+}
+
 /* ---- settling: what is on the screen is acknowledged, echoed and recorded as shown ---- */
 
 /* Our message seq's echo is on the screen. An echo is Bob's proof that he showed the message and
@@ -66,9 +80,8 @@ static void settle(session *s, const unsettled *u)
     session_journal_shown(s, u->seq);
     if (u->echo_of)
         settle_echo(s, u->echo_of);
-    if (s->cfg.echo && s->cfg.role == SESSION_BOB && !u->echo) {
-        session_tx_queue(s, u->text, u->len, u->seq);
-        s->rx.echo_queued = s->rx.echo_queued > u->seq ? s->rx.echo_queued : u->seq;
+    if (bob_echoes(s) && !u->echo) {
+        queue_echo(s, u->text, u->len, u->seq);
     } else {
         set_acked(s, s->rx.shown.upto);
         /* its receipt may come after the acknowledgement timer fired with nothing new to say:
@@ -113,7 +126,7 @@ static bool hand_over(session *s, const channel_record *r, uint64_t echo_of, con
                       size_t len, bool shown)
 {
     bool echo = r->flags & RECORD_FLAG_ECHO;
-    bool bob_echoes = s->cfg.echo && s->cfg.role == SESSION_BOB && !echo;
+    bool echoed_by_us = bob_echoes(s) && !echo;
     unsettled u = {
         .seq = r->seq, .echo = echo, .echo_of = echo_of, .text = (uint8_t *)text, .len = len};
     if (!s->cfg.front_confirms || !shown) {
@@ -121,9 +134,9 @@ static bool hand_over(session *s, const channel_record *r, uint64_t echo_of, con
         return false;
     }
     u.text = NULL;
-    if (bob_echoes && (u.text = malloc(len + 1)) != NULL && len)
+    if (echoed_by_us && (u.text = malloc(len + 1)) != NULL && len)
         memcpy(u.text, text, len);
-    if ((bob_echoes && !u.text) || reserve_unsettled(&s->rx) != 0) {
+    if ((echoed_by_us && !u.text) || reserve_unsettled(&s->rx) != 0) {
         free(u.text);
         u.text = (uint8_t *)text;
         settle(s, &u);
@@ -258,8 +271,8 @@ static void show(session *s, const channel_record *r, uint8_t *text, size_t len,
 static bool echo_again(const session *s, const channel_record *r)
 {
     bool in_flight = r->seq <= s->rx.echo_queued && r->seq > s->rx.echo_confirmed;
-    return s->cfg.echo && s->cfg.role == SESSION_BOB && !(r->flags & RECORD_FLAG_ECHO) &&
-           seqset_has(&s->rx.shown, r->seq) && !in_flight;
+    return bob_echoes(s) && !(r->flags & RECORD_FLAG_ECHO) && seqset_has(&s->rx.shown, r->seq) &&
+           !in_flight;
 }
 
 /* A message shown before, sent again: its sender has not shown our echo (it keeps a message
@@ -267,10 +280,8 @@ static bool echo_again(const session *s, const channel_record *r)
  * after a restart of either side lost it. */
 static void again(session *s, const channel_record *r, uint8_t *text, size_t len)
 {
-    if (echo_again(s, r)) {
-        session_tx_queue(s, text, len, r->seq);
-        s->rx.echo_queued = s->rx.echo_queued > r->seq ? s->rx.echo_queued : r->seq;
-    }
+    if (echo_again(s, r))
+        queue_echo(s, text, len, r->seq);
 }
 
 static void on_msg(session *s, const channel_record *r, int64_t offset)
@@ -281,7 +292,7 @@ static void on_msg(session *s, const channel_record *r, int64_t offset)
     }
     bool dup = seqset_has(&s->rx.seen, r->seq);
     /* Bob with --echo acknowledges a new message with its echo (session_rx_echo_taken) */
-    if (dup || !(s->cfg.echo && s->cfg.role == SESSION_BOB))
+    if (dup || !bob_echoes(s))
         session_ack_soon(s, false);
     if (dup && r->seq <= s->rx.acked_in)
         session_tx_ack_again(s); /* the peer resent it: our acknowledgement was lost */

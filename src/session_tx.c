@@ -182,6 +182,14 @@ static bool due(const out_msg *m, double now)
     return m->last_tx_ms + rto(m) <= now;
 }
 
+/* The retransmission timer covers m's next one. */
+static void arm_retx(session *s, const out_msg *m)
+{
+    double at = m->last_tx_ms + rto(m);
+    if (s->tx.next_retx_ms == 0 || at < s->tx.next_retx_ms)
+        s->tx.next_retx_ms = at;
+}
+
 /* How many messages from outbox index i on (before end) are due and fit one batch (at least 1:
  * the one at i, which is due). */
 static size_t due_run(const session *s, size_t i, size_t end, double now)
@@ -209,11 +217,8 @@ static void retransmit_due(session *s, double now)
             n = due_run(s, i, end, now);
             transmit_run(s, i, n, now);
         }
-        for (size_t k = i; k < i + n; k++) {
-            const out_msg *m = outbox_at(&s->tx.out, k);
-            if (m->last_tx_ms + rto(m) < s->tx.next_retx_ms)
-                s->tx.next_retx_ms = m->last_tx_ms + rto(m);
-        }
+        for (size_t k = i; k < i + n; k++)
+            arm_retx(s, outbox_at(&s->tx.out, k));
         i += n;
     }
 }
@@ -252,9 +257,7 @@ void session_tx_pump(session *s, double now)
     while (may_send_new(s)) {
         size_t first = s->tx.first_untx, n = take_new(s);
         transmit_run(s, first, n, now);
-        const out_msg *m = outbox_at(&s->tx.out, first);
-        if (s->tx.next_retx_ms == 0 || m->last_tx_ms + rto(m) < s->tx.next_retx_ms)
-            s->tx.next_retx_ms = m->last_tx_ms + rto(m);
+        arm_retx(s, outbox_at(&s->tx.out, first));
     }
     retransmit_due(s, now);
 }
@@ -371,12 +374,12 @@ static void on_sent(session *s, out_msg *m)
 
 bool session_tx_kafka_stalled(session *s, double now)
 {
-    if (s->tx.kafka_stalled || !s->tx.in_kafka ||
-        now - s->tx.kafka_wait_ms < SESSION_KAFKA_STALL_MS)
-        return s->tx.kafka_stalled;
-    s->tx.kafka_stalled = true;
-    s->tx.stall_said = s->kafka_out_since == 0; /* an outage said already says it */
-    if (s->tx.stall_said) {
+    if (!s->tx.kafka_stalled && s->tx.in_kafka &&
+        now - s->tx.kafka_wait_ms >= SESSION_KAFKA_STALL_MS)
+        s->tx.kafka_stalled = true;
+    /* said once, and not while an outage is being said (that line says it already) */
+    if (s->tx.kafka_stalled && !s->tx.stall_said && s->kafka_out_since == 0) {
+        s->tx.stall_said = true;
         char line[128];
         snprintf(line, sizeof line,
                  "Kafka: none of our records taken for %.0f s (no leader or too few in-sync "
@@ -384,16 +387,7 @@ bool session_tx_kafka_stalled(session *s, double now)
                  (now - s->tx.kafka_wait_ms) / 1000.0);
         session_emit_state(s, session_current_state(s), line);
     }
-    return true;
-}
-
-void session_tx_outage_over(session *s)
-{
-    if (!s->tx.kafka_stalled || s->tx.stall_said)
-        return;
-    s->tx.kafka_stalled = false; /* said, if it goes on, SESSION_KAFKA_STALL_MS from now */
-    if (s->tx.in_kafka)
-        s->tx.kafka_wait_ms = session_now_ms(s);
+    return s->tx.kafka_stalled;
 }
 
 /* A delivery report: one record fewer waiting; one taken ends a stall. */
@@ -409,9 +403,9 @@ static void kafka_answered(session *s, bool taken)
     s->tx.kafka_wait_ms = s->tx.in_kafka ? session_now_ms(s) : 0;
     if (!s->tx.kafka_stalled)
         return;
-    s->tx.kafka_stalled = false;
     if (s->tx.stall_said)
         session_emit_state(s, session_current_state(s), "Kafka: takes our records again");
+    s->tx.kafka_stalled = s->tx.stall_said = false;
     session_hs_excuse_silence(s);
 }
 
