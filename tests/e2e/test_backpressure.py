@@ -13,7 +13,11 @@ from harness import check
 
 LINES = 16000
 SIZE = 4096  # bytes per line with its newline: 64 MiB in all
-PEAK_LIMIT_KIB = 40 * 1024
+# The bound: the process itself (about 19 MiB: the empty-lines case's peak) plus twice what the
+# session may hold by design (4 MiB outbox, its 4 MiB copy in the journal, 2 MiB of input, 4 MiB
+# in flight in librdkafka) for the allocator's slack; an Alice without back-pressure would hold
+# the whole 64 MiB input on top. Seen: 32-35 MiB on a quiet machine, 43 MiB once in CI.
+PEAK_LIMIT_KIB = 48 * 1024
 FROZEN_S = 3.0
 
 
