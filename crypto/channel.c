@@ -5,6 +5,7 @@
 
 #include "crypto/record.h"
 #include "crypto/replay.h"
+#include "crypto/secmem.h"
 #include "sys/be.h"
 
 #include <sodium.h>
@@ -33,7 +34,7 @@ struct channel {
     uint8_t peer_public[32];
     char peer_id[IDENTITY_ID_LEN + 1];
     char refused_id[IDENTITY_ID_LEN + 1]; /* the last peer the trust policy refused, or "" */
-    uint8_t *mac1_key; /* XXpsk3 only: CHANNEL_MAC1_KEY_LEN bytes, sodium_malloc'ed */
+    uint8_t *mac1_key; /* XXpsk3 only: CHANNEL_MAC1_KEY_LEN bytes (crypto/secmem.h) */
     uint64_t (*now_ms)(void);
     record_sender tx;
     record_receiver rx;
@@ -166,7 +167,7 @@ channel *channel_new(const channel_params *p, const uint8_t *session, int *err)
     c->now_ms = p->now_ms != NULL ? p->now_ms : sys_wall_ms;
     c->rekey_interval = p->rekey_interval ? p->rekey_interval : CHANNEL_DEFAULT_REKEY_INTERVAL;
     if (p->psk != NULL) {
-        if ((c->mac1_key = sodium_malloc(CHANNEL_MAC1_KEY_LEN)) == NULL)
+        if ((c->mac1_key = secmem_alloc(CHANNEL_MAC1_KEY_LEN)) == NULL)
             goto fail;
         mac1_key_of(c->mac1_key, p->psk);
     }
@@ -482,7 +483,7 @@ void channel_free(channel *c)
         record_receiver_free(&c->rx);
     }
     if (c->mac1_key != NULL)
-        sodium_free(c->mac1_key);
+        secmem_free(c->mac1_key, CHANNEL_MAC1_KEY_LEN);
     if (c->scratch != NULL) {
         sodium_memzero(c->scratch, CHANNEL_MAX_RECORD);
         free(c->scratch);

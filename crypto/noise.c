@@ -2,11 +2,12 @@
  * SHA256 on libsodium. CipherState, SymmetricState and HandshakeState follow the spec's sections
  * 5.1, 5.2 and 5.3; see noise.h for the promises. */
 #include "crypto/noise.h"
+#include "crypto/secmem.h"
 
 #include <sodium.h>
 #include <string.h>
 
-/* ---- Structures. All of them live inside sodium_malloc'ed memory. ---- */
+/* ---- Structures. All of them live inside sodium_malloc'ed memory (crypto/secmem.h). ---- */
 
 struct noise_cipher {
     uint8_t k[NOISE_KEY_LEN];
@@ -202,14 +203,10 @@ static void cipher_init_key(struct noise_cipher *c, const uint8_t k[32])
 
 static noise_cipher *cipher_alloc(const uint8_t k[32])
 {
-    if (sodium_init() < 0) {
-        return NULL;
-    }
-    noise_cipher *c = sodium_malloc(sizeof *c);
+    noise_cipher *c = secmem_alloc(sizeof *c);
     if (!c) {
         return NULL;
     }
-    memset(c, 0, sizeof *c);
     cipher_init_key(c, k);
     return c;
 }
@@ -331,8 +328,7 @@ void noise_cipher_free(noise_cipher *c)
     if (!c) {
         return;
     }
-    sodium_memzero(c, sizeof *c);
-    sodium_free(c);
+    secmem_free(c, sizeof *c);
 }
 
 /* ---- SymmetricState ---- */
@@ -626,14 +622,10 @@ int noise_handshake_new(noise_handshake **out, noise_pattern p, bool initiator,
         ((p == NOISE_XXPSK3) != (psk != NULL))) {
         return NOISE_ERR_ARG;
     }
-    if (sodium_init() < 0) {
-        return NOISE_ERR_NOMEM;
-    }
-    noise_handshake *hs = sodium_malloc(sizeof *hs);
+    noise_handshake *hs = secmem_alloc(sizeof *hs);
     if (!hs) {
         return NOISE_ERR_NOMEM;
     }
-    memset(hs, 0, sizeof *hs);
     struct hs_state *st = &hs->cur;
     symmetric_init(&st->ss, p);
     mix_hash(&st->ss, prologue, prologue_len);
@@ -785,6 +777,5 @@ void noise_handshake_free(noise_handshake *hs)
     if (!hs) {
         return;
     }
-    sodium_memzero(hs, sizeof *hs);
-    sodium_free(hs);
+    secmem_free(hs, sizeof *hs);
 }

@@ -439,7 +439,9 @@ conv_state *conv_state_open(const char *path, const uint8_t *key, bool create, c
         randombytes_buf(conv, sizeof conv);
         conv_state_set_conv(st, conv);
     }
-    if (compact(st, err, errlen) != 0) {
+    /* A fresh file holds only its header: the new conversation id waits, queued, for the first
+     * write (a crash before it loses nothing: no message was numbered). */
+    if (sealed_log_records(st->lg) > 0 && compact(st, err, errlen) != 0) {
         conv_state_close(st);
         return NULL;
     }

@@ -257,6 +257,30 @@ static void test_compaction(void)
     conv_state_close(st);
 }
 
+/* A new journal is created once (header only; no snapshot rewrite at open) and its conversation
+ * id reaches the file with the first write; a reopened one resumes that id. */
+static void test_new_file(void)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/fresh", dir);
+    conv_state *st = must_open("fresh", true);
+    if (!st)
+        return;
+    CHECK(tu_size(path) == 64); /* the header alone */
+    CHECK(!conv_state_resumed(st));
+    uint8_t conv[HS_CONV_LEN];
+    memcpy(conv, conv_state_conv(st), sizeof conv);
+    CHECK(sync_ok(st) == 0);
+    CHECK(tu_size(path) > 64);
+    conv_state_close(st);
+    st = must_open("fresh", false);
+    if (!st)
+        return;
+    CHECK(conv_state_resumed(st));
+    CHECK(!memcmp(conv_state_conv(st), conv, sizeof conv));
+    conv_state_close(st);
+}
+
 static void test_refused(void)
 {
     char path[256], err[512];
@@ -541,6 +565,7 @@ int main(void)
     test_roundtrip();
     test_crash();
     test_compaction();
+    test_new_file();
     test_refused();
     test_bounds();
     test_lock();
