@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <sodium.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static void test_derive(void)
 {
@@ -47,6 +49,41 @@ static void test_seal(void)
     sealed[30] ^= 1;
     CHECK(store_open(key, (const uint8_t *)"ad", 2, sealed, sizeof sealed, out) != 0);
     CHECK(store_open(key, NULL, 0, sealed, STORE_SEAL_OVERHEAD - 1, out) != 0);
+}
+
+/* Nonces come from a pool of random bytes: every one differs (a pool refill included), and a
+ * forked child does not hand out the nonces its parent will. */
+static void test_nonces(void)
+{
+    uint8_t key[STORE_KEY_LEN];
+    randombytes_buf(key, sizeof key);
+    enum { N = 600 }; /* several refills of the pool */
+    static uint8_t nonce[N][STORE_NONCE_LEN];
+    uint8_t sealed[1 + STORE_SEAL_OVERHEAD];
+    for (int i = 0; i < N; i++) {
+        store_seal(key, NULL, 0, (const uint8_t *)"x", 1, sealed);
+        memcpy(nonce[i], sealed, STORE_NONCE_LEN);
+    }
+    int same = 0;
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++)
+            same += !memcmp(nonce[i], nonce[j], STORE_NONCE_LEN);
+    CHECK(same == 0);
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        store_seal(key, NULL, 0, (const uint8_t *)"x", 1, sealed);
+        _exit(write(fds[1], sealed, STORE_NONCE_LEN) == STORE_NONCE_LEN ? 0 : 1);
+    }
+    store_seal(key, NULL, 0, (const uint8_t *)"x", 1, sealed);
+    uint8_t child[STORE_NONCE_LEN];
+    CHECK(pid > 0 && read(fds[0], child, sizeof child) == (ssize_t)sizeof child);
+    CHECK(memcmp(child, sealed, STORE_NONCE_LEN) != 0);
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(fds[0]);
+    close(fds[1]);
 }
 
 typedef struct seen {
@@ -235,6 +272,7 @@ int main(void)
         return check_summary();
     test_derive();
     test_seal();
+    test_nonces();
     test_log(dir);
     test_torn(dir);
     test_safe_write(dir);
