@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -48,6 +49,9 @@ void secmem_free(void *p, size_t size)
         return;
     sodium_memzero(p, size);
     pthread_mutex_lock(&lock);
+    for (size_t i = 0; i < n_kept; i++)
+        if (kept[i].p == p)
+            abort(); /* freed twice: handing it out twice would share a secret */
     bool keep = n_kept < SECMEM_KEEP;
     if (keep)
         kept[n_kept++] = (kept_block){p, size};

@@ -3,7 +3,9 @@
  * kept out of core dumps) and is wiped when freed; a freed block is kept, wiped, for the next
  * allocation of exactly the same size (at most SECMEM_KEEP blocks in the process), so a
  * handshake costs no mmap/mprotect/mlock round of its own: each sodium_malloc/sodium_free pair
- * is about ten system calls and fresh page faults. Thread-safe. */
+ * is about ten system calls and fresh page faults. Thread-safe; a block freed twice aborts
+ * (sodium_free would have crashed too). Kept blocks stay locked in this process only: kchat does
+ * not fork. */
 #ifndef KCHAT_SECMEM_H
 #define KCHAT_SECMEM_H
 

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <sodium.h>
+#include <stdbool.h>
 #include <string.h>
 
 #define STORE_KDF_CONTEXT "kchatsto"
@@ -23,13 +24,15 @@ void store_key_free(uint8_t *key)
 }
 
 /* Nonces are public and need only be unique, but sealing one record per message (history) made
- * one getrandom system call per message. They come from a pool of the system generator's bytes
- * instead, drawn STORE_NONCE_POOL at a time: each nonce is still 24 fresh random bytes, used once.
- * A forked child empties its copy of the pool, so parent and child never hand out the same. */
+ * a getrandom system call per message. They come from a pool of the system generator's bytes
+ * instead, refilled once per 170 nonces: each nonce is still 24 fresh random bytes, used once.
+ * A forked child empties its copy of the pool, so parent and child never hand out the same; if
+ * the fork handlers cannot be registered, every nonce is drawn on its own as before. */
 #define STORE_NONCE_POOL (170 * STORE_NONCE_LEN)
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static bool pool_usable; /* the fork handlers are registered */
 static uint8_t pool[STORE_NONCE_POOL];
 static size_t pool_left;
 
@@ -56,12 +59,16 @@ static void pool_child(void)
 
 static void pool_init(void)
 {
-    pthread_atfork(pool_lock_take, pool_lock_give, pool_child);
+    pool_usable = pthread_atfork(pool_lock_take, pool_lock_give, pool_child) == 0;
 }
 
 static void next_nonce(uint8_t out[STORE_NONCE_LEN])
 {
     pthread_once(&pool_once, pool_init);
+    if (!pool_usable) {
+        randombytes_buf(out, STORE_NONCE_LEN);
+        return;
+    }
     pthread_mutex_lock(&pool_lock);
     if (pool_left < STORE_NONCE_LEN) {
         randombytes_buf(pool, sizeof pool);

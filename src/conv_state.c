@@ -439,9 +439,10 @@ conv_state *conv_state_open(const char *path, const uint8_t *key, bool create, c
         randombytes_buf(conv, sizeof conv);
         conv_state_set_conv(st, conv);
     }
-    /* A fresh file holds only its header: the new conversation id waits, queued, for the first
-     * write (a crash before it loses nothing: no message was numbered). */
-    if (sealed_log_records(st->lg) > 0 && compact(st, err, errlen) != 0) {
+    /* A fresh file holds only its header: the new conversation id is appended to it and synced
+     * (it goes out in message 1, so it is kept before anything is sent), no rewrite needed. */
+    bool fresh = sealed_log_records(st->lg) == 0;
+    if ((fresh ? conv_state_sync(st, err, errlen) : compact(st, err, errlen)) != 0) {
         conv_state_close(st);
         return NULL;
     }

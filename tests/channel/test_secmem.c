@@ -1,11 +1,14 @@
 /* secmem: a freed block is wiped before anyone gets it again, is handed out again only for the
- * same size, and at most SECMEM_KEEP blocks are kept. */
+ * same size, at most SECMEM_KEEP blocks are kept, and a block freed twice aborts. */
 #include "crypto/secmem.h"
 #include "support/check.h"
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static bool all_zero(const uint8_t *p, size_t n)
 {
@@ -50,8 +53,24 @@ static void test_keeps_a_bounded_number(void)
     CHECK(secmem_kept() == SECMEM_KEEP);
 }
 
+/* A block freed twice would be handed out twice (a secret shared): the process aborts instead. */
+static void test_double_free_aborts(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        void *p = secmem_alloc(48);
+        secmem_free(p, 48);
+        secmem_free(p, 48);
+        _exit(0);
+    }
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+}
+
 int main(void)
 {
+    test_double_free_aborts(); /* first: nothing kept yet, so the block is kept */
     test_reuse_is_wiped();
     test_keeps_a_bounded_number();
     return check_summary();
