@@ -165,12 +165,10 @@ static int wait_flag(kside *k, const bool *flag, int timeout_ms, const char *wha
     }
 }
 
-/* The journal and history as cmd_listen/cmd_connect open them, under a state directory of this
- * worker's (an Alice's handshake sessions each under a new one: a first connect). */
-static int open_files(kside *k, char *err, size_t errlen)
+/* The state directory of this worker's session (an Alice's handshake sessions each under a new
+ * one: a first connect). */
+static int state_dir(kside *k, char *err, size_t errlen)
 {
-    if (k->no_state)
-        return 0;
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/%u", k->xdg, k->a.alice ? k->sessions : 0);
     k->sessions++;
@@ -179,7 +177,18 @@ static int open_files(kside *k, char *err, size_t errlen)
         snprintf(err, errlen, "cannot make the state directory %s", dir);
         return -1;
     }
-    return conv_files_open(&k->files, k->self, k->inv, !k->a.alice, false, err, errlen);
+    return 0;
+}
+
+/* The journal and history as cmd_listen (Bob: before the session) and cmd_connect (Alice: while
+ * her session connects to Kafka, cfg.state_later) open them. */
+static int open_files(kside *k, char *err, size_t errlen)
+{
+    if (k->no_state)
+        return 0;
+    if (state_dir(k, err, errlen) != 0)
+        return -1;
+    return k->a.alice ? 0 : conv_files_open(&k->files, k->self, k->inv, true, false, err, errlen);
 }
 
 static session *open_session(kside *k, char *err, size_t errlen)
@@ -204,6 +213,7 @@ static session *open_session(kside *k, char *err, size_t errlen)
         .journal = k->files.journal,
         .history = k->files.hist,
         .history_show = CONV_FILES_SHOW,
+        .state_later = !bob && !k->no_state,
     };
     k->secure = k->confirmed = k->waiting = k->ended = false;
     k->q = event_queue_new();
@@ -213,6 +223,8 @@ static session *open_session(kside *k, char *err, size_t errlen)
         session_free(s);
         s = NULL;
     }
+    if (s && cfg.state_later) /* as app_run does */
+        conv_files_attach(&k->files, s, k->self, k->inv, false, false);
     if (!s && k->q) {
         event_queue_free(k->q);
         k->q = NULL;

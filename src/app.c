@@ -168,7 +168,7 @@ static int report_undelivered(session *s)
 }
 
 int app_run(const kchat_options *o, const session_config *cfg, const identity *self,
-            ui_event *early)
+            ui_event *early, const app_later_files *later)
 {
     char err[512];
     if (save_invitation(o, early, err, sizeof err) != 0) {
@@ -188,6 +188,8 @@ int app_run(const kchat_options *o, const session_config *cfg, const identity *s
         session_free(f.s);
         return app_fail(KCHAT_EXIT_ERROR, f.s ? "cannot start the session thread" : err);
     }
+    if (later) /* while the session thread connects to Kafka */
+        conv_files_attach(later->files, f.s, self, later->inv, later->listener, later->no_history);
     int code = o->batch ? batch_run(f.s, f.q, o) : run_tui(o, &f, self);
     session_post_command(f.s, SESSION_CMD_QUIT);
     int scode = session_join(f.s);

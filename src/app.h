@@ -5,6 +5,7 @@
 
 #include "crypto/identity.h"
 #include "net/net_config.h"
+#include "src/conv_files.h"
 #include "src/options.h"
 #include "src/session.h"
 
@@ -15,10 +16,18 @@ identity *app_identity(const kchat_options *o, char *err, size_t errlen);
 /* Refuses early what cannot work: paths that name the wrong thing (options_check_paths), the
  * TUI without a usable terminal. 0 or -1 with err set. */
 int app_check_front(const kchat_options *o, char *err, size_t errlen);
+/* The conversation's files, opened while the session connects to Kafka (cfg.state_later). */
+typedef struct app_later_files {
+    conv_files *files; /* filled; the caller closes them after app_run */
+    const invitation *inv;
+    bool listener, no_history;
+} app_later_files;
+
 /* Runs the session until it ends under the TUI or batch front end; returns the exit status.
- * early: events to show first (e.g. the invitation), may be NULL. */
+ * early: events to show first (e.g. the invitation), may be NULL; later: with
+ * cfg->state_later, the files to open and hand to the session once it started, else NULL. */
 int app_run(const kchat_options *o, const session_config *cfg, const identity *self,
-            ui_event *early);
+            ui_event *early, const app_later_files *later);
 /* Writes text and a newline to path through a fresh 0600 file renamed over it (an invitation
  * holds a secret). 0 or -1 with err set. */
 int app_write_secret_file(const char *path, const char *text, char *err, size_t errlen);

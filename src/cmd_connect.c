@@ -133,15 +133,13 @@ static int run(connect_ctx *c)
         .handshake_timeout_s = c->o.handshake_timeout_s,
         .name = c->o.name,
     };
-    /* with an invitation the conversation is journaled: the same invitation resumes it */
+    /* with an invitation the conversation is journaled: the same invitation resumes it; its
+     * files are opened while the session connects to Kafka */
     conv_files files = {0};
-    if (!any && conv_files_open(&files, c->self, c->inv, false, c->o.no_history, c->err,
-                                sizeof c->err) != 0)
-        return app_fail(KCHAT_EXIT_ERROR, c->err);
-    cfg.journal = files.journal;
-    cfg.history = files.hist;
+    app_later_files later = {.files = &files, .inv = c->inv, .no_history = c->o.no_history};
+    cfg.state_later = !any;
     cfg.history_show = CONV_FILES_SHOW;
-    int code = app_run(&c->o, &cfg, c->self, topics_event(&cfg, c->o.batch));
+    int code = app_run(&c->o, &cfg, c->self, topics_event(&cfg, c->o.batch), any ? NULL : &later);
     conv_files_close(&files);
     return code;
 }

@@ -188,7 +188,7 @@ static int run(listen_ctx *c)
     cfg.journal = files.journal;
     cfg.history = files.hist;
     cfg.history_show = CONV_FILES_SHOW;
-    int code = app_run(&c->o, &cfg, c->self, invitation_event(c));
+    int code = app_run(&c->o, &cfg, c->self, invitation_event(c), NULL);
     conv_files_close(&files);
     return code;
 }

@@ -51,6 +51,15 @@ int conv_files_open(conv_files *f, const identity *self, const invitation *inv, 
     return 0;
 }
 
+int conv_files_attach(conv_files *f, session *s, const identity *self, const invitation *inv,
+                      bool listener, bool no_history)
+{
+    char err[4096];
+    int rc = conv_files_open(f, self, inv, listener, no_history, err, sizeof err);
+    session_attach_state(s, f->journal, f->hist, rc == 0 ? NULL : err);
+    return rc;
+}
+
 void conv_files_close(conv_files *f)
 {
     char err[256];

@@ -8,6 +8,7 @@
 #include "crypto/invitation.h"
 #include "src/conv_state.h"
 #include "src/history.h"
+#include "src/session.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,6 +27,11 @@ typedef struct conv_files {
  * journal: "in use"; sealed by another identity; damaged); nothing is left open then. */
 int conv_files_open(conv_files *f, const identity *self, const invitation *inv, bool listener,
                     bool no_history, char *err, size_t errlen);
+/* For a session started with cfg.state_later: opens them as conv_files_open does, while the
+ * session connects to Kafka, and hands them (or why they could not be opened) to it. 0, or -1
+ * with f all NULL (the session says why and ends). */
+int conv_files_attach(conv_files *f, session *s, const identity *self, const invitation *inv,
+                      bool listener, bool no_history);
 /* Syncs and closes both; f may be all NULL. */
 void conv_files_close(conv_files *f);
 

@@ -100,6 +100,8 @@ session *session_new(const session_config *cfg, event_queue *events, char *err, 
     s->out_topic = bob ? cfg->b2a : cfg->a2b;
     pthread_mutex_init(&s->in_lock, NULL);
     pthread_cond_init(&s->in_room, NULL);
+    pthread_mutex_init(&s->attach_lock, NULL);
+    pthread_cond_init(&s->attach_cond, NULL);
     session_hs_init(s, cfg->state);
     session_rx_init(s, cfg->state);
     session_tx_init(s, cfg->state);
@@ -539,14 +541,53 @@ int session_wait_ms(const session *s)
     return session_tx_wait_ms(s, session_now_ms(s), SESSION_TICK_MS);
 }
 
+void session_attach_state(session *s, conv_state *journal, history *hist, const char *err)
+{
+    pthread_mutex_lock(&s->attach_lock);
+    s->attach_journal = err ? NULL : journal;
+    s->attach_history = err ? NULL : hist;
+    snprintf(s->attach_err, sizeof s->attach_err, "%s", err ? err : "");
+    s->attached = true;
+    pthread_cond_broadcast(&s->attach_cond);
+    pthread_mutex_unlock(&s->attach_lock);
+}
+
+/* cfg.state_later: waits for the journal and history, then restores from them what session_new
+ * could not (the conversation id, our outbox and numbers, the peer's messages shown). -1 when
+ * they could not be opened (said). */
+static int take_state(session *s)
+{
+    pthread_mutex_lock(&s->attach_lock);
+    while (!s->attached)
+        pthread_cond_wait(&s->attach_cond, &s->attach_lock);
+    pthread_mutex_unlock(&s->attach_lock);
+    if (s->attach_err[0]) {
+        session_emit_text(s, UI_EV_ERROR, "%s", s->attach_err);
+        return -1;
+    }
+    s->cfg.journal = s->attach_journal;
+    s->cfg.history = s->attach_history;
+    session_hs_init_conv(s, s->cfg.state);
+    session_tx_free(s);
+    session_rx_free(s);
+    session_tx_init(s, s->cfg.state);
+    session_rx_init(s, s->cfg.state);
+    return 0;
+}
+
 void session_begin(session *s)
 {
     if (s->cfg.timeout_s > 0)
         s->deadline_ms = session_now_ms(s) + s->cfg.timeout_s * 1000.0;
-    session_journal_show_history(s);
-    if (setup_kafka(s) != 0) {
+    if (!s->cfg.state_later)
+        session_journal_show_history(s);
+    if (setup_kafka(s) != 0 || (s->cfg.state_later && take_state(s) != 0)) {
         session_finish(s, KCHAT_EXIT_ERROR);
-    } else if (s->cfg.role == SESSION_ALICE) {
+        return;
+    }
+    if (s->cfg.state_later)
+        session_journal_show_history(s);
+    if (s->cfg.role == SESSION_ALICE) {
         if (session_hs_begin(s) != 0)
             session_finish(s, KCHAT_EXIT_ERROR);
     } else {
@@ -677,5 +718,7 @@ void session_free(session *s)
     wake_close(&s->room_wake);
     pthread_cond_destroy(&s->in_room);
     pthread_mutex_destroy(&s->in_lock);
+    pthread_cond_destroy(&s->attach_cond);
+    pthread_mutex_destroy(&s->attach_lock);
     free(s);
 }

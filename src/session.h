@@ -61,7 +61,11 @@ typedef struct session_config {
     conv_state *journal;
     history *history;    /* the messages shown, sealed at rest; NULL: none kept */
     size_t history_show; /* at start, the last this many history messages are shown */
-    const char *name;    /* our display name (--name) for the peer's screen, or NULL */
+    /* The journal and history come later (journal and history NULL here): the front end opens
+     * them while the session thread connects to Kafka, and hands them over with
+     * session_attach_state, which the session waits for before its handshake. */
+    bool state_later;
+    const char *name; /* our display name (--name) for the peer's screen, or NULL */
     /* The front end calls event_queue_shown once what it popped is on the screen: a message is
      * then acknowledged, echoed and recorded as shown only after that receipt (a process killed
      * with messages still queued for the screen shows them when it resumes). false: at once,
@@ -77,6 +81,10 @@ typedef struct session session;
 /* Borrows everything in cfg (it must outlive the session). */
 session *session_new(const session_config *cfg, event_queue *events, char *err, size_t errlen);
 int session_start(session *s);
+/* With cfg.state_later: the journal and history (hist may be NULL), or why they could not be
+ * opened (err not NULL: the session says it and ends with KCHAT_EXIT_ERROR). Once, from any
+ * thread, after session_new. */
+void session_attach_state(session *s, conv_state *journal, history *hist, const char *err);
 /* Thread-safe posts from the front end. The session takes lines while its outbox has room;
  * beyond that, about 2 MiB of lines wait in its input queue (back-pressure).
  * session_try_post_line refuses a line when that queue is full (false: not posted), and

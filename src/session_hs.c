@@ -513,6 +513,11 @@ void session_hs_init(session *s, const listen_state *st)
     }
     if (st && s->cfg.role == SESSION_BOB && s->cfg.psk) /* an invitation admits one peer */
         snprintf(s->pinned, sizeof s->pinned, "%s", st->peer);
+    session_hs_init_conv(s, st);
+}
+
+void session_hs_init_conv(session *s, const listen_state *st)
+{
     if (st && st->has_conv) {
         memcpy(s->conv, st->conv, HS_CONV_LEN);
         s->has_conv = true;

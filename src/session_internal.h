@@ -164,6 +164,13 @@ struct session {
     wake in_wake;
     pthread_t thread;
     bool started;
+    /* cfg.state_later: what session_attach_state handed over, under attach_lock */
+    pthread_mutex_t attach_lock;
+    pthread_cond_t attach_cond;
+    bool attached;
+    conv_state *attach_journal;
+    history *attach_history;
+    char attach_err[512];
     bool own_thread; /* the loop runs on the session thread (not stepped by a test) */
     int exit_code;
 
@@ -255,6 +262,8 @@ void session_stats_tick(session *s, double now);
 
 /* session_hs.c */
 void session_hs_init(session *s, const listen_state *st);
+/* The conversation id: Bob's from his listen state, Alice's from her journal (else a new one). */
+void session_hs_init_conv(session *s, const listen_state *st);
 void session_hs_free(session *s);
 int session_hs_begin(session *s);
 void session_hs_frame(session *s, const frame *f, const uint8_t *buf, size_t len, int64_t offset);

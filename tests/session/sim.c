@@ -374,6 +374,23 @@ void sim_start(sim_side *side)
     collect(side);
 }
 
+void sim_start_later(sim_side *side, conv_state *journal, history *hist, const char *err)
+{
+    char e[256];
+    side->cfg.state_later = true;
+    side->cfg.journal = NULL;
+    side->cfg.history = NULL;
+    side->q = event_queue_new();
+    side->s = session_new(&side->cfg, side->q, e, sizeof e);
+    if (!side->s)
+        abort();
+    side->live = true;
+    session_attach_state(side->s, journal, hist, err);
+    session_begin(side->s);
+    session_flush_events(side->s);
+    collect(side);
+}
+
 void sim_start_thread(sim_side *side)
 {
     char err[256];

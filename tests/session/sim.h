@@ -118,6 +118,9 @@ void sim_init(sim *m);
 void sim_free(sim *m);
 /* session_new + session_begin for one side. */
 void sim_start(sim_side *side);
+/* The same with cfg.state_later (set here): the journal and history, or err, attached between
+ * session_new and session_begin, as a front end does while the session connects. */
+void sim_start_later(sim_side *side, conv_state *journal, history *hist, const char *err);
 /* Threaded: session_new + session_start (the side's cfg.clock should be NULL); sim_join posts
  * quit, waits for the thread and takes the side's events. */
 void sim_start_thread(sim_side *side);

@@ -168,6 +168,7 @@ typedef struct world {
     files fa, fb;
     listen_state *st[3];
     int n_st;
+    bool late; /* a restarted Alice gets her files while connecting (cfg.state_later) */
 } world;
 
 /* Alice and Bob (--echo) with their journals and histories, Bob with a listen state. */
@@ -204,7 +205,10 @@ static void crash_alice(world *w)
 static void restart_alice(world *w)
 {
     files_open(&w->fa, &w->m.alice, false);
-    sim_start(&w->m.alice);
+    if (w->late)
+        sim_start_later(&w->m.alice, w->fa.cs, w->fa.h, NULL);
+    else
+        sim_start(&w->m.alice);
 }
 
 static void crash_bob(world *w)
@@ -248,10 +252,11 @@ static void no_rejections(const world *w)
 /* Alice is killed with her lines sent but not acknowledged, after showing Bob's lines whose
  * acknowledgement never reached him. The same invitation resumes: her lines are resent and
  * shown once by Bob, with one echo and one receipt each; Bob's resent lines are not shown again. */
-static void test_alice_crash_unacked(void)
+static void alice_crash_unacked(bool late)
 {
     world w;
     world_init(&w);
+    w.late = late;
     w.x.drop_alice = true;
     post_n(&w.m.bob, "bob", 2);
     want = 2;
@@ -271,6 +276,36 @@ static void test_alice_crash_unacked(void)
     CHECK(each_once(&w.m.alice, UI_EV_MESSAGE, "bob", 2)); /* across both processes */
     CHECK(sim_count(&w.m.bob, UI_EV_DELIVERED) == 2);
     no_rejections(&w);
+    world_free(&w);
+}
+
+static void test_alice_crash_unacked(void)
+{
+    alice_crash_unacked(false);
+}
+
+/* The same, with the restarted Alice's journal and history handed over while her session
+ * connects (as `kchat connect` does): restored from them all the same. */
+static void test_alice_crash_unacked_late(void)
+{
+    alice_crash_unacked(true);
+}
+
+/* Files that could not be opened (another process holds them): the session says why and ends
+ * with KCHAT_EXIT_ERROR before any handshake; Bob sees nothing. */
+static void test_late_state_refused(void)
+{
+    world w;
+    world_init(&w);
+    crash_alice(&w);
+    size_t bob_events = w.m.bob.n_evs, alice_events = w.m.alice.n_evs;
+    sim_start_later(&w.m.alice, NULL, NULL, "conversation state X: in use by another process");
+    sim_run_for(&w.m, 2000);
+    CHECK(sim_has_text(&w.m.alice, UI_EV_ERROR, "in use by another process"));
+    CHECK(w.m.alice.code == KCHAT_EXIT_ERROR);
+    for (size_t i = alice_events; i < w.m.alice.n_evs; i++) /* this process: no handshake */
+        CHECK(w.m.alice.evs[i]->type != UI_EV_HANDSHAKE);
+    CHECK(w.m.bob.n_evs == bob_events);
     world_free(&w);
 }
 
@@ -371,10 +406,11 @@ static void test_alice_crash_before_screen(void)
  * before she is killed: the resumed Alice still holds the messages (an echoing peer's
  * acknowledgement does not release what has no echo on screen), resends them, and Bob echoes
  * them again: each echo shown once. */
-static void test_alice_crash_before_echo_shown(void)
+static void alice_crash_before_echo_shown(bool late)
 {
     world w;
     world_init(&w);
+    w.late = late;
     w.m.alice.lag = true;
     post_n(&w.m.alice, "mine", 3);
     post_n(&w.m.bob, "nudge", 2); /* his records carry his acknowledgements */
@@ -392,6 +428,18 @@ static void test_alice_crash_before_echo_shown(void)
     CHECK(each_once(&w.m.bob, UI_EV_MESSAGE, "mine", 3));
     CHECK(each_once(&w.m.alice, UI_EV_MESSAGE, "nudge", 2));
     world_free(&w);
+}
+
+static void test_alice_crash_before_echo_shown(void)
+{
+    alice_crash_before_echo_shown(false);
+}
+
+/* The same with the files handed over late: the conversation id comes from the journal too (a
+ * new one would make Bob show her resent lines again). */
+static void test_alice_crash_before_echo_shown_late(void)
+{
+    alice_crash_before_echo_shown(true);
 }
 
 /* Both killed at once, each with messages of its own unacknowledged. */
@@ -520,12 +568,15 @@ static void test_history(void)
 
 static const check_case tests[] = {
     {"alice_crash_unacked", test_alice_crash_unacked},
+    {"alice_crash_unacked_late", test_alice_crash_unacked_late},
+    {"late_state_refused", test_late_state_refused},
     {"alice_crash_handshaking", test_alice_crash_handshaking},
     {"bob_crash_numbered", test_bob_crash_numbered},
     {"both_crash", test_both_crash},
     {"bob_crash_before_screen", test_bob_crash_before_screen},
     {"alice_crash_before_screen", test_alice_crash_before_screen},
     {"alice_crash_before_echo_shown", test_alice_crash_before_echo_shown},
+    {"alice_crash_before_echo_shown_late", test_alice_crash_before_echo_shown_late},
     {"history", test_history},
     {"bob_new_journal", test_bob_new_journal},
 };
