@@ -572,7 +572,7 @@ static int take_state(session *s)
     session_rx_free(s);
     session_tx_init(s, s->cfg.state);
     session_rx_init(s, s->cfg.state);
-    return 0;
+    return s->done ? -1 : 0; /* a restore that ran out of memory said so */
 }
 
 void session_begin(session *s)
@@ -581,7 +581,9 @@ void session_begin(session *s)
         s->deadline_ms = session_now_ms(s) + s->cfg.timeout_s * 1000.0;
     if (!s->cfg.state_later)
         session_journal_show_history(s);
-    if (setup_kafka(s) != 0 || (s->cfg.state_later && take_state(s) != 0)) {
+    bool kafka = setup_kafka(s) == 0;
+    bool state = !s->cfg.state_later || take_state(s) == 0; /* both said when both failed */
+    if (!kafka || !state) {
         session_finish(s, KCHAT_EXIT_ERROR);
         return;
     }
@@ -675,6 +677,12 @@ int session_start(session *s)
 
 int session_join(session *s)
 {
+    bool waiting = false;
+    pthread_mutex_lock(&s->attach_lock);
+    waiting = s->cfg.state_later && !s->attached;
+    pthread_mutex_unlock(&s->attach_lock);
+    if (waiting) /* a front end that ends before handing the files over: not a hang */
+        session_attach_state(s, NULL, NULL, "ended before the conversation state was opened");
     if (s->started) {
         pthread_join(s->thread, NULL);
         s->started = false;

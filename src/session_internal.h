@@ -170,7 +170,7 @@ struct session {
     bool attached;
     conv_state *attach_journal;
     history *attach_history;
-    char attach_err[512];
+    char attach_err[4096];
     bool own_thread; /* the loop runs on the session thread (not stepped by a test) */
     int exit_code;
 

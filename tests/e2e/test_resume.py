@@ -235,7 +235,8 @@ def test_history():
             with open(f, "rb") as fh:
                 check(secret.encode() not in fh.read(), f"{f} holds a message in clear")
         hold = start_alice(chat, inv, "hold")  # one process per conversation
-        hold.wait_event("state", 30, state="connecting")
+        # handshaking: after hold opened (and locked) its journal, which it does while connecting
+        hold.wait_event("state", 30, state="handshaking")
         second = start_alice(chat, inv, "second", [])
         code = second.wait_exit(60)
         check(code == 1 and "in use" in second.err_text(),

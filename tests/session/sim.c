@@ -364,6 +364,7 @@ static void collect(sim_side *side)
 void sim_start(sim_side *side)
 {
     char err[256];
+    side->cfg.state_later = false;
     side->q = event_queue_new();
     side->s = session_new(&side->cfg, side->q, err, sizeof err);
     if (!side->s)

@@ -4,6 +4,7 @@
 #include "sim.h"
 #include "src/batch.h"
 #include "src/commands.h"
+#include "src/conv_files.h"
 #include "support/check.h"
 
 #include <fcntl.h>
@@ -242,6 +243,27 @@ static void test_signal_and_files(void)
     sim_free(&m);
 }
 
+/* The conversation's files held by another process (here, this one holds their locks): connect
+ * opens them while its session connects, says why it cannot go on and exits 1; nothing is sent. */
+static void test_connect_in_use(void)
+{
+    sim m;
+    start_world(&m, true);
+    conv_files held;
+    char err[512];
+    CHECK(conv_files_open(&held, m.alice.id, m.inv, false, false, err, sizeof err) == 0);
+    write_file(in_path, "never\n", 6);
+    char *argv[] = {"connect", inv_text, "--batch", "--identity", id_path, NULL};
+    CHECK(run_connect(-1, argv) == KCHAT_EXIT_ERROR);
+    conv_files_close(&held);
+    stop_world(&m);
+    char *e = read_file(err_path);
+    CHECK(strstr(e, "in use by another kchat process") != NULL);
+    CHECK(sim_count(&m.bob, UI_EV_HANDSHAKE) == 0 && sim_count(&m.bob, UI_EV_MESSAGE) == 0);
+    free(e);
+    sim_free(&m);
+}
+
 /* --trust-any with the topics named: XX without a secret, Bob trusts anyone. */
 static void test_trust_any(void)
 {
@@ -269,6 +291,7 @@ static const check_case tests[] = {
     {"batch_backpressure", test_batch_backpressure},
     {"signal_and_files", test_signal_and_files},
     {"trust_any", test_trust_any},
+    {"connect_in_use", test_connect_in_use},
 };
 
 int main(int argc, char **argv)
@@ -280,6 +303,7 @@ int main(int argc, char **argv)
     snprintf(out_path, sizeof out_path, "%s/stdout", dir);
     snprintf(err_path, sizeof err_path, "%s/stderr", dir);
     snprintf(log_path, sizeof log_path, "%s/log", dir);
+    setenv("XDG_STATE_HOME", dir, 1); /* the conversations' files: in the test's directory */
     int rc = check_run_cases(tests, sizeof tests / sizeof tests[0], argc, argv);
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
