@@ -361,35 +361,35 @@ static void collect(sim_side *side)
         event_queue_shown(side->q);
 }
 
-void sim_start(sim_side *side)
+/* session_new for the side, then (stepped) session_begin; with late, the files handed over in
+ * between, as a front end does while the session connects. */
+static void start_stepped(sim_side *side, bool late, conv_state *journal, history *hist,
+                          const char *why)
 {
     char err[256];
-    side->cfg.state_later = false;
+    side->cfg.state_later = late;
     side->q = event_queue_new();
     side->s = session_new(&side->cfg, side->q, err, sizeof err);
     if (!side->s)
         abort();
     side->live = true;
+    if (late)
+        session_attach_state(side->s, journal, hist, why);
     session_begin(side->s);
     session_flush_events(side->s);
     collect(side);
 }
 
+void sim_start(sim_side *side)
+{
+    start_stepped(side, false, NULL, NULL, NULL);
+}
+
 void sim_start_later(sim_side *side, conv_state *journal, history *hist, const char *err)
 {
-    char e[256];
-    side->cfg.state_later = true;
     side->cfg.journal = NULL;
     side->cfg.history = NULL;
-    side->q = event_queue_new();
-    side->s = session_new(&side->cfg, side->q, e, sizeof e);
-    if (!side->s)
-        abort();
-    side->live = true;
-    session_attach_state(side->s, journal, hist, err);
-    session_begin(side->s);
-    session_flush_events(side->s);
-    collect(side);
+    start_stepped(side, true, journal, hist, err);
 }
 
 void sim_start_thread(sim_side *side)
