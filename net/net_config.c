@@ -47,6 +47,22 @@ static const net_prop consumer_defaults[] = {
     {NULL, NULL},
 };
 
+/* Properties kchat's own workings depend on, and why -X cannot set them. */
+static const net_prop refused_props[] = {
+    {"delivery.report.only.error", "kchat needs a report for every record"},
+    {NULL, NULL},
+};
+
+static int refuse_owned(const char *name, char *err, size_t errlen)
+{
+    for (const net_prop *p = refused_props; p->name; p++)
+        if (!strcmp(name, p->name)) {
+            errf(err, errlen, "'%s' cannot be set: %s", name, p->value);
+            return -1;
+        }
+    return 0;
+}
+
 /* Splits "name=value" into name (copied into buf) and value. */
 static int split_prop(const char *prop, char *buf, size_t buflen, const char **value, char *err,
                       size_t errlen)
@@ -92,13 +108,8 @@ static int apply_props(rd_kafka_conf_t *conf, const net_config *cfg, char *err, 
             errf(err, errlen, "expected PROP=VAL, got nothing");
             return -1;
         }
-        if (split_prop(cfg->props[i], name, sizeof name, &value, err, errlen) != 0)
-            return -1;
-        if (!strcmp(name, "delivery.report.only.error")) {
-            errf(err, errlen, "'%s' cannot be set: kchat needs a report for every record", name);
-            return -1;
-        }
-        if (set_one(conf, name, value, err, errlen) != 0)
+        if (split_prop(cfg->props[i], name, sizeof name, &value, err, errlen) != 0 ||
+            refuse_owned(name, err, errlen) != 0 || set_one(conf, name, value, err, errlen) != 0)
             return -1;
     }
     return 0;

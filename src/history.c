@@ -87,6 +87,12 @@ int history_parse(const uint8_t *data, size_t len, const uint8_t *key, char *err
 
 static int rotate(history *h, char *err, size_t errlen);
 
+/* More than HISTORY_SLACK times the kept count, or HISTORY_BYTES_MAX: time to rotate. */
+static bool rotation_due(const history *h)
+{
+    return h->count > HISTORY_SLACK * h->keep || sealed_log_bytes(h->lg) > HISTORY_BYTES_MAX;
+}
+
 history *history_open(const char *path, const uint8_t *key, size_t keep, char *err, size_t errlen)
 {
     if (keep > HISTORY_KEEP_MAX) {
@@ -102,9 +108,7 @@ history *history_open(const char *path, const uint8_t *key, size_t keep, char *e
     h->lg = sealed_log_open(path, HISTORY_PURPOSE, key, true, open_cb, h, err, errlen);
     if (h->oom)
         snprintf(err, errlen, "out of memory");
-    if (!h->lg || h->oom ||
-        ((h->count > HISTORY_SLACK * h->keep || sealed_log_bytes(h->lg) > HISTORY_BYTES_MAX) &&
-         rotate(h, err, errlen) != 0)) {
+    if (!h->lg || h->oom || (rotation_due(h) && rotate(h, err, errlen) != 0)) {
         history_close(h);
         return NULL;
     }
@@ -140,8 +144,7 @@ int history_flush(history *h, char *err, size_t errlen)
         }
     sodium_memzero(h->pend.p, h->pend_len);
     h->pend_len = h->pend_n = 0;
-    if (rc == 0 &&
-        (h->count > HISTORY_SLACK * h->keep || sealed_log_bytes(h->lg) > HISTORY_BYTES_MAX))
+    if (rc == 0 && rotation_due(h))
         rc = rotate(h, err, errlen);
     return rc;
 }

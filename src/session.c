@@ -379,7 +379,7 @@ static void describe_missing(session *s)
 
 static void timers(session *s, double now)
 {
-    session_tx_kafka_stalled(s, now); /* said when it starts, whoever we are */
+    session_tx_watch_kafka(s, now); /* before the handshake's: a stall is no peer silence */
     session_hs_timers(s, now);
     session_rx_timers(s, now);
     if (s->done)
@@ -677,9 +677,8 @@ int session_start(session *s)
 
 int session_join(session *s)
 {
-    bool waiting = false;
     pthread_mutex_lock(&s->attach_lock);
-    waiting = s->cfg.state_later && !s->attached;
+    bool waiting = s->cfg.state_later && !s->attached;
     pthread_mutex_unlock(&s->attach_lock);
     if (waiting) /* a front end that ends before handing the files over: not a hang */
         session_attach_state(s, NULL, NULL, "ended before the conversation state was opened");

@@ -461,10 +461,10 @@ static void handshake_failed(session *s)
     session_finish(s, KCHAT_EXIT_HANDSHAKE);
 }
 
-static bool peer_silent(session *s, double now)
+static bool peer_silent(const session *s, double now)
 {
     const out_msg *m = outbox_at(session_tx_outbox(s), 0);
-    return m && s->kafka_out_since == 0 && !session_tx_kafka_stalled(s, now) && m->tx_count >= 2 &&
+    return m && s->kafka_out_since == 0 && !s->tx.kafka_stalled && m->tx_count >= 2 &&
            now - m->first_ms >= SESSION_REHANDSHAKE_MS &&
            now - s->last_peer_ms >= SESSION_REHANDSHAKE_MS && now >= s->silence_excused_until;
 }

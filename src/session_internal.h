@@ -338,10 +338,10 @@ int session_tx_wait_ms(const session *s, double now, int cap);
 void session_tx_close(session *s);
 void session_tx_acked(session *s, uint64_t upto);
 void session_tx_delivery(void *ctx, uint64_t token, int64_t offset, const char *err);
-/* Whether Kafka has taken none of our records for SESSION_KAFKA_STALL_MS (said once, as soon as
- * no outage is being said; when Kafka takes one again the peer's silence is excused as after an
- * outage). */
-bool session_tx_kafka_stalled(session *s, double now);
+/* Notes (tx.kafka_stalled) that Kafka has taken none of our records for SESSION_KAFKA_STALL_MS,
+ * said once, as soon as no outage is being said; when Kafka takes one again the peer's silence
+ * is excused as after an outage. Called by each step's timers, before the handshake's. */
+void session_tx_watch_kafka(session *s, double now);
 void session_tx_restart(session *s, uint64_t peer_acked);
 
 /* session_store.c: the listen state (cfg.state), saved to cfg.state_path by session_store_save

@@ -372,7 +372,7 @@ static void on_sent(session *s, out_msg *m)
         emit_sent(s, m->seq);
 }
 
-bool session_tx_kafka_stalled(session *s, double now)
+void session_tx_watch_kafka(session *s, double now)
 {
     if (!s->tx.kafka_stalled && s->tx.in_kafka &&
         now - s->tx.kafka_wait_ms >= SESSION_KAFKA_STALL_MS)
@@ -387,7 +387,6 @@ bool session_tx_kafka_stalled(session *s, double now)
                  (now - s->tx.kafka_wait_ms) / 1000.0);
         session_emit_state(s, session_current_state(s), line);
     }
-    return s->tx.kafka_stalled;
 }
 
 /* A delivery report: one record fewer waiting; one taken ends a stall. */
